@@ -1,0 +1,1 @@
+"""The pure core: ingest, library, search, advice and render. Never imports discord."""

@@ -1,0 +1,66 @@
+"""Typed errors of the core: each names the file, the line and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PodquoteError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class TranscriptError(PodquoteError):
+    """A file that cannot be read as a transcript: `PATH:LINE: what is wrong`."""
+
+    def __init__(self, path: Path | str, line: int | None, why: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.why = why
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {why}")
+
+
+class NotATranscript(PodquoteError):
+    """A readable file that is clearly not a transcript (show notes, a list of episodes)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: skipped: {reason}")
+
+
+class CatalogError(PodquoteError):
+    """A bad entry or field in `catalog.yaml`."""
+
+    def __init__(self, path: Path | str, line: int | None, why: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.why = why
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {why}")
+
+
+class EpisodeFileError(PodquoteError):
+    """A normalised episode file that is broken or of another schema version."""
+
+    def __init__(self, path: Path | str, why: str) -> None:
+        self.path = str(path)
+        self.why = why
+        super().__init__(f"{self.path}: {why}")
+
+
+class ReaderError(Exception):
+    """Raised inside a reader with a line number; the ingest adds the path."""
+
+    def __init__(self, line: int | None, why: str) -> None:
+        self.line = line
+        self.why = why
+        super().__init__(f"line {line}: {why}" if line else why)
+
+
+class NotTranscriptContent(Exception):
+    """Raised inside a reader for content that is not a transcript; the ingest adds the path."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
