@@ -9,10 +9,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from tqdm import tqdm
+
 from bot import __version__
 from bot.core import catalog as catalog_mod
 from bot.core.errors import CatalogError
-from bot.core.ingest import IngestReport, ingest
+from bot.core.ingest import IngestReport, discover, ingest
 
 DEFAULT_OUT = Path("data/episodes")
 DEFAULT_CATALOG = Path("data/catalog.yaml")
@@ -35,12 +37,23 @@ def _parser() -> argparse.ArgumentParser:
         "and write one normalised episode file per transcript.",
     )
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    ing.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                     help=f"folder for episode files (default: {DEFAULT_OUT})")
-    ing.add_argument("--catalog", type=Path, default=None,
-                     help=f"facts the files lack (default: {DEFAULT_CATALOG} if it exists)")
-    ing.add_argument("--prune", action="store_true",
-                     help="delete episode files in --out that this run did not produce")
+    ing.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"folder for episode files (default: {DEFAULT_OUT})",
+    )
+    ing.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help=f"facts the files lack (default: {DEFAULT_CATALOG} if it exists)",
+    )
+    ing.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete episode files in --out that this run did not produce",
+    )
     ing.add_argument("--quiet", action="store_true", help="print only the totals and problems")
     return parser
 
@@ -69,8 +82,6 @@ def _progress(files: Iterable[tuple[Path, str]]) -> Iterable[tuple[Path, str]]:
     items = list(files)
     if len(items) < PROGRESS_MIN_FILES or not sys.stderr.isatty():
         return items
-    from tqdm import tqdm
-
     return tqdm(items, desc="ingest", unit="file", file=sys.stderr, leave=False)
 
 
@@ -101,8 +112,6 @@ def _raw_sources(catalog: catalog_mod.Catalog) -> list[tuple[Path, str]]:
     """The raw files beside the catalog (`data/raw/` for `data/catalog.yaml`)."""
     if catalog.path is None:
         return []
-    from bot.core.ingest import discover
-
     raw = catalog.path.parent / "raw"
     return discover([raw]) if raw.is_dir() else []
 

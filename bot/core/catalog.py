@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.errors import CatalogError
+from bot.core.errors import CatalogError, yaml_problem
 from bot.core.model import Facts
 from bot.core.text import parse_clock, slugify
 
@@ -19,8 +19,15 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_FIELDS = ("title", "show", "youtube_id", "url", "description")
 _INT_FIELDS = ("season", "episode")
 FIELDS = (
-    "id", *_STR_FIELDS, *_INT_FIELDS, "duration", "date", "speakers", "hosts",
-    "advice_pin", "advice_ban",
+    "id",
+    *_STR_FIELDS,
+    *_INT_FIELDS,
+    "duration",
+    "date",
+    "speakers",
+    "hosts",
+    "advice_pin",
+    "advice_ban",
 )
 
 
@@ -82,19 +89,19 @@ def parse(text: str, path: Path) -> Catalog:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CatalogError(path, mark.line + 1 if mark else None, f"not valid YAML: {exc}") from exc
+        line, why = yaml_problem(exc)
+        raise CatalogError(path, line, f"not valid YAML ({why})") from exc
     finally:
         loader.dispose()
     catalog = Catalog(path)
-    if data is None:
+    if node is None or data is None:
         return catalog
-    if not isinstance(data, dict) or node is None:
+    if not isinstance(data, dict):
         raise CatalogError(path, 1, "the catalog must map raw file names to their facts")
     for key_node, value_node in node.value:
         name = str(key_node.value)
         line = key_node.start_mark.line + 1
-        raw = data[key_node.value] if key_node.value in data else None
+        raw = data.get(key_node.value, None)
         catalog.entries[name] = _entry(name, raw, line, value_node, path)
     return catalog
 
@@ -150,7 +157,7 @@ def _entry(name: str, raw: Any, line: int, node: Any, path: Path) -> Entry:
                 isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
             ):
                 raise bad("must map names as spoken to full names")
-            facts.speakers = {k: v for k, v in value.items()}
+            facts.speakers = dict(value.items())
         elif key == "hosts":
             if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
                 raise bad("must be a list of speaker names")
@@ -163,8 +170,11 @@ def _entry(name: str, raw: Any, line: int, node: Any, path: Path) -> Entry:
             setattr(entry, key, list(value))
     unknown_hosts = [h for h in facts.hosts if facts.speakers and h not in facts.speakers]
     if unknown_hosts:
-        raise CatalogError(path, _field_line(node, "hosts", line),
-                           f"{name}: hosts: {unknown_hosts[0]!r} is not one of its speakers")
+        raise CatalogError(
+            path,
+            _field_line(node, "hosts", line),
+            f"{name}: hosts: {unknown_hosts[0]!r} is not one of its speakers",
+        )
     return entry
 
 

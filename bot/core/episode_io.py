@@ -15,13 +15,15 @@ from typing import Any
 
 import yaml
 
-from bot.core.errors import EpisodeFileError
+from bot.core.errors import EpisodeFileError, yaml_problem
 from bot.core.model import SCHEMA_VERSION, Chapter, Episode, Segment, SetAside
 
 _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _SEGMENTS_KEY = "\nsegments:\n"
-_UNSAFE_FOR_YAML = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff]")
+_UNSAFE_FOR_YAML = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff]"
+)
 _TIMINGS = ("exact", "estimated", "mixed", "none")
 
 
@@ -120,11 +122,11 @@ def _parse(text: str, path: Path | str) -> dict[str, Any]:
 
 def _yaml(text: str, path: Path | str) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise EpisodeFileError(path, f"{where}not valid YAML: {exc}") from exc
+        line, why = yaml_problem(exc)
+        where = f"line {line}: " if line else ""
+        raise EpisodeFileError(path, f"{where}not valid YAML ({why})") from exc
     if not isinstance(data, dict):
         raise EpisodeFileError(path, "not an episode: the file is not a mapping")
     schema = data.get("schema")

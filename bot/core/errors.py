@@ -64,3 +64,13 @@ class NotTranscriptContent(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+def yaml_problem(exc: Exception, first_line: int = 1) -> tuple[int | None, str]:
+    """(1-based line, one-line reason) of a PyYAML error; `first_line` is where the text began."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+    context = getattr(exc, "context", None)
+    why = f"{context}: {problem}" if context else str(problem)
+    line = first_line + mark.line if mark is not None else None
+    return line, " ".join(why.split())

@@ -22,8 +22,18 @@ from bot.core.text import slugify
 
 # File names that say nothing about the episode: the id comes from the folders above them.
 _GENERIC_STEMS = {
-    "transcript", "transcripts", "captions", "caption", "subtitles", "english", "en",
-    "sentence-timings", "word-timings", "index", "episode", "text",
+    "transcript",
+    "transcripts",
+    "captions",
+    "caption",
+    "subtitles",
+    "english",
+    "en",
+    "sentence-timings",
+    "word-timings",
+    "index",
+    "episode",
+    "text",
 }
 _IGNORED_NAMES = {"catalog.yaml", "manifest.md", "readme.md", "files.tsv", "license"}
 _EXTENSIONS = re.compile(r"(\.(mp3|md|txt|vtt|srt|json|html|xml|xsl|yaml))+$", re.IGNORECASE)
@@ -70,8 +80,11 @@ def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
         if root.is_dir():
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root)
-                if path.is_file() and not any(p.startswith(".") for p in rel.parts) \
-                        and path.name.lower() not in _IGNORED_NAMES:
+                if (
+                    path.is_file()
+                    and not any(p.startswith(".") for p in rel.parts)
+                    and path.name.lower() not in _IGNORED_NAMES
+                ):
                     found.append((path, rel.as_posix()))
         else:
             found.append((root, root.name))
@@ -86,8 +99,9 @@ def read_transcript(path: Path, source: str | None = None) -> Transcript:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise TranscriptError(path, None, f"file is {size:,} bytes; the limit is "
-                                              f"{MAX_FILE_BYTES:,}")
+            raise TranscriptError(
+                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(path, None, f"cannot read: {exc.strerror or exc}") from exc

@@ -146,9 +146,11 @@ def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], li
         ranked = sorted(group, key=richness, reverse=True)
         best = ranked[0]
         for other in ranked[1:]:
-            why = (f"same YouTube video {video}; {best.source} ({best.timing} times, "
-                   f"{len(best.segments)} segments) is richer than {other.source} "
-                   f"({other.timing} times, {len(other.segments)} segments)")
+            why = (
+                f"same YouTube video {video}; {best.source} ({best.timing} times, "
+                f"{len(best.segments)} segments) is richer than {other.source} "
+                f"({other.timing} times, {len(other.segments)} segments)"
+            )
             duplicates.append(Duplicate(other.id, best.id, why))
     dropped = {d.dropped for d in duplicates}
     return {k: v for k, v in episodes.items() if k not in dropped}, duplicates

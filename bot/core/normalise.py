@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from bot.core.model import Chapter, ChapterMark, Episode, Facts, Segment, Timing, Transcript
@@ -16,8 +17,18 @@ def merge_facts(found: Facts, catalog: Facts | None) -> tuple[Facts, list[str]]:
         return found, []
     notes: list[str] = []
     merged = Facts()
-    for name in ("title", "show", "season", "episode", "youtube_id", "url", "duration", "date",
-                 "description", "id"):
+    for name in (
+        "title",
+        "show",
+        "season",
+        "episode",
+        "youtube_id",
+        "url",
+        "duration",
+        "date",
+        "description",
+        "id",
+    ):
         mine, theirs = getattr(found, name), getattr(catalog, name)
         if mine is not None and theirs is not None and mine != theirs and name != "id":
             notes.append(f"catalog {name} {theirs!r} differs from the file's {mine!r}; file kept")
@@ -77,7 +88,7 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
             p.start = second
             p.estimated = est
         if untimed:
-            for p, nxt in zip(pieces, pieces[1:], strict=False):
+            for p, nxt in itertools.pairwise(pieces):
                 p.end = nxt.start
     segments = segment(pieces, merge=transcript.fragments or untimed)
     segments = _fill_ends(segments)
@@ -119,15 +130,16 @@ def _fill_ends(segments: list[Segment]) -> list[Segment]:
     out: list[Segment] = []
     for seg, nxt in zip(segments, [*segments[1:], None], strict=True):
         if seg.end is None and nxt is not None and nxt.start is not None and seg.start is not None:
-            seg = replace(seg, end=max(seg.start, nxt.start))
-        out.append(seg)
+            out.append(replace(seg, end=max(seg.start, nxt.start)))
+        else:
+            out.append(seg)
     return out
 
 
 def _backward_times(segments: list[Segment]) -> list[str]:
     """Notes for every place where the source's own times go backwards."""
     notes: list[str] = []
-    for prev, seg in zip(segments, segments[1:], strict=False):
+    for prev, seg in itertools.pairwise(segments):
         if prev.start is not None and seg.start is not None and seg.start < prev.start:
             notes.append(
                 f"line {seg.line}: time goes back from {format_clock(prev.start)} to "

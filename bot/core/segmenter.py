@@ -10,6 +10,7 @@ Every format goes through this one path:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -75,18 +76,14 @@ def make_pieces(
     prev_speaker: str | None = None
     prev_chapter: int | None = None
     for i, u in enumerate(utterances):
-        hard = (
-            i == 0
-            or u.turn
-            or u.speaker != prev_speaker
-            or chapters[i] != prev_chapter
-        )
+        hard = i == 0 or u.turn or u.speaker != prev_speaker or chapters[i] != prev_chapter
         prev_speaker, prev_chapter = u.speaker, chapters[i]
         texts = split_sentences(u.text) if explode else [u.text]
         for j, t in enumerate(texts):
             pieces.append(
-                _Piece(t, u.start, u.end, u.speaker, u.line, estimated[i], hard and j == 0,
-                       chapters[i])
+                _Piece(
+                    t, u.start, u.end, u.speaker, u.line, estimated[i], hard and j == 0, chapters[i]
+                )
             )
     return pieces
 
@@ -104,7 +101,12 @@ def _runs(pieces: list[_Piece], merge: bool) -> list[list[_Piece]]:
     """Cut at what must never be merged across: turns, speakers, chapters, long pauses."""
     runs: list[list[_Piece]] = []
     for piece in pieces:
-        if not runs or not merge or piece.hard_break or _pause(runs[-1][-1], piece) >= PAUSE_SECONDS:
+        if (
+            not runs
+            or not merge
+            or piece.hard_break
+            or _pause(runs[-1][-1], piece) >= PAUSE_SECONDS
+        ):
             runs.append([piece])
         else:
             runs[-1].append(piece)
@@ -165,7 +167,7 @@ def _split_run(run: list[_Piece]) -> list[list[_Piece]]:
             cuts.append(best)
             last_cut = best
     bounds = [0, *cuts, len(run)]
-    return [run[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+    return [run[a:b] for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _close(pieces: list[_Piece]) -> Segment:

@@ -24,7 +24,7 @@ def squash(text: str) -> str:
 def clean(text: str) -> str:
     """Text as stored in a segment: NFC, no control characters, single spaces."""
     text = unicodedata.normalize("NFC", text)
-    return squash(text.translate({c: " " for c in _UNSAFE}))
+    return squash(text.translate(dict.fromkeys(_UNSAFE, " ")))
 
 
 def parse_clock(value: str) -> float | None:
@@ -33,10 +33,10 @@ def parse_clock(value: str) -> float | None:
     if not m:
         return None
     hours, minutes, seconds, frac = m.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    total = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
     if frac:
         total += int(frac.ljust(3, "0")) / 1000
-    return float(total)
+    return total
 
 
 def format_clock(seconds: float) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 # A stated, ordinary conversational speaking rate: 150 words a minute.
 WORDS_PER_SECOND = 2.5
 
@@ -41,7 +43,7 @@ def fill_times(
     first, last = known[0], known[-1]
     for i in range(first):  # before the first known time
         out[i] = max(0.0, out[first] - (before[first] - before[i]) / rate)
-    for a, b in zip(known, known[1:], strict=False):
+    for a, b in itertools.pairwise(known):
         span_words = before[b] - before[a]
         for i in range(a + 1, b):
             frac = (before[i] - before[a]) / span_words if span_words else 0.0

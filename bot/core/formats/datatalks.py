@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.errors import ReaderError
+from bot.core.errors import ReaderError, yaml_problem
 from bot.core.model import ChapterMark, Facts, SetAside, Transcript, Utterance
 from bot.core.text import format_clock, parse_clock, squash, words
 
@@ -24,7 +24,11 @@ FORMAT = "datatalks-yaml"
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 _ISO_DURATION = re.compile(r"^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
-_DEBRIS = re.compile(r"^\s*(\d{1,3}:\d\d(?::\d\d)?)\s*\n+\s*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})\s*(?:\n|$)")
+_DEBRIS = re.compile(
+    r"^\s*(\d{1,3}:\d\d(?::\d\d)?)\s*\n+\s*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})\s*(?:\n|$)"
+)
+_LOOSE_KEY = re.compile(r"^\s{0,4}(line|sec|time|who|header):\s?(.*)$")
+_NAME_LINE = re.compile(r"^[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,2}:?$")
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}")
 _NAME_WORDS = 4
 _DUPLICATE_WINDOW = 6
@@ -45,7 +49,7 @@ def _front_matter(text: str) -> tuple[str, int] | None:
 
 def sniff(text: str, name: str) -> bool:
     found = _front_matter(text)
-    return found is not None and re.search(r"(?m)^transcript:\s*$", found[0]) is not None
+    return found is not None and re.search(r"(?m)^transcript:", found[0]) is not None
 
 
 def _load(fm: str, first_line: int, notes: list[str]) -> tuple[dict[str, Any], dict[int, int]]:
@@ -60,28 +64,85 @@ def _load(fm: str, first_line: int, notes: list[str]) -> tuple[dict[str, Any], d
     data: dict[str, Any] = {}
     item_lines: dict[int, int] = {}
     blocks: list[tuple[int, list[str]]] = []
-    for i, line in enumerate(fm.split("\n")):
-        if _TOP_KEY.match(line) or not blocks:
-            blocks.append((i, [line]))
+    for i, text in enumerate(fm.split("\n")):
+        if _TOP_KEY.match(text) or not blocks:
+            blocks.append((i, [text]))
         else:
-            blocks[-1][1].append(line)
+            blocks[-1][1].append(text)
     for start, block in blocks:
         key = block[0].split(":", 1)[0].strip()
         try:
             part, lines = _load_block("\n".join(block), first_line + start)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = first_line + start + (mark.line if mark is not None else 0)
-            problem = getattr(exc, "problem", None) or "invalid YAML"
+            where, problem = yaml_problem(exc, first_line + start)
             if key == "transcript":
-                raise ReaderError(line, f"transcript is not valid YAML: {problem}") from exc
-            notes.append(f"line {line}: front matter key '{key}' is not valid YAML ({problem}); "
-                         "ignored")
+                part, lines = _load_items(block, first_line + start, notes)
+                data.update(part)
+                item_lines = lines
+                continue
+            notes.append(
+                f"line {where or first_line + start}: front matter key '{key}' is not valid YAML "
+                f"({problem}); ignored"
+            )
             continue
         data.update(part)
         if key == "transcript":
             item_lines = lines
     return data, item_lines
+
+
+def _load_items(
+    block: list[str], first_line: int, notes: list[str]
+) -> tuple[dict[str, Any], dict[int, int]]:
+    """The transcript list item by item; an item YAML cannot read is read loosely, with a note."""
+    starts = [i for i, line in enumerate(block) if line.startswith("- ")]
+    if not starts:  # `transcript: |` with unindented text: read as text below
+        notes.append(f"line {first_line}: transcript is a text block, not a list; read as text")
+        return {"transcript": "\n".join(block[1:])}, {0: first_line + 1}
+    items: list[Any] = []
+    lines: dict[int, int] = {}
+    for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(block)], strict=True)):
+        chunk = block[a:b]
+        lines[n] = first_line + a
+        try:
+            parsed = yaml.load("\n".join(chunk), Loader=_LOADER)
+            if not isinstance(parsed, list) or len(parsed) != 1 or not isinstance(parsed[0], dict):
+                raise yaml.YAMLError("not one mapping")
+            items.append(parsed[0])
+        except yaml.YAMLError as exc:
+            _, why = yaml_problem(exc)
+            loose = _loose_item(chunk)
+            if loose is None:
+                raise ReaderError(
+                    first_line + a, f"transcript item is not valid YAML ({why})"
+                ) from exc
+            notes.append(f"line {first_line + a}: item is not valid YAML ({why}); read loosely")
+            items.append(loose)
+    return {"transcript": items}, lines
+
+
+def _loose_item(chunk: list[str]) -> dict[str, Any] | None:
+    """`key: value` lines of one item, quotes stripped, continuation lines joined."""
+    item: dict[str, Any] = {}
+    key: str | None = None
+    for raw in chunk:
+        line = raw[2:] if raw.startswith("- ") else raw
+        m = _LOOSE_KEY.match(line)
+        if m:
+            key = m.group(1)
+            item[key] = m.group(2)
+        elif key is not None:
+            item[key] = f"{item[key]} {line.strip()}".strip()
+        elif line.strip():
+            return None
+    for k, value in item.items():
+        text = str(value).strip()
+        if len(text) >= 1 and text[0] in "'\"":
+            text = text[1:-1] if len(text) > 1 and text[-1] == text[0] else text[1:]
+        item[k] = text.replace("''", "'")
+    if "sec" in item:
+        item["sec"] = int(item["sec"]) if str(item["sec"]).isdigit() else None
+    return item if ("line" in item or "header" in item) else None
 
 
 def _load_block(fm: str, first_line: int) -> tuple[dict[str, Any], dict[int, int]]:
@@ -173,8 +234,10 @@ def _sec(item: dict[str, Any], line: int, notes: list[str]) -> float | None:
         if parsed is None:
             m = re.fullmatch(r"\s*(\d+):(\d+)\s*", clock)
             parsed = float(int(m.group(1)) * 60 + int(m.group(2))) if m else None
-            notes.append(f"line {line}: time {clock!r} is malformed"
-                         + (f"; sec {format_clock(value)} used" if value is not None else ""))
+            notes.append(
+                f"line {line}: time {clock!r} is malformed"
+                + (f"; sec {format_clock(value)} used" if value is not None else "")
+            )
         if value is None:
             value = parsed
         elif parsed is not None and abs(parsed - value) >= 1:
@@ -189,9 +252,12 @@ def read(text: str, name: str) -> Transcript:
     notes: list[str] = []
     data, item_lines = _load(found[0], found[1], notes)
     items = data.get("transcript")
+    facts = _facts(data, notes)
+    if isinstance(items, str):
+        lines = _text_block(items, item_lines.get(0, found[1]))
+        return Transcript(FORMAT, lines, facts, [], [], notes, fragments=False)
     if not isinstance(items, list):
         raise ReaderError(found[1], "'transcript' is not a list")
-    facts = _facts(data, notes)
     utterances: list[Utterance] = []
     chapters: list[ChapterMark] = []
     set_aside: list[SetAside] = []
@@ -212,14 +278,17 @@ def read(text: str, name: str) -> Transcript:
                 chapters.append(ChapterMark(title, len(utterances), start))
             continue
         if "line" not in item:
-            raise ReaderError(line, f"transcript item has neither 'line' nor 'header': {item!r}"[:200])
+            raise ReaderError(
+                line, f"transcript item has neither 'line' nor 'header': {item!r}"[:200]
+            )
         body = str(item.get("line") or "")
         debris = _DEBRIS.match(body)
         if debris:
             set_aside.append(SetAside("raw transcript debris", squash(debris.group()), line))
-            notes.append(f"line {line}: leaked raw-transcript debris {squash(debris.group())!r} "
-                         "set aside")
-            body = body[debris.end():]
+            notes.append(
+                f"line {line}: leaked raw-transcript debris {squash(debris.group())!r} set aside"
+            )
+            body = body[debris.end() :]
         key = squash(body)
         if not key:
             continue
@@ -247,6 +316,27 @@ def read(text: str, name: str) -> Transcript:
         if u.speaker:
             facts.speakers.setdefault(u.speaker, None)
     return Transcript(FORMAT, utterances, facts, chapters, set_aside, notes, fragments=False)
+
+
+def _text_block(text: str, first_line: int) -> list[Utterance]:
+    """An old page's `transcript: |` text: a clock line, a speaker line, then the paragraph."""
+    utterances: list[Utterance] = []
+    start: float | None = None
+    speaker: str | None = None
+    for n, raw in enumerate(text.split("\n")):
+        line = raw.strip()
+        if not line:
+            continue
+        clock = parse_clock(line)
+        if clock is not None:
+            start = clock
+        elif _NAME_LINE.match(line):
+            speaker = line
+        else:
+            utterances.append(Utterance(line, first_line + n, start, None, speaker, True))
+    if not utterances:
+        raise ReaderError(first_line, "the transcript text block has no lines")
+    return utterances
 
 
 def _is_duplicate(key: str, index: int, full_texts: dict[str, list[int]]) -> bool:

@@ -24,9 +24,7 @@ _TIME = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?|\d+(?:\.\d+)?)\s*$")
 
 def _is_block_start(lines: list[str], i: int) -> bool:
     return (
-        i + 1 < len(lines)
-        and bool(_NAME.match(lines[i].strip()))
-        and lines[i + 1].startswith(":")
+        i + 1 < len(lines) and bool(_NAME.match(lines[i].strip())) and lines[i + 1].startswith(":")
     )
 
 
@@ -58,9 +56,12 @@ def read(text: str, name: str) -> Transcript:
         line = squash(lines[i])
         if not line:
             continue
-        if not banner_done and (line.endswith(",") or line in {".", "let us know"}
-                                or line.startswith("The transcripts are")
-                                or line.startswith("If you notice")):
+        if not banner_done and (
+            line.endswith(",")
+            or line in {".", "let us know"}
+            or line.startswith("The transcripts are")
+            or line.startswith("If you notice")
+        ):
             set_aside.append(SetAside("page banner", line, i + 1))
             continue
         banner_done = True
@@ -70,9 +71,9 @@ def read(text: str, name: str) -> Transcript:
         set_aside.append(SetAside("chapter list", line, i + 1))
     chapters: list[ChapterMark] = []
     utterances: list[Utterance] = []
-    notes: list[str] = []
-    pending_title = next((squash(lines[j]) for j in range(first - 1, -1, -1)
-                          if squash(lines[j]) in toc), None)
+    pending_title = next(
+        (squash(lines[j]) for j in range(first - 1, -1, -1) if squash(lines[j]) in toc), None
+    )
     if pending_title:
         chapters.append(ChapterMark(pending_title, 0))
     i = first
@@ -84,10 +85,10 @@ def read(text: str, name: str) -> Transcript:
                 utterances.append(Utterance(body, number, start, None, speaker, True))
             continue
         line = squash(lines[i])
-        if line:
-            if line not in toc:
-                notes.append(f"line {i + 1}: heading {line!r} is not in the chapter list")
+        if line in toc:
             chapters.append(ChapterMark(line, len(utterances)))
+        elif line:  # page text between blocks (a newsletter box, a footer): not speech
+            set_aside.append(SetAside("page text", line, i + 1))
         i += 1
     if not utterances:
         raise ReaderError(first + 1, "no transcript blocks")
@@ -95,7 +96,7 @@ def read(text: str, name: str) -> Transcript:
     for u in utterances:
         if u.speaker:
             facts.speakers.setdefault(u.speaker, None)
-    return Transcript(FORMAT, utterances, facts, chapters, set_aside, notes, fragments=False)
+    return Transcript(FORMAT, utterances, facts, chapters, set_aside, [], fragments=False)
 
 
 def _block(lines: list[str], i: int) -> tuple[int, str, float | None]:

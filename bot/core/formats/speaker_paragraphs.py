@@ -44,7 +44,8 @@ _FOOTER = re.compile(r"^liked it\? take a second to support", re.IGNORECASE)
 _TITLE_EPISODE = re.compile(r"^(.*?)\s+[-–—]\s+Episode\s+(\d+)\s*$")
 # Sentences of a sponsor read or show promotion, as hosts read them.
 _PROMO = re.compile(
-    r"(our friends (over )?at|launch your next app|thank them for|\$\d+ credit|go to [\w .]*(slash|\.com)|"
+    r"(our friends (over )?at|launch your next app|thank them for|\$\d+ credit|"
+    r"go to [\w .]*(slash|\.com)|"
     r"partner discounts|don'?t want to miss out|conference season|upcoming events include|"
     r"check out our other show|subscribe to the show|mailing list|leave a review|"
     r"sponsored by|supported by|patreon|to learn more about these)",
@@ -144,28 +145,34 @@ def _read_timed(lines: list[str]) -> Transcript:
     set_aside: list[SetAside] = []
     blocks: list[_Block] = []
     speaker: str | None = None
-    pending: tuple[str, float | None, int] | None = None
-    started = False
-    for line, para in _paragraphs(lines, body_start):
-        head = para.split(" ", 1)
-        m = _TIMED_NAME.match(para)
+    pending: tuple[float | None, int] | None = None  # a name line waiting for its paragraph
+    started = joined = False
+    for index in range(body_start, len(lines)):
+        text, number = lines[index].strip(), index + 1
+        if not text:
+            joined = False
+            continue
+        m = _TIMED_NAME.match(text)
         if m:
-            started = True
+            started, joined = True, False
             speaker = squash(m.group(1))
-            pending = (speaker, parse_clock(m.group(2)), line)
+            pending = (parse_clock(m.group(2)), number)
             continue
         if not started:
-            if head[0].startswith("#"):
-                if para.lstrip("#").strip() and facts.title is None:
-                    facts.title = para.lstrip("#").strip()
-                continue
-            set_aside.append(SetAside("show notes", para, line))
+            if text.startswith("#"):
+                if facts.title is None and text.lstrip("#").strip():
+                    facts.title = text.lstrip("#").strip()
+            else:
+                set_aside.append(SetAside("show notes", text, number))
             continue
-        if pending is not None:
-            blocks.append(_Block(para, line, pending[0], True, pending[1]))
+        if joined and blocks:
+            blocks[-1].text += " " + text
+        elif pending is not None:
+            blocks.append(_Block(text, number, speaker, True, pending[0]))
             pending = None
         else:
-            blocks.append(_Block(para, line, speaker, False))
+            blocks.append(_Block(text, number, speaker, False))
+        joined = True
     _unify_short_names(blocks, notes)
     utterances = [u for b in blocks for u in _stamped(b)]
     return _finish(FORMAT_TIMED, utterances, facts, set_aside, notes)
@@ -181,7 +188,7 @@ def _front_matter(lines: list[str]) -> tuple[Facts, int, list[str]]:
     except StopIteration:
         return Facts(), 0, notes
     try:
-        data: Any = yaml.load("\n".join(lines[1:end]), Loader=_LOADER)  # noqa: S506 - safe
+        data: Any = yaml.load("\n".join(lines[1:end]), Loader=_LOADER)
     except yaml.YAMLError as exc:
         notes.append(f"line 2: front matter is not valid YAML ({exc.__class__.__name__}); ignored")
         return Facts(), end + 1, notes
@@ -265,9 +272,9 @@ def _read_name_lines(lines: list[str]) -> Transcript:
     for b in blocks:
         if b.speaker is not None and b.speaker == host:
             kept = _drop_promo(b, set_aside)
-            if kept is None:
-                continue
-            b = kept
+            if kept is not None:
+                utterances.extend(_stamped(kept))
+            continue
         utterances.extend(_stamped(b))
     if host:
         facts.hosts = [host]

@@ -7,6 +7,7 @@ of a few dozen timed titles minutes apart is a chapter list, not a transcript.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 
@@ -74,13 +75,18 @@ def _clock(value: str, line: int) -> float:
     return seconds
 
 
-def _voices(body: str, speaker: str | None) -> tuple[str | None, list[tuple[str | None, str, bool]]]:
+_Part = tuple[str | None, str, bool]
+
+
+def _voices(
+    body: str, speaker: str | None
+) -> tuple[str | None, list[tuple[str | None, str, bool]]]:
     """Split a line at `<v Name>` tags into (speaker, text, starts a new turn) parts.
 
     Returns the speaker in force after the line, and the parts with text.
     """
     body = _CLOSE_VOICE.sub("", body)
-    parts: list[tuple[str | None, str, bool]] = []
+    parts: list[_Part] = []
     last, turn, current = 0, False, speaker
     for m in _VOICE.finditer(body):
         chunk = body[last : m.start()]
@@ -103,9 +109,12 @@ def _reject_chapter_list(utterances: list[Utterance]) -> None:
     starts = [u.start for u in utterances if u.start is not None]
     if len(starts) < 3:
         return
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     lengths = [len(u.text.split()) for u in utterances]
-    if statistics.median(gaps) >= _CHAPTER_MIN_GAP and statistics.median(lengths) <= _CHAPTER_MAX_WORDS:
+    if (
+        statistics.median(gaps) >= _CHAPTER_MIN_GAP
+        and statistics.median(lengths) <= _CHAPTER_MAX_WORDS
+    ):
         raise NotTranscriptContent(
             f"a chapter list ({len(utterances)} timed titles), not a transcript"
         )

@@ -1,0 +1,110 @@
+"""SubRip (.srt) captions, read with the `srt` library; line numbers from its own cue regex."""
+
+from __future__ import annotations
+
+import re
+
+import srt  # type: ignore[import-untyped]
+
+from bot.core.errors import NotTranscriptContent, ReaderError
+from bot.core.formats.captions import (
+    NOTES_PER_KIND,
+    CaptionBuilder,
+    cue_pieces,
+    normalise_newlines,
+    speaker_facts,
+    speaker_names,
+    timing_notes,
+)
+from bot.core.model import Facts, Transcript
+from bot.core.text import line_of, squash
+
+FORMAT = "subrip"
+
+_TIMING = re.compile(r"[ \t]*\d+:\d\d:\d\d[,.]\d+ *--> *\d+:\d\d:\d\d[,.]\d+")
+_SNIFF_LINES = 30
+# Formatting tags SubRip players accept (<i>, <b>, <font color=...>) and ASS overrides ({\an8}).
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
+# A cue text of one long run with no spaces: the words were glued together.
+_GLUED = re.compile(r"\S{25,}")
+
+
+def sniff(text: str, name: str) -> bool:
+    """A SubRip timing line within the first lines, and no WEBVTT header."""
+    head = text.lstrip("\ufeff")
+    if head.startswith("WEBVTT"):
+        return False
+    return any(_TIMING.match(line) for line in head.split("\n", _SNIFF_LINES)[:_SNIFF_LINES])
+
+
+def clean_text(text: str) -> str:
+    """Cue text without formatting tags."""
+    return _TAG.sub("", text)
+
+
+def _subtitles(text: str) -> list[tuple[int, float, float, list[tuple[int, str]]]]:
+    """(timing line, start, end, numbered text lines) of every cue, in source order."""
+    matches = srt.SRT_REGEX.finditer(text)
+    cues: list[tuple[int, float, float, list[tuple[int, str]]]] = []
+    timing_line: int | None = None
+    try:
+        for subtitle in srt.parse(text):
+            match = next(matches)
+            timing_line = line_of(text, match.start(2))
+            first = line_of(text, match.start(5))
+            lines = [(first + k, line) for k, line in enumerate(subtitle.content.split("\n"))]
+            start = subtitle.start.total_seconds()
+            end = subtitle.end.total_seconds()
+            cues.append((timing_line, float(start), float(end), lines))
+    except srt.SRTParseError as exc:
+        skipped = len(exc.unmatched_content) - len(exc.unmatched_content.lstrip())
+        line = line_of(text, exc.expected_start + skipped)
+        snippet = squash(exc.unmatched_content)[:60]
+        where = f"after cue {len(cues)}" if cues else "before the first cue"
+        raise ReaderError(line, f"not SubRip {where}: cannot read {snippet!r}") from exc
+    except (ValueError, OverflowError, StopIteration) as exc:
+        line = timing_line if timing_line is not None else None
+        raise ReaderError(line, f"cue {len(cues) + 1}: time cannot be read ({exc})") from exc
+    return cues
+
+
+def read(text: str, name: str) -> Transcript:
+    """Read a SubRip file: multi-line cues, `Name:` prefixes, turn markers, sound cues."""
+    text = normalise_newlines(text)
+    cues = _subtitles(text)
+    if not cues:
+        raise NotTranscriptContent("no SubRip cues")
+    names = speaker_names(
+        ([line for _, line in lines] for _, _, _, lines in cues),
+        voice_tags=False,
+        clean_text=clean_text,
+    )
+    builder = CaptionBuilder()
+    notes: list[str] = []
+    glued = 0
+    for timing_line, start, end, lines in cues:
+        body = " ".join(line for _, line in lines)
+        if not body.strip():
+            notes.append(f"line {timing_line}: cue has no text; skipped")
+            continue
+        if _GLUED.search(body) and " " not in body.strip():
+            glued += 1
+            if glued <= NOTES_PER_KIND:
+                notes.append(f"line {lines[0][0]}: cue text has no spaces (words run together)")
+        for piece in cue_pieces(lines, names, voice_tags=False, clean_text=clean_text):
+            builder.add(piece, start, end)
+    builder.finish()
+    if glued > NOTES_PER_KIND:
+        notes.append(f"{glued - NOTES_PER_KIND} more cues have no spaces between words")
+    notes.extend(timing_notes((line, start, end) for line, start, end, _ in cues))
+    notes.extend(builder.notes)
+    facts = Facts()
+    speaker_facts(facts, names, ())
+    return Transcript(
+        format=FORMAT,
+        utterances=builder.utterances,
+        facts=facts,
+        set_aside=builder.set_aside,
+        notes=notes,
+        fragments=True,
+    )
