@@ -100,12 +100,14 @@ class Library:
         return sum(len(e.segments) for e in self._state.episodes.values())
 
 
-def richness(ep: Episode) -> tuple[float, float, int, int, str]:
-    """How good a source of an episode is: exact times, named speakers, chapters, size."""
+def richness(ep: Episode) -> tuple[float, int, str]:
+    """How good a source of an episode is: exact times plus named speakers (each the share of
+    segments that have them), a bonus for chapters; then size, then id for a stable order."""
     n = len(ep.segments) or 1
     exact = sum(1 for s in ep.segments if s.start is not None and not s.estimated) / n
     named = sum(1 for s in ep.segments if s.speaker) / n
-    return (round(exact, 2), round(named, 2), len(ep.chapters) > 0, len(ep.segments), ep.id)
+    score = round(exact + named + (0.25 if ep.chapters else 0.0), 3)
+    return (score, len(ep.segments), ep.id)
 
 
 def _read_folder(folder: Path) -> _State:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
-_CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,3}):(\d{1,3})(?:[.,](\d{1,3}))?$")
+_CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,3}):(\d{2})(?:[.,](\d{1,3}))?$")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")

@@ -216,23 +216,24 @@ class CaptionBuilder:
 
 
 def timing_notes(
-    cues: Iterable[tuple[int, float, float]], limit: int = NOTES_PER_KIND, item: str = "cue"
+    cues: Iterable[tuple[str, float, float]], limit: int = NOTES_PER_KIND, item: str = "cue"
 ) -> list[str]:
-    """Notes on cues with non-positive duration, overlaps and backward starts (all kept)."""
+    """Notes on cues with non-positive duration, overlaps and backward starts (all kept).
+
+    Each cue is (where, start, end), `where` being e.g. "line 12" or "line 1, item 40".
+    """
     kinds: dict[str, list[str]] = {"duration": [], "overlap": [], "backwards": []}
     counts: Counter[str] = Counter()
     previous: tuple[float, float] | None = None
-    for line, start, end in cues:
+    for where, start, end in cues:
         found: list[tuple[str, str]] = []
         if end <= start:
-            found.append(("duration", f"line {line}: {item} has non-positive duration; kept"))
+            found.append(("duration", f"{where}: {item} has non-positive duration; kept"))
         if previous is not None:
             if start < previous[0]:
-                found.append(
-                    ("backwards", f"line {line}: {item} starts before the previous one; kept")
-                )
+                found.append(("backwards", f"{where}: {item} starts before the previous one; kept"))
             elif start < previous[1]:
-                found.append(("overlap", f"line {line}: {item} overlaps the previous one; kept"))
+                found.append(("overlap", f"{where}: {item} overlaps the previous one; kept"))
         for kind, note in found:
             counts[kind] += 1
             if counts[kind] <= limit:
@@ -258,6 +259,23 @@ def speaker_facts(facts: Facts, names: dict[str, str | None], voices: Iterable[s
     for name, role in names.items():
         if role is not None and role.casefold() == "host" and name not in facts.hosts:
             facts.hosts.append(name)
+
+
+class LineCounter:
+    """1-based line numbers of (mostly increasing) offsets, counted incrementally."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def __call__(self, offset: int) -> int:
+        """The line of the character at `offset`."""
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def normalise_newlines(text: str) -> str:

@@ -261,12 +261,11 @@ def read(text: str, name: str) -> Transcript:
     utterances: list[Utterance] = []
     chapters: list[ChapterMark] = []
     set_aside: list[SetAside] = []
-    full_texts: dict[str, list[int]] = {}
+    copies: dict[str, list[int]] = {}
     for i, item in enumerate(items):
-        if isinstance(item, dict) and "line" in item and item.get("sec") is not None:
-            full_texts.setdefault(squash(str(item["line"])), []).append(i)
+        if isinstance(item, dict) and "line" in item:
+            copies.setdefault(squash(str(item["line"])), []).append(i)
 
-    seen_full: set[tuple[str, Any]] = set()
     for i, item in enumerate(items):
         line = item_lines.get(i, found[1])
         if not isinstance(item, dict):
@@ -292,18 +291,12 @@ def read(text: str, name: str) -> Transcript:
         key = squash(body)
         if not key:
             continue
-        has_sec = item.get("sec") is not None
-        if not has_sec and _is_duplicate(key, i, full_texts):
-            set_aside.append(SetAside("duplicate paragraph", key, line))
-            continue
-        if has_sec:
-            marker = (key, item.get("sec"))
-            if marker in seen_full:
-                set_aside.append(SetAside("duplicate paragraph", key, line))
-                continue
-            seen_full.add(marker)
-        start = _sec(item, line, notes)
         who = item.get("who")
+        if _is_duplicate(key, i, items, copies.get(squash(str(item["line"])), [])):
+            shifted = f"{squash(str(who))} " if who is not None and _is_paragraph(who) else ""
+            set_aside.append(SetAside("duplicate paragraph", shifted + key, line))
+            continue
+        start = _sec(item, line, notes)
         if who is not None and _is_paragraph(who):
             notes.append(f"line {line}: a paragraph sits in 'who'; kept as speech, speaker unknown")
             utterances.append(Utterance(squash(str(who)), line, start, None, None, True))
@@ -339,11 +332,25 @@ def _text_block(text: str, first_line: int) -> list[Utterance]:
     return utterances
 
 
-def _is_duplicate(key: str, index: int, full_texts: dict[str, list[int]]) -> bool:
-    """A bare paragraph that also appears in full (with `sec`) nearby, or anywhere if long."""
-    places = full_texts.get(key)
-    if not places:
-        return False
-    if len(words(key)) >= _DUPLICATE_MIN_WORDS:
-        return True
-    return any(abs(p - index) <= _DUPLICATE_WINDOW for p in places)
+def _completeness(item: dict[str, Any]) -> tuple[bool, bool]:
+    return item.get("sec") is not None, item.get("who") is not None
+
+
+def _is_duplicate(key: str, index: int, items: list[Any], places: list[int]) -> bool:
+    """Merge debris: the same paragraph again, where another copy is as complete or more
+    (has `sec` and `who`) and comes first if equal. A copy only counts when it is long or
+    near; two full copies at different seconds are two things said, not a duplicate."""
+    mine = items[index]
+    for other in places:
+        if other == index:
+            continue
+        theirs = items[other]
+        both_timed = mine.get("sec") is not None and theirs.get("sec") is not None
+        if both_timed and mine.get("sec") != theirs.get("sec"):
+            continue
+        if not (len(words(key)) >= _DUPLICATE_MIN_WORDS or abs(other - index) <= _DUPLICATE_WINDOW):
+            continue
+        rank_mine, rank_theirs = _completeness(mine), _completeness(theirs)
+        if rank_theirs > rank_mine or (rank_theirs == rank_mine and other < index):
+            return True
+    return False

@@ -10,6 +10,7 @@ from bot.core.errors import NotTranscriptContent, ReaderError
 from bot.core.formats.captions import (
     NOTES_PER_KIND,
     CaptionBuilder,
+    LineCounter,
     cue_pieces,
     normalise_newlines,
     speaker_facts,
@@ -43,19 +44,24 @@ def clean_text(text: str) -> str:
 
 
 def _subtitles(text: str) -> list[tuple[int, float, float, list[tuple[int, str]]]]:
-    """(timing line, start, end, numbered text lines) of every cue, in source order."""
-    matches = srt.SRT_REGEX.finditer(text)
+    """(timing line, start, end, numbered text lines) of every cue, in source order.
+
+    `srt.parse` finds the cues with `srt.SRT_REGEX`; the same matches give their lines.
+    """
     cues: list[tuple[int, float, float, list[tuple[int, str]]]] = []
+    counter = LineCounter(text)
+    subtitles = srt.parse(text)
     timing_line: int | None = None
     try:
-        for subtitle in srt.parse(text):
-            match = next(matches)
-            timing_line = line_of(text, match.start(2))
-            first = line_of(text, match.start(5))
+        for match in srt.SRT_REGEX.finditer(text):
+            timing_line = counter(match.start(2))
+            subtitle = next(subtitles)
+            first = counter(match.start(5))
             lines = [(first + k, line) for k, line in enumerate(subtitle.content.split("\n"))]
             start = subtitle.start.total_seconds()
             end = subtitle.end.total_seconds()
             cues.append((timing_line, float(start), float(end), lines))
+        next(subtitles, None)  # the check for unreadable text after the last cue
     except srt.SRTParseError as exc:
         skipped = len(exc.unmatched_content) - len(exc.unmatched_content.lstrip())
         line = line_of(text, exc.expected_start + skipped)
@@ -63,8 +69,8 @@ def _subtitles(text: str) -> list[tuple[int, float, float, list[tuple[int, str]]
         where = f"after cue {len(cues)}" if cues else "before the first cue"
         raise ReaderError(line, f"not SubRip {where}: cannot read {snippet!r}") from exc
     except (ValueError, OverflowError, StopIteration) as exc:
-        line = timing_line if timing_line is not None else None
-        raise ReaderError(line, f"cue {len(cues) + 1}: time cannot be read ({exc})") from exc
+        why = f"cue {len(cues) + 1}: time cannot be read ({exc})"
+        raise ReaderError(timing_line, why) from exc
     return cues
 
 
@@ -96,7 +102,7 @@ def read(text: str, name: str) -> Transcript:
     builder.finish()
     if glued > NOTES_PER_KIND:
         notes.append(f"{glued - NOTES_PER_KIND} more cues have no spaces between words")
-    notes.extend(timing_notes((line, start, end) for line, start, end, _ in cues))
+    notes.extend(timing_notes((f"line {n}", start, end) for n, start, end, _ in cues))
     notes.extend(builder.notes)
     facts = Facts()
     speaker_facts(facts, names, ())

@@ -67,11 +67,10 @@ def _blocks(lines: list[str]) -> list[Numbered]:
     for number, line in enumerate(lines, 1):
         starts_new = bool(block) and "-->" in line
         starts_new = starts_new and (in_header or len(block) > 1 or "-->" in block[0][1])
-        if not line or starts_new:
-            if block:
-                blocks.append(block)
-                block = []
-                in_header = False
+        if (not line or starts_new) and block:
+            blocks.append(block)
+            block = []
+            in_header = False
         if line:
             block.append((number, line))
     if block:
@@ -152,7 +151,7 @@ def read(text: str, name: str) -> Transcript:
             builder.add(piece, cue.start, cue.end)
     builder.finish()
     timed = [(c.timing_line, c.start, c.end) for c in cues if c.start is not None]
-    notes.extend(timing_notes((line, s, e) for line, s, e in timed if e is not None))
+    notes.extend(timing_notes((f"line {n}", s, e) for n, s, e in timed if e is not None))
     notes.extend(builder.notes)
     facts = Facts()
     speaker_facts(facts, names, voices)
