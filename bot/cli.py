@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -140,7 +141,7 @@ def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -
         lines.append(f"Quirks noted: {notes} (listed under 'notes:' in the episode files).")
     if skipped:
         lines.append("Skipped (not transcripts):")
-        reasons = Counter(r.message for r in skipped)
+        reasons = Counter(re.sub(r"\d+", "N", r.message) for r in skipped)
         if quiet:
             lines.extend(f"  {count} × {reason}" for reason, count in reasons.most_common())
         else:

@@ -13,12 +13,13 @@ from bot.core.model import Chapter, Episode, Segment, SetAside
 
 EPISODE = Episode(
     id="s01e01-test",
-    title="A test: with ‘quotes’ and \"more\"",
+    title='A test: with ‘quotes’ and "more"',
     source="raw/test.vtt",
     format="webvtt",
     segments=(
-        Segment(1.5, 4.0, "Ann", "Hello\u2028there – it’s “fine”.", 0, ((0, 1.5), (6, 2.25)),
-                line=3),
+        Segment(
+            1.5, 4.0, "Ann", "Hello\u2028there – it’s “fine”.", 0, ((0, 1.5), (6, 2.25)), line=3
+        ),
         Segment(4.0, None, None, "yes: no # not a comment", None, (), True, 9),
     ),
     show="Show",
@@ -66,9 +67,14 @@ def test_write_does_not_touch_an_unchanged_file(tmp_path: Path) -> None:
     [
         ("schema: 2\nid: x\n", "schema 2 is not 1"),
         ("- just\n- a list\n", "not a mapping"),
-        ("schema: 1\nid: [unclosed\n", "line 3: not valid YAML (while parsing a flow sequence: did not find expected"),
-        ("schema: 1\nid: x\ntitle: t\nsource: s\nformat: f\nsegments:\n- {\"text\": \"\"}\n",
-         "a segment has no text"),
+        (
+            "schema: 1\nid: [unclosed\n",
+            "line 3: not valid YAML (while parsing a flow sequence: did not find expected",
+        ),
+        (
+            'schema: 1\nid: x\ntitle: t\nsource: s\nformat: f\nsegments:\n- {"text": ""}\n',
+            "a segment has no text",
+        ),
         ("schema: 1\nid: x\n", "not a schema 1 episode"),
     ],
 )

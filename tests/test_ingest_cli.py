@@ -39,15 +39,15 @@ def test_a_bad_file_is_one_line_on_stderr_and_the_others_still_go_through(
     (raw / "bad.md").write_text("---\ntitle: x\ntranscript:\n- line: ok\n  sec: 1\n- {a: [\n---\n")
     (raw / "binary.srt").write_bytes(b"\x00\x01\x02binary")
     (raw / "notes.json").write_text(json.dumps({"id": "x", "title": "A podcast", "feed_url": "u"}))
-    code = main(["ingest", str(raw), "--out", str(tmp_path / "out"), "--catalog", str(_empty(tmp_path))])
+    catalog = _empty(tmp_path)
+    code = main(["ingest", str(raw), "--out", str(tmp_path / "out"), "--catalog", str(catalog)])
     captured = capsys.readouterr()
     assert code == 1
-    errors = captured.err.strip().splitlines()
-    assert errors == [
-        f"{raw / 'bad.md'}:7: transcript item is not valid YAML (while parsing a flow sequence: "
-        "did not find expected ',' or ']')",
+    assert captured.err.splitlines() == [
+        f"{raw / 'bad.md'}:6: transcript item is not valid YAML (while parsing a flow node: "
+        "did not find expected node content)",
         f"{raw / 'binary.srt'}: binary file (NUL bytes), not a text transcript",
-    ] or errors[0].startswith(f"{raw / 'bad.md'}:")
+    ]
     assert "Traceback" not in captured.err
     assert "Ingested 1 of 4 files" in captured.out
     assert "notes.json: podcast metadata, no transcript" in captured.out
@@ -67,22 +67,28 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
     assert "no such file or folder" in missing.stderr
     bad_catalog = tmp_path / "catalog.yaml"
     bad_catalog.write_text("a.txt:\n  titel: x\n")
-    result = _run("ingest", str(DATA / "raw"), "--catalog", str(bad_catalog), "--out",
-                  str(tmp_path / "o"))
+    result = _run(
+        "ingest", str(DATA / "raw"), "--catalog", str(bad_catalog), "--out", str(tmp_path / "o")
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {bad_catalog}:2: a.txt: titel: unknown field (known: " \
-        "id, title, show, youtube_id, url, description, season, episode, duration, date, " \
+    assert (
+        result.stderr.strip() == f"error: {bad_catalog}:2: a.txt: titel: unknown field (known: "
+        "id, title, show, youtube_id, url, description, season, episode, duration, date, "
         "speakers, hosts, advice_pin, advice_ban)"
+    )
 
 
 def test_a_catalog_entry_naming_no_file_fails_the_run(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text("ghost.txt:\n  title: Nobody\n")
-    result = _run("ingest", str(DATA / "raw"), "--catalog", str(catalog), "--out",
-                  str(tmp_path / "o"))
+    result = _run(
+        "ingest", str(DATA / "raw"), "--catalog", str(catalog), "--out", str(tmp_path / "o")
+    )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"{catalog}:1: entry 'ghost.txt' names no file of the raw " \
+    assert (
+        result.stderr.strip() == f"{catalog}:1: entry 'ghost.txt' names no file of the raw "
         "transcripts"
+    )
 
 
 def test_ingest_is_deterministic_byte_for_byte(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.core.catalog import empty
 from bot.core.catalog import load as load_catalog
 from bot.core.ingest import discover, ingest_one
 from bot.core.model import Episode
@@ -35,7 +36,9 @@ def _source_words_sample(name: str, text: str) -> list[str]:
         return [w for line in lines for w in words(line)]
     if name.startswith("003_"):
         body = text.split("Click here to read the raw transcript...", 1)[1]
-        lines = [line for line in body.splitlines() if line.strip() not in {"Tobias Macey", "Jon Krohn"}]
+        lines = [
+            line for line in body.splitlines() if line.strip() not in {"Tobias Macey", "Jon Krohn"}
+        ]
         return words(" ".join(lines))
     return words(text)
 
@@ -62,7 +65,8 @@ def _check_nothing_lost(source: list[str], ep: Episode) -> None:
 
 def _check_times(ep: Episode) -> None:
     backwards = [
-        (a, b) for a, b in zip(ep.segments, ep.segments[1:], strict=False)
+        (a, b)
+        for a, b in zip(ep.segments, ep.segments[1:], strict=False)
         if a.start is not None and b.start is not None and b.start < a.start
     ]
     notes = [n for n in ep.notes if "time goes back" in n]
@@ -109,8 +113,6 @@ def _corpus_source_words(path: Path, text: str) -> list[str] | None:
 
 @pytest.mark.corpus
 def test_corpus_files_lose_nothing_and_keep_time_order(corpus: Path) -> None:
-    from bot.core.catalog import empty
-
     checked = 0
     for path, source in discover([corpus]):
         result = ingest_one(path, source, empty())

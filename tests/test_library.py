@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.core import episode_io
 from bot.core.errors import EpisodeFileError
 from bot.core.library import Library, richness
@@ -94,11 +95,11 @@ def test_load_async_runs_off_the_event_loop(folder: Path) -> None:
 
 @pytest.mark.corpus
 def test_samples_a_and_b_merge_with_their_corpus_pages(corpus: Path, tmp_path: Path) -> None:
-    from bot.cli import main
-
     out = tmp_path / "out"
-    pages = [corpus / "datatalks/visualizing-machine-learning-concepts-to-explain-ml.md",
-             corpus / "datatalks/from-software-engineer-to-machine-learning.md"]
+    pages = [
+        corpus / "datatalks/visualizing-machine-learning-concepts-to-explain-ml.md",
+        corpus / "datatalks/from-software-engineer-to-machine-learning.md",
+    ]
     assert main(["ingest", str(DATA / "raw"), *map(str, pages), "--out", str(out), "--quiet"]) == 0
     lib = Library.load(out)
     pairs = {(d.dropped, d.kept) for d in lib.duplicates}

@@ -7,8 +7,12 @@ from bot.core.normalise import build_episode, merge_facts, tidy_chapters
 from bot.core.text import words
 
 
-def _captions(count: int, seconds: float = 2.0, text: str = "we talk about data and models") -> list[Utterance]:
-    return [Utterance(f"{text} {i}", i + 1, i * seconds, i * seconds + seconds) for i in range(count)]
+def _captions(
+    count: int, seconds: float = 2.0, text: str = "we talk about data and models"
+) -> list[Utterance]:
+    return [
+        Utterance(f"{text} {i}", i + 1, i * seconds, i * seconds + seconds) for i in range(count)
+    ]
 
 
 def _episode(transcript: Transcript, facts: Facts | None = None):
@@ -53,7 +57,9 @@ def test_never_merged_across_speakers_turns_or_long_pauses() -> None:
 
 
 def test_untimed_text_gets_estimated_times_marked_everywhere() -> None:
-    utts = [Utterance("One two three four five. Six seven eight nine ten.", i + 1) for i in range(50)]
+    utts = [
+        Utterance("One two three four five. Six seven eight nine ten.", i + 1) for i in range(50)
+    ]
     ep = _episode(Transcript("plain", utts), Facts(duration=500.0))
     assert ep.timing == "estimated"
     assert all(s.estimated for s in ep.segments)
@@ -73,8 +79,12 @@ def test_nothing_is_lost_between_utterances_and_segments() -> None:
 
 def test_chapters_attach_to_segments_and_runs_of_headers_keep_the_last() -> None:
     utts = [Utterance(f"line {i}.", i + 1, 10.0 * i, None, "A", turn=True) for i in range(4)]
-    marks = [ChapterMark("Intro", 0), ChapterMark("Real intro", 0), ChapterMark("Part 2", 2),
-             ChapterMark("Part 2", 3)]
+    marks = [
+        ChapterMark("Intro", 0),
+        ChapterMark("Real intro", 0),
+        ChapterMark("Part 2", 2),
+        ChapterMark("Part 2", 3),
+    ]
     ep = _episode(Transcript("t", utts, chapters=marks, fragments=False))
     assert [c.title for c in ep.chapters] == ["Real intro", "Part 2"]
     assert [c.start for c in ep.chapters] == [0.0, 20.0]
@@ -86,8 +96,10 @@ def test_tidy_chapters_drops_headings_with_nothing_after_them() -> None:
 
 
 def test_backward_times_are_reported_not_hidden() -> None:
-    utts = [Utterance("a.", 1, 10.0, speaker="A", turn=True),
-            Utterance("b.", 2, 5.0, speaker="B", turn=True)]
+    utts = [
+        Utterance("a.", 1, 10.0, speaker="A", turn=True),
+        Utterance("b.", 2, 5.0, speaker="B", turn=True),
+    ]
     ep = _episode(Transcript("t", utts, fragments=False))
     assert [s.start for s in ep.segments] == [10.0, 5.0]
     assert any("time goes back from 0:10 to 0:05" in n for n in ep.notes)
@@ -95,8 +107,13 @@ def test_backward_times_are_reported_not_hidden() -> None:
 
 def test_catalog_fills_what_the_file_lacks_and_never_overrides_it() -> None:
     found = Facts(title="From the file", speakers={"Alexey": None})
-    catalog = Facts(title="From the catalog", youtube_id="OuCuk-7RHjM",
-                    speakers={"Alexey": "Alexey Grigorev"}, hosts=["Alexey"], id="s08e01-x")
+    catalog = Facts(
+        title="From the catalog",
+        youtube_id="OuCuk-7RHjM",
+        speakers={"Alexey": "Alexey Grigorev"},
+        hosts=["Alexey"],
+        id="s08e01-x",
+    )
     merged, notes = merge_facts(found, catalog)
     assert merged.title == "From the file"
     assert merged.youtube_id == "OuCuk-7RHjM"

@@ -5,20 +5,44 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.errors import NotATranscript, TranscriptError
 from bot.core import episode_io
+from bot.core.errors import NotATranscript, TranscriptError
 from bot.core.ingest import parse_bytes
 from bot.core.model import Facts
 from bot.core.normalise import build_episode
 
-PIECES = st.sampled_from([
-    "WEBVTT\n\n", "00:00:01.000 --> 00:00:02.000\n", "1\n", "\n\n", "<v Ann>", "- ", ">> ",
-    "---\n", "transcript:\n", "- line: hi\n  sec: 1\n", "  who: A\n", "- header: H\n",
-    "0:01 hello\n", "00:00:01\n", "**Ann:** text\n", "Ann (00:01:02):\n", "[", "{", '"text"',
-    '[{"start": 1, "end": 2, "text": "x"}]', "<p>1:59 </p><p>x</p>", "<cite>A:</cite>",
-    "<?xml version='1.0'?><pst:transcripts>", "Click here to read the raw transcript...\n",
-    "Alexey\n: hi (\n1:35\n)\n", "Title: x\nDate: y\n### Summary\n", "\u2028", "\ufeff",
-])
+PIECES = st.sampled_from(
+    [
+        "WEBVTT\n\n",
+        "00:00:01.000 --> 00:00:02.000\n",
+        "1\n",
+        "\n\n",
+        "<v Ann>",
+        "- ",
+        ">> ",
+        "---\n",
+        "transcript:\n",
+        "- line: hi\n  sec: 1\n",
+        "  who: A\n",
+        "- header: H\n",
+        "0:01 hello\n",
+        "00:00:01\n",
+        "**Ann:** text\n",
+        "Ann (00:01:02):\n",
+        "[",
+        "{",
+        '"text"',
+        '[{"start": 1, "end": 2, "text": "x"}]',
+        "<p>1:59 </p><p>x</p>",
+        "<cite>A:</cite>",
+        "<?xml version='1.0'?><pst:transcripts>",
+        "Click here to read the raw transcript...\n",
+        "Alexey\n: hi (\n1:35\n)\n",
+        "Title: x\nDate: y\n### Summary\n",
+        "\u2028",
+        "\ufeff",
+    ]
+)
 
 
 def _check(data: bytes) -> None:

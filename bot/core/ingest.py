@@ -165,13 +165,17 @@ def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
 
 
 def unique_ids(results: list[FileResult]) -> None:
-    """Give every episode a distinct id: a repeat gets `-2`, `-3`… in source order."""
+    """Give every episode a distinct id, in source order: a repeat gets its file type
+    (`031-scikit-learn-vtt` beside `031-scikit-learn`), then `-2`, `-3`…"""
     taken: set[str] = set()
     for result in sorted(results, key=lambda r: r.source):
         ep = result.episode
         if ep is None:
             continue
         new_id, n = ep.id, 1
+        kind = slugify(Path(result.source).suffix)
+        if new_id in taken and kind:
+            new_id = f"{ep.id}-{kind}"
         while new_id in taken:
             n += 1
             new_id = f"{ep.id}-{n}"

@@ -23,6 +23,7 @@ TARGET_CHARS = 330
 TARGET_SECONDS = 25.0
 WHOLE_CHARS = 420  # a run up to this size (and WHOLE_SECONDS) stays one segment
 WHOLE_SECONDS = 35.0
+CUE_SPACING = 1.0  # seconds between kept cues: links are to the second, word timings thinned
 SPEAKING_RATE = 2.5  # words a second, to tell a pause from speech in start-only captions
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
@@ -175,7 +176,7 @@ def _close(pieces: list[_Piece]) -> Segment:
     cues: list[tuple[int, float]] = []
     offset = 0
     for p in pieces:
-        if p.start is not None and (not cues or cues[-1][1] != p.start):
+        if p.start is not None and (not cues or p.start - cues[-1][1] >= CUE_SPACING):
             cues.append((offset, round(p.start, 2)))
         text_parts.append(p.text)
         offset += len(p.text) + 1

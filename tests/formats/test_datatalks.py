@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.errors import ReaderError
 from bot.core.formats import datatalks
+from bot.core.normalise import build_episode
 from bot.core.text import words
 from tests.conftest import DATA
 
@@ -25,7 +26,11 @@ def test_sample_a_reads_lines_speakers_headers_and_facts() -> None:
     assert (first.start, first.speaker, first.line) == (116.0, "Alexey", 19)
     assert first.text.startswith("This week, we'll talk about visualising machine learning.")
     assert t.facts.youtube_id == "OuCuk-7RHjM"
-    assert (t.facts.season, t.facts.episode, t.facts.title) == (8, 1, "Visualising Machine Learning")
+    assert (t.facts.season, t.facts.episode, t.facts.title) == (
+        8,
+        1,
+        "Visualising Machine Learning",
+    )
     assert t.chapters[0].title == "Meor’s backround"
     assert t.utterances[t.chapters[0].before].start == 177.0
     assert t.utterances[-1].start == 3701.0
@@ -95,8 +100,6 @@ def test_the_same_paragraph_twice_is_kept_once_and_reported(corpus: Path) -> Non
 
 @pytest.mark.corpus
 def test_a_missing_sec_is_estimated_between_its_neighbours(corpus: Path) -> None:
-    from bot.core.normalise import build_episode
-
     path = corpus / "datatalks/solopreneur-developer-and-data-professional.md"
     t = _read(path)
     assert any(u.start is None for u in t.utterances)

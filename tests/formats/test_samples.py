@@ -44,7 +44,11 @@ def test_sample_b_caption_lines_with_m_ss_and_h_mm_ss() -> None:
 def test_sample_e_clock_line_then_its_text() -> None:
     t = timed_lines.read(_text("004_0dbda6ac67a6e3cf.txt"), "e")
     first, second = t.utterances[:2]
-    assert (first.start, first.text, first.line) == (0.0, "look at all this math and code you need", 2)
+    assert (first.start, first.text, first.line) == (
+        0.0,
+        "look at all this math and code you need",
+        2,
+    )
     assert (second.start, second.text) == (1.0, "to understand to learn machine learning")
     assert t.utterances[-1].text == "bye-bye"
 

@@ -88,8 +88,7 @@ class _Collector(HTMLParser):
         if self._open is not None:
             self._parts.append(data)
         elif data.strip() and not self._in_head:
-            lead = data[: len(data) - len(data.lstrip())]
-            self.blocks.append(_Block("stray", data, self.getpos()[0] + lead.count("\n")))
+            self.blocks.append(_Block("stray", data, self.getpos()[0]))
 
     def close(self) -> None:
         super().close()
@@ -209,9 +208,9 @@ def read(text: str, name: str) -> Transcript:
             state.pending = _clock(block.text, block.line)
             state.timed = True
         else:
-            if block.kind == "stray":
-                state.notes.append(f"line {block.line}: text outside <p>; kept")
             for chunk, line in _sub_paragraphs(block.text, block.line):
+                if block.kind == "stray":
+                    state.notes.append(f"line {line}: text outside <p>; kept")
                 _speech(chunk, line, state)
     if not state.utterances:
         raise NotTranscriptContent("no transcript paragraphs in the HTML")
