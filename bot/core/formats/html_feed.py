@@ -30,6 +30,42 @@ _INLINE_TIME = re.compile(r"\[(\d{1,2}:\d{2}:\d{2})(?:\.\d+)?\]")
 _LEADING_TIME = re.compile(rf"\s*{_INLINE_TIME.pattern}\s*")
 _MARKER = re.compile(r"\*\*([^*\n]{1,40})\*\*\s*:?\s*")
 _GENERIC_LABELS = frozenset({"", "speaker", "unknown"})
+# Markup openers, and the closers html.parser searches for after them (Python 3.11).
+_OPENER = re.compile(r"<(?:!--|!\[|[!?/A-Za-z])")
+_COMMENT_CLOSE = re.compile(r"--\s*>")
+_SECTION_CLOSE = re.compile(r"\]\s*\]\s*>")
+
+
+def _defuse_unclosed(text: str) -> tuple[str, int | None]:
+    """Markup openers that can never close (`<a` with no `>` after it) turned into `&lt;`.
+
+    html.parser reads them as text anyway, but only at the end of the input, after
+    searching to the end from each of them: quadratic time on broken input. Returns the
+    text and the line of the first one (None if there is none); line numbers do not change.
+    """
+    last_gt = text.rfind(">")
+    last_comment = max((m.start() for m in _COMMENT_CLOSE.finditer(text)), default=-1)
+    last_section = max((m.start() for m in _SECTION_CLOSE.finditer(text)), default=-1)
+    parts: list[str] = []
+    pos = 0
+    first: int | None = None
+    for opener in _OPENER.finditer(text):
+        start, kind = opener.start(), opener.group()
+        if kind == "<!--":
+            closed = last_comment >= start + 4
+        elif kind == "<![":
+            closed = last_section >= start + 3
+        else:
+            closed = last_gt > start
+        if not closed:
+            parts += [text[pos:start], "&lt;"]
+            pos = start + 1
+            if first is None:
+                first = text.count("\n", 0, start) + 1
+    if first is None:
+        return text, None
+    parts.append(text[pos:])
+    return "".join(parts), first
 
 
 @dataclass(slots=True)
@@ -182,6 +218,7 @@ def _speech(raw: str, line: int, state: _State) -> None:
 
 def read(text: str, name: str) -> Transcript:
     """Read an HTML feed transcript: speakers from `<cite>`, times from `<time>` or clocks."""
+    text, unclosed = _defuse_unclosed(text)
     collector = _Collector()
     try:
         collector.feed(text)
@@ -189,6 +226,8 @@ def read(text: str, name: str) -> Transcript:
     except (AssertionError, ValueError, IndexError) as exc:  # html.parser edge cases
         raise ReaderError(None, f"HTML cannot be parsed: {exc}") from exc
     state = _State()
+    if unclosed is not None:
+        state.notes.append(f"line {unclosed}: markup that never closes; read as text")
     facts = Facts(url=collector.canonical)
     for block in collector.blocks:
         if block.kind == "title":

@@ -26,6 +26,9 @@ _TIMING = re.compile(r"[ \t]*\d+:\d\d:\d\d[,.]\d+ *--> *\d+:\d\d:\d\d[,.]\d+")
 _SNIFF_LINES = 30
 # Formatting tags SubRip players accept (<i>, <b>, <font color=...>) and ASS overrides ({\an8}).
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^{}]*\}")
+# How a SubRip file must start (an optional cue number, then a timing); checked before
+# `srt.parse`, whose search through leading garbage is quadratic (cubic in digit runs).
+_START = re.compile(r"\s*(?:-?\d{1,12}(?:\.\d{0,12})?[ \t]*\n\s*)?\d{1,12}[:,.]\d{1,12}[:,.]\d")
 # A cue text of one long run with no spaces: the words were glued together.
 _GLUED = re.compile(r"\S{25,}")
 
@@ -49,6 +52,9 @@ def _subtitles(text: str) -> list[tuple[int, float, float, list[tuple[int, str]]
     `srt.parse` finds the cues with `srt.SRT_REGEX`; the same matches give their lines.
     """
     cues: list[tuple[int, float, float, list[tuple[int, str]]]] = []
+    if text.strip() and not _START.match(text):
+        line = line_of(text, len(text) - len(text.lstrip()))
+        raise ReaderError(line, "not SubRip: no cue number or timing line at the start")
     counter = LineCounter(text)
     subtitles = srt.parse(text)
     timing_line: int | None = None

@@ -1,0 +1,358 @@
+"""Find the moment a member half-remembers: typo-tolerant candidates, then an exact re-rank.
+
+1. The query is folded like the segments; each term is expanded to close vocabulary terms
+   (edit distance scaled by length) and weighted by rarity.
+2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
+3. Each candidate is re-scored 0–100 from how much of the query it holds (by rarity), how
+   close together the matched words stand, and a rapidfuzz alignment that rewards the
+   query's words in order. Below `min_score` there is no answer, only suggestions.
+4. Hits a few seconds apart in one episode collapse into one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.core.filters import EpisodeFilter, SpeakerFilter
+from bot.core.model import Episode, Segment
+from bot.core.search_index import SearchIndex
+from bot.core.searchtext import fold, token_spans, tokens
+
+CANDIDATES = 200
+RERANK = 60
+MIN_SCORE = 55.0
+COLLAPSE_SECONDS = 20.0
+MAX_QUERY_TERMS = 24
+# A term in more than this share of segments only counts in the re-rank, not the gathering.
+COMMON_SHARE = 0.15
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "then",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One answer: where the quote is, how well it matches, and where to watch it."""
+
+    episode: Episode
+    position: int
+    segment: Segment
+    highlight: tuple[int, int]
+    start: float | None
+    estimated: bool
+    score: float
+    url: str | None
+
+    @property
+    def speaker(self) -> str | None:
+        return self.episode.full_name(self.segment.speaker)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a search returns: matches (best first) and, when there are none, suggestions."""
+
+    matches: tuple[Match, ...]
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Term:
+    text: str
+    idf: float
+    expansions: list[tuple[int, float]] = field(default_factory=list)
+
+
+def link(episode: Episode, second: float | None) -> str | None:
+    """The YouTube URL at that second when the video is known, else the episode page."""
+    if episode.youtube_id:
+        at = f"&t={int(second)}s" if second is not None else ""
+        return f"https://www.youtube.com/watch?v={episode.youtube_id}{at}"
+    return episode.url
+
+
+class Searcher:
+    """Answers queries over one `SearchIndex` (immutable: a reload builds a new one)."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        self.speakers = SpeakerFilter(index)
+        self.episodes = EpisodeFilter(index)
+        self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
+
+    # -- query terms -------------------------------------------------------------------
+    def expand(self, term: str) -> list[tuple[int, float]]:
+        """Vocabulary terms close to `term`, with weights (1.0 for the term itself)."""
+        cached = self._expansions.get(term)
+        if cached is not None:
+            self._expansions.move_to_end(term)
+            return cached
+        found: list[tuple[int, float]] = []
+        exact = self.index.vocab.get(term)
+        if exact is not None:
+            found.append((exact, 1.0))
+        if len(term) >= 4:
+            allowed = 1 if len(term) < 8 else 2
+            bucket = self.index.by_first_letter.get(term[0], [])
+            for other, distance, _ in process.extract(
+                term, bucket, scorer=Levenshtein.distance, score_cutoff=allowed, limit=8
+            ):
+                if other != term and abs(len(other) - len(term)) <= allowed:
+                    weight = 0.8 if distance == 1 else 0.6
+                    found.append((self.index.vocab[other], weight))
+        self._expansions[term] = found
+        if len(self._expansions) > 20_000:
+            self._expansions.popitem(last=False)
+        return found
+
+    def _terms(self, query_terms: list[str]) -> list[_Term]:
+        out: list[_Term] = []
+        for text in dict.fromkeys(query_terms):
+            expansions = self.expand(text)
+            idf = max((self.index.idf(t) for t, _ in expansions), default=0.0)
+            if not expansions:
+                idf = math.log(1.0 + self.index.size)  # unknown word: rare, but matches nothing
+            out.append(_Term(text, idf, expansions))
+        return out
+
+    # -- search ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        speaker: str | None = None,
+        episode: str | None = None,
+        limit: int = 5,
+        min_score: float = MIN_SCORE,
+    ) -> Outcome:
+        """The best matches for a query; filters raise `FilterError` for unknown names."""
+        folded_query = fold(query)
+        query_terms = tokens(folded_query)[:MAX_QUERY_TERMS]
+        allowed = self._allowed(speaker, episode)
+        if not query_terms:
+            return Outcome(())
+        terms = self._terms(query_terms)
+        candidates = self._gather(terms, allowed)
+        scored = [self._score(int(seg), terms, " ".join(query_terms)) for seg in candidates]
+        scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
+        matches = _collapse([m for m in scored if m.score >= min_score], limit)
+        if matches:
+            return Outcome(tuple(matches))
+        return Outcome((), self.suggest(query, terms))
+
+    def _allowed(self, speaker: str | None, episode: str | None) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+        if episode:
+            mask = self.episodes.mask(episode)
+        if speaker:
+            speaker_mask = self.speakers.mask(speaker)
+            mask = speaker_mask if mask is None else mask & speaker_mask
+        return mask
+
+    def _gather(self, terms: list[_Term], allowed: np.ndarray | None) -> list[int]:
+        """The best candidates by BM25 over the expanded terms (common terms left out)."""
+        index = self.index
+        limit = COMMON_SHARE * index.size
+        rare = [
+            (t, w)
+            for term in terms
+            for t, w in term.expansions
+            if index.df(t) <= limit and term.text not in STOPWORDS
+        ]
+        chosen = rare or [(t, w) for term in terms for t, w in term.expansions]
+        if not chosen:
+            return []
+        seg_parts, score_parts = [], []
+        for term_id, weight in chosen:
+            segs, scores = index.bm25(term_id, weight)
+            seg_parts.append(segs)
+            score_parts.append(scores)
+        segs = np.concatenate(seg_parts)
+        scores = np.concatenate(score_parts)
+        if allowed is not None:
+            keep = allowed[segs]
+            segs, scores = segs[keep], scores[keep]
+        if len(segs) == 0:
+            return []
+        unique, inverse = np.unique(segs, return_inverse=True)
+        totals = np.bincount(inverse, weights=scores)
+        if len(unique) > CANDIDATES:
+            top = np.argpartition(-totals, CANDIDATES)[:CANDIDATES]
+        else:
+            top = np.arange(len(unique))
+        order = top[np.argsort(-totals[top], kind="stable")]
+        return [int(unique[i]) for i in order[:RERANK]]
+
+    def _score(self, seg: int, terms: list[_Term], query_text: str) -> Match:
+        """Score one candidate 0–100 and find the span of the matched words in it."""
+        index = self.index
+        episode, position, segment = index.segment(seg)
+        folded = index.folded[seg]
+        wanted: dict[str, tuple[int, float]] = {}
+        for i, term in enumerate(terms):
+            for term_id, weight in term.expansions:
+                word = index.terms[term_id]
+                if wanted.get(word, (0, 0.0))[1] < weight:
+                    wanted[word] = (i, weight)
+        hits = [
+            (wanted[w][0], wanted[w][1], a, b) for w, a, b in token_spans(folded) if w in wanted
+        ]
+        total_idf = sum(t.idf for t in terms) or 1.0
+        best_weight = [0.0] * len(terms)
+        for term_i, weight, _, _ in hits:
+            best_weight[term_i] = max(best_weight[term_i], weight)
+        coverage = sum(t.idf * w for t, w in zip(terms, best_weight, strict=True)) / total_idf
+        span, closeness = _window(hits, len(terms))
+        alignment = fuzz.partial_ratio_alignment(query_text, folded, processor=None)
+        align_score = alignment.score if alignment else 0.0
+        if span is None and alignment is not None:
+            span = (alignment.dest_start, alignment.dest_end)
+        span = _to_words(folded, span or (0, 0))
+        score = 0.45 * coverage * 100 + 0.35 * align_score + 0.20 * closeness * 100 * coverage
+        start = segment.time_at(span[0])
+        return Match(
+            episode=episode,
+            position=position,
+            segment=segment,
+            highlight=span,
+            start=start,
+            estimated=segment.estimated,
+            score=round(min(score, 100.0), 1),
+            url=link(episode, start),
+        )
+
+    # -- no answer -----------------------------------------------------------------------
+    def suggest(self, query: str, terms: list[_Term] | None = None) -> tuple[str, ...]:
+        """'Did you mean' hints: close vocabulary words for unknown terms, and close titles."""
+        terms = terms if terms is not None else self._terms(tokens(fold(query)))
+        hints: list[str] = []
+        for term in terms:
+            if term.expansions or len(term.text) < 3 or term.text in STOPWORDS:
+                continue
+            bucket = self.index.by_first_letter.get(term.text[0], [])
+            best = process.extractOne(term.text, bucket, scorer=fuzz.ratio, score_cutoff=70)
+            if best:
+                hints.append(best[0])
+        titles = {ep.title: ep for ep in self.index.episodes}
+        for title, _score, _ in process.extract(
+            fold(query),
+            list(titles),
+            processor=fold,
+            scorer=fuzz.partial_ratio,
+            limit=3,
+            score_cutoff=80,
+        ):
+            hints.append(title)
+        return tuple(dict.fromkeys(hints))
+
+
+def _window(
+    hits: list[tuple[int, float, int, int]], n_terms: int
+) -> tuple[tuple[int, int] | None, float]:
+    """The shortest run of matched words holding the most distinct query terms, and how
+    tight it is (1.0 when the words stand side by side)."""
+    if not hits:
+        return None, 0.0
+    distinct = len({h[0] for h in hits})
+    best: tuple[int, int] | None = None
+    best_len = math.inf
+    counts: dict[int, int] = {}
+    left = 0
+    for right, hit in enumerate(hits):
+        counts[hit[0]] = counts.get(hit[0], 0) + 1
+        while len(counts) == distinct:
+            length = right - left + 1
+            if length < best_len:
+                best_len, best = length, (hits[left][2], hit[3])
+            term = hits[left][0]
+            counts[term] -= 1
+            if counts[term] == 0:
+                del counts[term]
+            left += 1
+    assert best is not None
+    span_words = max(best_len, 1)
+    closeness = distinct / span_words if span_words else 0.0
+    return best, min(1.0, closeness) * distinct / max(n_terms, 1)
+
+
+def _to_words(folded: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Widen a span to whole words."""
+    start, end = max(0, span[0]), min(len(folded), max(span[1], span[0]))
+    while start > 0 and folded[start - 1].isalnum():
+        start -= 1
+    while end < len(folded) and folded[end].isalnum():
+        end += 1
+    while start < end and folded[start] == " ":
+        start += 1
+    while end > start and folded[end - 1] == " ":
+        end -= 1
+    return start, end
+
+
+def _collapse(matches: list[Match], limit: int) -> list[Match]:
+    """Keep the best of hits a few seconds apart in one episode."""
+    kept: list[Match] = []
+    for m in matches:
+        if any(
+            k.episode.id == m.episode.id
+            and (
+                k.position == m.position
+                or (
+                    k.start is not None
+                    and m.start is not None
+                    and abs(k.start - m.start) <= COLLAPSE_SECONDS
+                )
+            )
+            for k in kept
+        ):
+            continue
+        kept.append(m)
+        if len(kept) >= limit:
+            break
+    return kept
