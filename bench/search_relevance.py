@@ -1,0 +1,206 @@
+"""Relevance of /quote search against plain baselines, side by side in one run.
+
+    python bench/search_relevance.py [--queries bench/queries.yaml] [--kinds typo,keywords]
+
+Searches the samples plus the whole shared corpus (as distractors) with each query of
+`bench/queries.yaml` and prints hit@1, hit@3 and MRR per engine, and per query kind for ours.
+A hit is a result from one of the query's expected source files within `TOLERANCE` seconds of
+the expected second (any time, where the source has none). Off-topic queries must return
+nothing from our engine; the baselines have no notion of "no answer".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus_library import corpus_library
+
+from bot.core.search import Searcher
+from bot.core.search_index import SearchIndex, build_index
+from bot.core.searchtext import fold, tokens
+
+TOLERANCE = 30.0
+Hit = tuple[str, float | None]  # (source, second)
+
+
+@dataclass
+class Query:
+    text: str
+    kind: str
+    sources: list[str]
+    seconds: list[float | None]
+
+
+def load_queries(path: Path) -> list[Query]:
+    out = []
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+        sources = list(item.get("sources") or [])
+        seconds = item.get("seconds") or [item.get("second")] * len(sources)
+        out.append(Query(item["query"], item["kind"], sources, list(seconds)))
+    return out
+
+
+def is_hit(query: Query, hit: Hit) -> bool:
+    source, second = hit
+    for expected_source, expected_second in zip(query.sources, query.seconds, strict=True):
+        if source != expected_source:
+            continue
+        if expected_second is None or second is None:
+            return True
+        if abs(second - float(expected_second)) <= TOLERANCE:
+            return True
+    return False
+
+
+def _seg_hit(index: SearchIndex, seg: int) -> Hit:
+    episode, _, segment = index.segment(seg)
+    return episode.source, segment.start
+
+
+class Engines:
+    """Every engine answers `query -> ranked hits` over the same segments."""
+
+    def __init__(self, index: SearchIndex, tmp: Path) -> None:
+        self.index = index
+        self.searcher = Searcher(index)
+        self.texts = index.folded
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
+        self.db.executemany(
+            "INSERT INTO seg(rowid, body) VALUES (?, ?)",
+            ((i, " ".join(tokens(t))) for i, t in enumerate(self.texts)),
+        )
+        self.db.commit()
+        import tantivy  # a benchmark-only dependency (pip install tantivy)
+
+        schema = (
+            tantivy.SchemaBuilder()
+            .add_text_field("body", stored=False)
+            .add_integer_field("seg", stored=True)
+            .build()
+        )
+        self.tantivy_index = tantivy.Index(schema, path=str(tmp))
+        writer = self.tantivy_index.writer(heap_size=200_000_000)
+        for i, text in enumerate(self.texts):
+            writer.add_document(tantivy.Document(body=text, seg=i))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.tantivy_index.reload()
+        self.tantivy_searcher = self.tantivy_index.searcher()
+
+    def ours(self, q: str) -> list[Hit]:
+        return [(m.episode.source, m.start) for m in self.searcher.search(q, limit=3).matches]
+
+    def _rapidfuzz(self, scorer: Callable[..., float]) -> Callable[[str], list[Hit]]:
+        def run(q: str) -> list[Hit]:
+            found = process.extract(fold(q), self.texts, scorer=scorer, processor=None, limit=3)
+            return [_seg_hit(self.index, i) for _, _, i in found]
+
+        return run
+
+    def fts5(self, q: str) -> list[Hit]:
+        terms = tokens(fold(q))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = self.db.execute(
+            "SELECT rowid FROM seg WHERE seg MATCH ? ORDER BY bm25(seg) LIMIT 3", (match,)
+        ).fetchall()
+        return [_seg_hit(self.index, r[0]) for r in rows]
+
+    def tantivy(self, q: str) -> list[Hit]:
+        terms = tokens(fold(q))
+        if not terms:
+            return []
+        query = self.tantivy_index.parse_query(" ".join(terms), ["body"])
+        found = self.tantivy_searcher.search(query, 3).hits
+        return [
+            _seg_hit(self.index, self.tantivy_searcher.doc(addr)["seg"][0]) for _, addr in found
+        ]
+
+    def all(self) -> dict[str, Callable[[str], list[Hit]]]:
+        return {
+            "podquote": self.ours,
+            "tantivy BM25": self.tantivy,
+            "SQLite FTS5 BM25": self.fts5,
+            "rapidfuzz token_set_ratio": self._rapidfuzz(fuzz.token_set_ratio),
+            "rapidfuzz partial_ratio": self._rapidfuzz(fuzz.partial_ratio),
+            "rapidfuzz WRatio": self._rapidfuzz(fuzz.WRatio),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queries", type=Path, default=Path(__file__).parent / "queries.yaml")
+    parser.add_argument("--engines", default="", help="comma-separated engine name prefixes")
+    parser.add_argument("--misses", action="store_true", help="list our engine's misses")
+    args = parser.parse_args()
+    queries = load_queries(args.queries)
+    library = corpus_library()
+    index = build_index(library)
+    print(f"{len(queries)} queries over {index.size:,} segments of {len(library)} episodes")
+    answerable = [q for q in queries if q.kind != "offtopic"]
+    offtopic = [q for q in queries if q.kind == "offtopic"]
+    with tempfile.TemporaryDirectory() as tmp:
+        engines = Engines(index, Path(tmp))
+        wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
+        print(f"{'engine':<28}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'ms p50':>8}  off-topic → nothing")
+        for name, engine in engines.all().items():
+            if wanted and not any(name.startswith(w) for w in wanted):
+                continue
+            ranks, took, by_kind = [], [], defaultdict(list)
+            misses = []
+            for q in answerable:
+                began = time.perf_counter()
+                hits = engine(q.text)
+                took.append((time.perf_counter() - began) * 1000)
+                rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h)), None)
+                ranks.append(rank)
+                by_kind[q.kind].append(rank)
+                if rank != 1:
+                    misses.append((q, hits[:3]))
+            silent = sum(1 for q in offtopic if not engine(q.text))
+            n = len(ranks) or 1
+            hit1 = sum(r == 1 for r in ranks) / n
+            hit3 = sum(r is not None and r <= 3 for r in ranks) / n
+            mrr = sum(1 / r for r in ranks if r) / n
+            off = f"{silent}/{len(offtopic)}" if name == "podquote" else "n/a (always answers)"
+            print(
+                f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}"
+                f"  {off}"
+            )
+            if name == "podquote":
+                for kind, kind_ranks in sorted(by_kind.items()):
+                    k1 = sum(r == 1 for r in kind_ranks) / len(kind_ranks)
+                    print(f"    {kind:<24}{k1:>7.2f}  ({len(kind_ranks)} queries)")
+                if args.misses:
+                    for q, hits in misses:
+                        print(
+                            f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]}"
+                            f" got {hits}"
+                        )
+                    for q in offtopic:
+                        found = engines.searcher.search(q.text).matches
+                        if found:
+                            print(
+                                f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
+                                f"{found[0].episode.source}"
+                            )
+
+
+if __name__ == "__main__":
+    main()
