@@ -85,7 +85,7 @@ class Engines:
             ((i, " ".join(tokens(t))) for i, t in enumerate(self.texts)),
         )
         self.db.commit()
-        import tantivy  # a benchmark-only dependency (pip install tantivy)
+        import tantivy  # noqa: PLC0415 - benchmark-only: pip install -e ".[bench]"
 
         schema = (
             tantivy.SchemaBuilder()
