@@ -33,10 +33,10 @@ def parse_clock(value: str) -> float | None:
     if not m:
         return None
     hours, minutes, seconds, frac = m.groups()
-    total = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
+    millis = (int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)) * 1000
     if frac:
-        total += int(frac.ljust(3, "0")) / 1000
-    return total
+        millis += int(frac.ljust(3, "0"))
+    return millis / 1000
 
 
 def format_clock(seconds: float) -> str:

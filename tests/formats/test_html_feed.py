@@ -153,6 +153,14 @@ def test_stray_text_and_scripts() -> None:
     assert t.notes == ["line 2: text outside <p>; kept"]
 
 
+def test_markup_that_never_closes_is_text_and_fast() -> None:
+    # html.parser rescans to the end from each unclosed `<a`: quadratic without the guard
+    t = html_feed.read("<p>One</p>\n<p>a <b " + "<a " * 100_000, "x.html")
+    assert t.utterances[0].text == "One"
+    assert t.utterances[1].text.startswith("a <b <a <a")
+    assert t.notes == ["line 2: markup that never closes; read as text"]
+
+
 # --- Every corpus file of the family ---
 
 _CLOCK_P = re.compile(r"\s*\d{1,2}(?::\d{2}){1,2}\s*")

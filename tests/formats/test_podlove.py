@@ -50,7 +50,7 @@ def test_items_are_fragments_and_speeches_are_turns() -> None:
 
 def test_named_speaker_and_entities() -> None:
     text = (
-        f'<pst:transcripts {NS}>\n<pst:speech>\n<pst:speaker>Thomas Preusser</pst:speaker>\n'
+        f"<pst:transcripts {NS}>\n<pst:speech>\n<pst:speaker>Thomas Preusser</pst:speaker>\n"
         '<pst:item start="00:01:00.000" end="00:01:01.500">Hi &amp; welcome</pst:item>\n'
         '<pst:item start="00:01:01.500" end="00:01:02.000">[laughs]</pst:item>\n'
         "</pst:speech>\n</pst:transcripts>\n"
@@ -79,7 +79,9 @@ def test_broken_xml_and_bad_times_name_their_line() -> None:
     with pytest.raises(ReaderError) as info:
         podlove.read(f"<pst:transcripts {NS}>\n<pst:speech>\n</pst:transcripts>", "x.xml")
     assert info.value.line == 3 and info.value.why.startswith("invalid XML: mismatched tag")
-    text = f'<pst:transcripts {NS}>\n<pst:item start="0:0x" end="1">a</pst:item>\n</pst:transcripts>'
+    text = (
+        f'<pst:transcripts {NS}>\n<pst:item start="0:0x" end="1">a</pst:item>\n</pst:transcripts>'
+    )
     with pytest.raises(ReaderError) as info:
         podlove.read(text, "x.xml")
     assert (info.value.line, info.value.why) == (2, "item 1: start '0:0x' is not a time")

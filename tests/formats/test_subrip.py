@@ -1,4 +1,4 @@
-"""SubRip reader: fixtures are byte-exact excerpts of ../shared/corpus files (source in comments)."""
+"""SubRip reader: fixtures are byte-exact excerpts of ../shared/corpus files (named per test)."""
 
 from __future__ import annotations
 
@@ -167,6 +167,17 @@ def test_unreadable_text_between_cues_names_its_line() -> None:
         subrip.read(text, "x.srt")
     assert info.value.line == 7
     assert info.value.why.startswith("not SubRip after cue 1: cannot read '2 00:00:0x,000")
+
+
+def test_text_before_the_first_cue_is_an_error_found_fast() -> None:
+    # srt's search through leading garbage is quadratic (cubic in runs of digits): checked first
+    text = "notes\n" + " " * 50_000 + "1" * 5_000 + "\n1\n00:00:01,000 --> 00:00:02,000\nhi\n"
+    with pytest.raises(ReaderError) as info:
+        subrip.read(text, "x.srt")
+    assert (info.value.line, info.value.why) == (
+        1,
+        "not SubRip: no cue number or timing line at the start",
+    )
 
 
 def test_no_cues_is_not_a_transcript() -> None:

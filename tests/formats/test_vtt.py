@@ -1,4 +1,4 @@
-"""WebVTT reader: fixtures are byte-exact excerpts of ../shared/corpus files (source in comments)."""
+"""WebVTT reader: fixtures are byte-exact excerpts of ../shared/corpus files (named per test)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ _PREFIX = re.compile(
 _NOT_NAMES = frozenset({"Note", "Notes", "Edit", "Update", "Warning", "Example", "Source"})
 
 # A WebVTT voice tag: `<v Name>`, `<v.class Name>`; the name is optional here.
-_VOICE = re.compile(r"<v(?=[.\s>])(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>")
+_VOICE = re.compile(r"<v(?=[.\s>])(?:\.[^\s<>]*)?(?:\s+(?P<name>[^<>]*))?>")
 # A cue that is only sound descriptions: "(silence)", "[Music]", "(laughs) (applause)".
 _SOUND = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])(?:\s*(?:\([^()]*\)|\[[^\[\]]*\]))*\s*")
 

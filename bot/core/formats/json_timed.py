@@ -362,6 +362,8 @@ def _add_words(items: Sequence[_Item], out: _Out) -> None:
         word = item.text.strip()
         if not word:
             out.empty += 1
+            if out.empty <= NOTES_PER_KIND:
+                out.notes.append(f"line {item.line}: empty word; skipped")
             continue
         glue = not item.text[:1].isspace() and out.utterances
         if glue:

@@ -93,10 +93,12 @@ def _cues(text: str, notes: list[str]) -> list[_Cue]:
     if lines and lines[-1] == "":
         lines.pop()
     cues: list[_Cue] = []
-    read = 0
+    used = 0
     number = 0
+    seen_arrow = False
     for block in _blocks(lines)[1:]:
         texts = [line for _, line in block]
+        after_arrow, seen_arrow = seen_arrow, seen_arrow or any("-->" in t for t in texts)
         if WebVTTCueBlock.is_valid(texts):
             timing = 0 if WebVTTCueBlock.CUE_TIMINGS_PATTERN.match(texts[0]) else 1
             timing_line = block[timing][0]
@@ -108,16 +110,16 @@ def _cues(text: str, notes: list[str]) -> list[_Cue]:
                 except MalformedCaptionError as exc:
                     why = f"cue {number}: {label} time {value!r} is not a time"
                     raise ReaderError(timing_line, why) from exc
-            if read >= len(captions) or captions[read].lines != parsed.payload:
+            if used >= len(captions) or captions[used].lines != parsed.payload:
                 raise ReaderError(timing_line, f"cue {number}: webvtt-py read it differently")
-            caption = captions[read]
-            read += 1
+            caption = captions[used]
+            used += 1
             start, end = _seconds(caption.start_time), _seconds(caption.end_time)
             cues.append(_Cue(timing_line, start, end, block[timing + 1 :]))
         elif (
             _NOTE.match(texts[0])
             or WebVTTStyleBlock.is_valid(texts)
-            or (WebVTTRegionBlock.is_valid(texts) and not cues)
+            or (WebVTTRegionBlock.is_valid(texts) and not after_arrow)
         ):
             continue
         elif any("-->" in line for line in texts):
@@ -127,7 +129,7 @@ def _cues(text: str, notes: list[str]) -> list[_Cue]:
         else:
             notes.append(f"line {block[0][0]}: text block with no timing line; kept untimed")
             cues.append(_Cue(block[0][0], None, None, block))
-    if read != len(captions):
+    if used != len(captions):
         raise ReaderError(None, "webvtt-py read more cues than the scan found")
     return cues
 
