@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot import __version__
+from bot.cli_search import DEFAULT_LIMIT, MAX_LIMIT, search_command
 from bot.core import catalog as catalog_mod
 from bot.core.errors import CatalogError
 from bot.core.ingest import IngestReport, discover, ingest
@@ -56,6 +57,25 @@ def _parser() -> argparse.ArgumentParser:
         help="delete episode files in --out that this run did not produce",
     )
     ing.add_argument("--quiet", action="store_true", help="print only the totals and problems")
+
+    find = sub.add_parser(
+        "search",
+        help="find a quote",
+        description="Find the moments that match what you remember of a quote.",
+    )
+    find.add_argument("query", nargs="?", help="what you remember of the quote")
+    find.add_argument(
+        "--data", type=Path, default=None, help=f"folder of episode files (default: {DEFAULT_OUT})"
+    )
+    find.add_argument("--speaker", help="only this speaker (loosely: 'alexey', 'meor')")
+    find.add_argument("--episode", help="only this episode (id or part of its title)")
+    find.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="how many results")
+    find.add_argument("--json", action="store_true", help="print a JSON array of results")
+    find.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="read one JSON request per stdin line, write one JSON line each",
+    )
     return parser
 
 
@@ -65,6 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ingest":
         return _ingest(args, parser)
+    if args.command == "search":
+        if args.jsonl == bool(args.query):
+            parser.error("give a QUERY, or --jsonl to read requests from stdin (not both)")
+        if not 1 <= args.limit <= MAX_LIMIT:
+            parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
+        return search_command(
+            args.data or DEFAULT_OUT,
+            query=args.query,
+            speaker=args.speaker,
+            episode=args.episode,
+            limit=args.limit,
+            as_json=args.json,
+            jsonl=args.jsonl,
+        )
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE
 

@@ -28,6 +28,7 @@ CANDIDATES = 200
 RERANK = 60
 MIN_SCORE = 55.0
 COLLAPSE_SECONDS = 20.0
+ALIGNED = 90.0  # an alignment this good highlights the query's own words, in order
 MAX_QUERY_TERMS = 24
 # A term in more than this share of segments only counts in the re-rank, not the gathering.
 COMMON_SHARE = 0.15
@@ -251,8 +252,8 @@ class Searcher:
         span, closeness = _window(hits, len(terms))
         alignment = fuzz.partial_ratio_alignment(query_text, folded, processor=None)
         align_score = alignment.score if alignment else 0.0
-        if span is None and alignment is not None:
-            span = (alignment.dest_start, alignment.dest_end)
+        if alignment is not None and (span is None or align_score >= ALIGNED):
+            span = (alignment.dest_start, alignment.dest_end)  # the query's words, in order
         span = _to_words(folded, span or (0, 0))
         score = 0.45 * coverage * 100 + 0.35 * align_score + 0.20 * closeness * 100 * coverage
         start = segment.time_at(span[0])

@@ -1,0 +1,111 @@
+"""Search over the shipped samples: ranking, typos, filters, timing, links, no-answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.filters import FilterError
+from bot.core.library import Library
+from bot.core.search import Searcher, link
+from bot.core.search_index import build_index
+from bot.core.searchtext import fold, tokens
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def searcher() -> Searcher:
+    return Searcher(build_index(Library.load(DATA / "episodes")))
+
+
+def test_fold_keeps_offsets_and_straightens_quotes() -> None:
+    text = "Söderström’s “AI” — CAN’T"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert tokens(folded) == ["soderstroms", "ai", "cant"]
+
+
+def test_a_fragment_finds_its_moment_with_the_matched_words_highlighted(
+    searcher: Searcher,
+) -> None:
+    (best, *_) = searcher.search("go quickly go alone").matches
+    assert best.episode.id == "s04e01-from-software-engineering-to-machine-learning"
+    a, b = best.highlight
+    assert best.segment.text[a:b] == "go quickly go alone"
+    # The words are said on the 20:43 caption line, not at the segment's start.
+    assert best.segment.start < 1243.0
+    assert best.start == 1243.0
+    assert best.url == "https://www.youtube.com/watch?v=xVYOdRrN7hw&t=1243s"
+    assert not best.estimated
+    assert 90 <= best.score <= 100
+
+
+def test_keywords_in_any_order_find_the_passage(searcher: Searcher) -> None:
+    top = searcher.search("basket catapult drift").matches[:2]
+    # Both moments where the three words meet: Meor's drift visual, and Alexey on reusing it.
+    assert {(m.start, m.speaker) for m in top} == {
+        (1135.0, "Meor Amer"),
+        (2122.0, "Alexey Grigorev"),
+    }
+    assert all(m.episode.id == "s08e01-visualising-machine-learning" for m in top)
+
+
+def test_typos_are_forgiven(searcher: Searcher) -> None:
+    best = searcher.search("thinkng of maths the wrong way arround").matches[0]
+    assert best.episode.id == "five-secrets-of-learning-machine-learning"
+    assert best.start == 32.0
+
+
+def test_a_phrase_across_two_caption_lines(searcher: Searcher) -> None:
+    # "struggle for that" / "long" are two lines of sample e.
+    best = searcher.search("struggle for that long").matches[0]
+    assert best.episode.id == "five-secrets-of-learning-machine-learning"
+    assert best.start == 27.0
+
+
+def test_untimed_sources_give_estimated_times_and_no_video_link(searcher: Searcher) -> None:
+    best = searcher.search("as if the singularity happens").matches[0]
+    assert best.episode.id == "podcast-init-234-deep-learning-illustrated"
+    assert best.estimated
+    assert best.url is None
+    assert best.speaker == "Jon Krohn"
+
+
+def test_off_topic_queries_find_nothing_and_suggest_close_words(searcher: Searcher) -> None:
+    outcome = searcher.search("chocolate cake recipe with buttercream frosting")
+    assert outcome.matches == ()
+    typo = searcher.search("zzqx catapultt")
+    assert typo.matches == () or typo.matches[0].episode.id.startswith("s08e01")
+    assert searcher.search("   ").matches == ()
+
+
+def test_suggestions_name_close_terms_for_unknown_words(searcher: Searcher) -> None:
+    assert "visualisation" in searcher.suggest("visualisatoinz")
+
+
+def test_filters_are_loose_and_unknown_names_list_close_ones(searcher: Searcher) -> None:
+    meor = searcher.search("drift", speaker="meor").matches
+    assert meor and all(m.segment.speaker == "Meor" for m in meor)
+    alexey = searcher.search("drift", speaker="Alexey Grigorev").matches
+    assert alexey and all(m.segment.speaker == "Alexey" for m in alexey)
+    by_title = searcher.search("blank", episode="visualising").matches
+    assert all(m.episode.id == "s08e01-visualising-machine-learning" for m in by_title)
+    with pytest.raises(FilterError) as info:
+        searcher.search("drift", speaker="meer")
+    assert "Meor" in str(info.value)
+    with pytest.raises(FilterError) as info:
+        searcher.search("drift", episode="quantum gardening")
+    assert str(info.value).startswith("No episode matches 'quantum gardening'.")
+
+
+def test_hits_seconds_apart_in_one_episode_collapse(searcher: Searcher) -> None:
+    matches = searcher.search("deep learning illustrated", limit=10).matches
+    starts = [(m.episode.id, m.start) for m in matches]
+    for i, (ep, s) in enumerate(starts):
+        for ep2, s2 in starts[i + 1 :]:
+            assert ep != ep2 or s is None or s2 is None or abs(s - s2) > 20
+
+
+def test_link_prefers_the_video_then_the_page() -> None:
+    ep = Library.load(DATA / "episodes").get("s08e01-visualising-machine-learning")
+    assert ep is not None
+    assert link(ep, 2122.7) == "https://www.youtube.com/watch?v=OuCuk-7RHjM&t=2122s"
