@@ -70,6 +70,10 @@ class Library:
         self._state = new
         return _diff(old, new)
 
+    def changes_to(self, newer: Library) -> LibraryDiff:
+        """What changed from this library to a newer load of the same folder."""
+        return _diff(self._state, newer._state)
+
     async def reload_async(self) -> LibraryDiff:
         """`reload` in a worker thread; the old episodes serve until the swap."""
         return await asyncio.to_thread(self.reload)

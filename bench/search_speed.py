@@ -1,0 +1,178 @@
+"""Search speed at scale: the corpus replicated to a million segments, ours vs FTS5 vs tantivy.
+
+    python bench/search_speed.py [--segments 1000000] [--queries 300] [--engines ours,fts5,tantivy]
+
+Each engine builds its index over the same segments and answers the same queries (fragments,
+reordered words, typos, keywords and paraphrase-like partial fragments drawn from random
+segments with a fixed seed). Prints build time, peak memory (max RSS of the process that
+built and searched, each engine in a fresh process) and per-query p50/p95/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus_library import corpus_library  # noqa: E402
+
+from bot.core.model import Episode  # noqa: E402
+from bot.core.search import Searcher  # noqa: E402
+from bot.core.search_index import build_index  # noqa: E402
+from bot.core.searchtext import fold, tokens  # noqa: E402
+
+
+def replicated(target: int) -> list[Episode]:
+    """The corpus library's episodes, copied under new ids until `target` segments."""
+    base = list(corpus_library())
+    out: list[Episode] = []
+    total, copy = 0, 0
+    while total < target:
+        for ep in base:
+            out.append(ep if copy == 0 else replace(ep, id=f"{ep.id}-copy{copy}"))
+            total += len(ep.segments)
+            if total >= target:
+                break
+        copy += 1
+    return out
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 5:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def make_queries(episodes: list[Episode], count: int, seed: int = 7) -> list[str]:
+    """Queries of the kinds members type, drawn from random segments."""
+    rng = random.Random(seed)
+    segments = [s for ep in episodes[:600] for s in ep.segments if len(s.text.split()) >= 12]
+    queries: list[str] = []
+    kinds = ["fragment", "reordered", "typo", "keywords", "partial"]
+    while len(queries) < count:
+        words = tokens(fold(rng.choice(segments).text))
+        if len(words) < 10:
+            continue
+        kind = kinds[len(queries) % len(kinds)]
+        at = rng.randrange(0, len(words) - 8)
+        run = words[at : at + rng.randint(5, 8)]
+        if kind == "reordered":
+            rng.shuffle(run)
+        elif kind == "typo":
+            run = [_typo(w, rng) if rng.random() < 0.3 else w for w in run]
+        elif kind == "keywords":
+            run = sorted({w for w in words if len(w) > 6}, key=lambda _: rng.random())[:3] or run
+        elif kind == "partial":
+            run = [w for w in run if rng.random() < 0.7] or run
+        queries.append(" ".join(run))
+    return queries
+
+
+def _percentiles(took: list[float]) -> str:
+    took = sorted(took)
+
+    def pick(p: float) -> float:
+        return took[min(len(took) - 1, int(p * len(took)))]
+
+    return f"p50 {statistics.median(took):7.2f} ms  p95 {pick(0.95):7.2f} ms  p99 {pick(0.99):7.2f} ms"
+
+
+def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
+    episodes = replicated(segments)
+    queries = make_queries(episodes, count)
+    texts_total = sum(len(ep.segments) for ep in episodes)
+    began = time.perf_counter()
+    if name == "ours":
+        searcher = Searcher(build_index(episodes))
+        build = time.perf_counter() - began
+        search = lambda q: searcher.search(q)  # noqa: E731
+    elif name == "fts5":
+        db = sqlite3.connect(":memory:")
+        db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
+        db.executemany(
+            "INSERT INTO seg(body) VALUES (?)",
+            ((s.text,) for ep in episodes for s in ep.segments),
+        )
+        db.commit()
+        build = time.perf_counter() - began
+
+        def search(q: str) -> object:
+            terms = tokens(fold(q))
+            match = " OR ".join(f'"{t}"' for t in terms)
+            return db.execute(
+                "SELECT rowid FROM seg WHERE seg MATCH ? ORDER BY bm25(seg) LIMIT 5", (match,)
+            ).fetchall()
+    else:
+        import tantivy  # noqa: PLC0415 - benchmark-only: pip install -e ".[bench]"
+
+        tmp = tempfile.mkdtemp()
+        schema = tantivy.SchemaBuilder().add_text_field("body", stored=False).build()
+        index = tantivy.Index(schema, path=tmp)
+        writer = index.writer(heap_size=500_000_000)
+        for ep in episodes:
+            for s in ep.segments:
+                writer.add_document(tantivy.Document(body=s.text))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        searcher_t = index.searcher()
+        build = time.perf_counter() - began
+
+        def search(q: str) -> object:
+            query = index.parse_query(" ".join(tokens(fold(q))), ["body"])
+            return searcher_t.search(query, 5).hits
+
+    for q in queries[:20]:  # warm caches, as a running bot would be
+        search(q)
+    took = []
+    for q in queries:
+        t0 = time.perf_counter()
+        search(q)
+        took.append((time.perf_counter() - t0) * 1000)
+    return {
+        "engine": name,
+        "segments": texts_total,
+        "build_s": build,
+        "took": took,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(run_engine(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--segments", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--engines", default="ours,fts5,tantivy")
+    args = parser.parse_args()
+    corpus_library()  # ingest once before the children, so no child times it
+    print(f"{args.queries} queries over ≥{args.segments:,} segments (corpus replicated)")
+    for name in args.engines.split(","):
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", name, str(args.segments), str(args.queries)],
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode:
+            print(f"{name}: failed\n{done.stderr[-2000:]}")
+            continue
+        r = json.loads(done.stdout)
+        print(f"{name:<8} {r['segments']:,} segments  build {r['build_s']:6.1f} s  "
+              f"peak RSS {r['max_rss_mb']:6.0f} MB  {_percentiles(r['took'])}")
+
+
+if __name__ == "__main__":
+    main()

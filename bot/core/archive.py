@@ -1,0 +1,76 @@
+"""The library and its search index as one unit that reloads without stopping the answers.
+
+A reload reads the folder and builds the new index in a worker thread; until it is done every
+query is answered from the old pair, which is then swapped in with one assignment. A reload
+that fails leaves the old pair serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.library import Library, LibraryDiff
+from bot.core.model import Episode
+from bot.core.search import Searcher
+from bot.core.search_index import SearchIndex, build_index
+
+IndexBuilder = Callable[[Iterable[Episode]], SearchIndex]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A library and the searcher over exactly its episodes."""
+
+    library: Library
+    searcher: Searcher
+
+
+def _open(folder: Path, builder: IndexBuilder) -> Snapshot:
+    library = Library.load(folder)
+    return Snapshot(library, Searcher(builder(library)))
+
+
+class Archive:
+    """What the bot serves from: `current` is always a complete, consistent snapshot."""
+
+    def __init__(self, snapshot: Snapshot, builder: IndexBuilder = build_index) -> None:
+        self._current = snapshot
+        self._builder = builder
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def open(cls, folder: Path, builder: IndexBuilder = build_index) -> Archive:
+        """Load and index a folder (blocking: for start-up and the CLI)."""
+        return cls(_open(folder, builder), builder)
+
+    @classmethod
+    async def open_async(cls, folder: Path, builder: IndexBuilder = build_index) -> Archive:
+        """`open` in a worker thread."""
+        return cls(await asyncio.to_thread(_open, folder, builder), builder)
+
+    @property
+    def current(self) -> Snapshot:
+        return self._current
+
+    @property
+    def library(self) -> Library:
+        return self._current.library
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._current.searcher
+
+    async def reload(self) -> LibraryDiff:
+        """Re-read the folder and rebuild the index off the event loop, then swap.
+
+        Raises what loading raises (e.g. `EpisodeFileError` for a missing folder); the old
+        snapshot keeps serving then. Concurrent reloads run one after the other.
+        """
+        async with self._lock:
+            old = self._current
+            new = await asyncio.to_thread(_open, old.library.folder, self._builder)
+            self._current = new
+            return old.library.changes_to(new.library)
