@@ -109,3 +109,9 @@ def test_link_prefers_the_video_then_the_page() -> None:
     ep = Library.load(DATA / "episodes").get("s08e01-visualising-machine-learning")
     assert ep is not None
     assert link(ep, 2122.7) == "https://www.youtube.com/watch?v=OuCuk-7RHjM&t=2122s"
+
+
+def test_a_speaker_with_no_attributed_lines_gets_a_clear_reason(searcher: Searcher) -> None:
+    with pytest.raises(FilterError) as info:
+        searcher.search("go quickly", speaker="santiago")
+    assert str(info.value).startswith("Santiago Valdarrama takes part, but the transcripts")

@@ -20,12 +20,12 @@ SUGGEST_CUTOFF = 50
 class FilterError(PodquoteError):
     """A speaker or episode name that matches nothing; lists the closest names."""
 
-    def __init__(self, kind: str, given: str, close: list[str]) -> None:
+    def __init__(self, kind: str, given: str, close: list[str], why: str = "") -> None:
         self.kind = kind
         self.given = given
         self.close = close
         hint = f" Close {kind} names: {', '.join(close)}." if close else ""
-        super().__init__(f"No {kind} matches {given!r}.{hint}")
+        super().__init__(why or f"No {kind} matches {given!r}.{hint}")
 
 
 def _key(text: str) -> str:
@@ -66,6 +66,11 @@ class SpeakerFilter:
         self._labels = labels
         self._names = names
         self._seg_speaker = seg_speaker
+        # Listed by the catalog but never attributed a line (captions without speakers).
+        attributed = {n for group in names.values() for n in group}
+        self._unattributed = sorted(
+            {full or short for ep in index.episodes for short, full in ep.speakers} - attributed
+        )
 
     @property
     def names(self) -> list[str]:
@@ -79,6 +84,15 @@ class SpeakerFilter:
         }
         best = max(scores.values(), default=0.0)
         if best < MATCH_CUTOFF:
+            silent = [n for n in self._unattributed if _matches(given, n) >= MATCH_CUTOFF]
+            if silent:
+                raise FilterError(
+                    "speaker",
+                    given,
+                    [],
+                    f"{silent[0]} takes part, but the transcripts do not say which lines are "
+                    "theirs, so quotes cannot be filtered by them.",
+                )
             close = process.extract(
                 _key(given), self.names, processor=_key, limit=5, score_cutoff=SUGGEST_CUTOFF
             )
