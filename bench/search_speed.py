@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus_library import corpus_library  # noqa: E402
+from corpus_library import corpus_library
 
-from bot.core.model import Episode  # noqa: E402
-from bot.core.search import Searcher  # noqa: E402
-from bot.core.search_index import build_index  # noqa: E402
-from bot.core.searchtext import fold, tokens  # noqa: E402
+from bot.core.model import Episode
+from bot.core.search import Searcher
+from bot.core.search_index import build_index
+from bot.core.searchtext import fold, tokens
 
 
 def replicated(target: int) -> list[Episode]:
@@ -86,7 +86,9 @@ def _percentiles(took: list[float]) -> str:
     def pick(p: float) -> float:
         return took[min(len(took) - 1, int(p * len(took)))]
 
-    return f"p50 {statistics.median(took):7.2f} ms  p95 {pick(0.95):7.2f} ms  p99 {pick(0.99):7.2f} ms"
+    return (
+        f"p50 {statistics.median(took):7.2f} ms  p95 {pick(0.95):7.2f} ms  p99 {pick(0.99):7.2f} ms"
+    )
 
 
 def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
@@ -97,7 +99,7 @@ def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
     if name == "ours":
         searcher = Searcher(build_index(episodes))
         build = time.perf_counter() - began
-        search = lambda q: searcher.search(q)  # noqa: E731
+        search = searcher.search
     elif name == "fts5":
         db = sqlite3.connect(":memory:")
         db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
@@ -164,14 +166,18 @@ def main() -> None:
     for name in args.engines.split(","):
         done = subprocess.run(
             [sys.executable, __file__, "--child", name, str(args.segments), str(args.queries)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode:
             print(f"{name}: failed\n{done.stderr[-2000:]}")
             continue
         r = json.loads(done.stdout)
-        print(f"{name:<8} {r['segments']:,} segments  build {r['build_s']:6.1f} s  "
-              f"peak RSS {r['max_rss_mb']:6.0f} MB  {_percentiles(r['took'])}")
+        print(
+            f"{name:<8} {r['segments']:,} segments  build {r['build_s']:6.1f} s  "
+            f"peak RSS {r['max_rss_mb']:6.0f} MB  {_percentiles(r['took'])}"
+        )
 
 
 if __name__ == "__main__":
