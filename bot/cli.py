@@ -15,7 +15,7 @@ from tqdm import tqdm
 from bot import __version__
 from bot.cli_search import DEFAULT_LIMIT, MAX_LIMIT, search_command
 from bot.core import catalog as catalog_mod
-from bot.core.errors import CatalogError
+from bot.core.errors import CatalogError, EpisodeFileError
 from bot.core.ingest import IngestReport, discover, ingest
 
 DEFAULT_OUT = Path("data/episodes")
@@ -76,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read one JSON request per stdin line, write one JSON line each",
     )
+
+    run = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
+    run.add_argument(
+        "--config", type=Path, default=None, help="config file (default: config.toml if it exists)"
+    )
+    run.add_argument(
+        "--sync-global",
+        action="store_true",
+        help="also sync the commands globally (slow to show; guilds are instant)",
+    )
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
 
@@ -85,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ingest":
         return _ingest(args, parser)
+    if args.command == "run":
+        return _run(args)
     if args.command == "search":
         if args.jsonl == bool(args.query):
             parser.error("give a QUERY, or --jsonl to read requests from stdin (not both)")
@@ -101,6 +114,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415 - only the bot needs the event loop and discord.py
+    import logging  # noqa: PLC0415
+
+    from bot.chat.runner import run_bot  # noqa: PLC0415
+    from bot.config import ConfigError, discord_token, load_config  # noqa: PLC0415
+    from bot.store import StoreError  # noqa: PLC0415
+
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    )
+    path = args.config or (Path("config.toml") if Path("config.toml").is_file() else None)
+    try:
+        config = load_config(path)
+        discord_token()
+        if not config.data.episodes.is_dir():
+            raise ConfigError(f"[data] episodes: {config.data.episodes} is not a folder")
+        asyncio.run(run_bot(config, sync_global=args.sync_global))
+    except (ConfigError, StoreError, EpisodeFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
 
 
 def _load_catalog(path: Path | None, parser: argparse.ArgumentParser) -> catalog_mod.Catalog:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.model import Episode
 from bot.core.search import Match
 from bot.core.text import format_clock
 
@@ -136,3 +137,101 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
         watch_label=watch,
         footer=clip(" · ".join(b for b in footer_bits if b), FOOTER_LIMIT),
     )
+
+
+def context_text(match: Match, around: int = 1) -> str:
+    """The segments just before and after a match (Markdown), the match's own in bold."""
+    episode = match.episode
+    first = max(0, match.position - around)
+    last = min(len(episode.segments), match.position + around + 1)
+    share = DESCRIPTION_LIMIT // max(1, last - first) - 60
+    parts: list[str] = []
+    for i in range(first, last):
+        seg = episode.segments[i]
+        when = timestamp(seg.start, seg.estimated) or "—"
+        who = escape_clip(episode.full_name(seg.speaker) or "Unknown speaker", 100)
+        body = escape_clip(seg.text, share)
+        if i == match.position:
+            body = f"**{body}**"
+        parts.append(f"`{when}` {who}: {body}")
+    return clip("\n\n".join(parts), DESCRIPTION_LIMIT)
+
+
+EPISODES_PER_PAGE = 10
+CHAPTER_LINES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeCard:
+    """What /episode shows about one episode."""
+
+    title: str
+    url: str | None
+    description: str
+    fields: tuple[tuple[str, str], ...]
+    thumbnail: str | None
+
+
+def episode_link(episode: Episode) -> str | None:
+    if episode.youtube_id:
+        return f"https://www.youtube.com/watch?v={episode.youtube_id}"
+    return episode.url
+
+
+def episode_card(episode: Episode) -> EpisodeCard:
+    """Title, show, guests, date, duration, link, number of quotes, chapters with times."""
+    guests = [full or short for short, full in episode.speakers if short not in episode.hosts]
+    hosts = [episode.full_name(h) or h for h in episode.hosts]
+    facts: list[tuple[str, str]] = []
+    if episode.show:
+        facts.append(("Show", escape_clip(episode.show, FIELD_VALUE_LIMIT)))
+    if hosts:
+        facts.append(("Host", escape_clip(", ".join(hosts), FIELD_VALUE_LIMIT)))
+    if guests:
+        facts.append(("Guests", escape_clip(", ".join(guests), FIELD_VALUE_LIMIT)))
+    if episode.date:
+        facts.append(("Date", episode.date))
+    duration = episode.duration or _last_time(episode)
+    if duration:
+        facts.append(("Duration", format_clock(duration)))
+    facts.append(("Quotes", f"{len(episode.segments):,}"))
+    timing = {"estimated": "estimated from the text", "mixed": "partly estimated"}
+    if episode.timing in timing:
+        facts.append(("Times", timing[episode.timing]))
+    lines = []
+    for chapter in episode.chapters[:CHAPTER_LINES]:
+        when = format_clock(chapter.start) if chapter.start is not None else "—"
+        lines.append(f"`{when}` {escape_clip(chapter.title, 120)}")
+    if len(episode.chapters) > CHAPTER_LINES:
+        lines.append(f"… and {len(episode.chapters) - CHAPTER_LINES} more chapters")
+    about = escape_clip(episode.description, 600) if episode.description else ""
+    chapters = "\n".join(lines)
+    description = "\n\n".join(p for p in (about, f"**Chapters**\n{chapters}" if lines else "") if p)
+    return EpisodeCard(
+        title=clip(episode.title, TITLE_LIMIT),
+        url=episode_link(episode),
+        description=clip(description, DESCRIPTION_LIMIT) or "No description.",
+        fields=tuple(facts),
+        thumbnail=(
+            f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg"
+            if episode.youtube_id
+            else None
+        ),
+    )
+
+
+def episode_page(episodes: list[Episode], page: int) -> tuple[str, int]:
+    """One page of the episode list (Markdown) and the number of pages."""
+    pages = max(1, -(-len(episodes) // EPISODES_PER_PAGE))
+    page = max(0, min(page, pages - 1))
+    chunk = episodes[page * EPISODES_PER_PAGE : (page + 1) * EPISODES_PER_PAGE]
+    lines = []
+    for ep in chunk:
+        show = f" · {escape_clip(ep.show, 60)}" if ep.show else ""
+        lines.append(f"**{escape_clip(ep.title, 200)}**{show} · {len(ep.segments):,} quotes")
+    return clip("\n".join(lines) or "No episodes yet.", DESCRIPTION_LIMIT), pages
+
+
+def _last_time(episode: Episode) -> float | None:
+    times = [t for s in episode.segments for t in (s.end, s.start) if t is not None]
+    return max(times) if times and episode.timing == "exact" else None

@@ -132,6 +132,11 @@ class FakeGuild:
     owner_id: int | None = None
 
 
+def _opt_str(value: Any) -> str | None:
+    """Permission bit sets are strings in Discord's answers, whatever the request used."""
+    return None if value is None else str(value)
+
+
 def default_guild() -> FakeGuild:
     """One guild with a #general text channel and two members, alice and bob."""
     return FakeGuild(
@@ -1310,7 +1315,7 @@ class FakeDiscord:
                 "id": previous.get((command["name"], kind)) or str(self.snowflake()),
                 "application_id": str(self.application_id),
                 "version": str(self.snowflake()),
-                "default_member_permissions": command.get("default_member_permissions"),
+                "default_member_permissions": _opt_str(command.get("default_member_permissions")),
                 "type": kind,
                 "name": command["name"],
                 "description": command.get("description", ""),
@@ -1374,6 +1379,10 @@ class FakeDiscord:
                 "user": interaction.user,
                 "authorizing_integration_owners": payload["authorizing_integration_owners"],
             }
+            if payload["type"] == 3 and payload.get("message"):  # a component interaction
+                message["interaction_metadata"]["interacted_message_id"] = str(
+                    payload["message"]["id"]
+                )
         located = self.channel(channel_id)
         if located is not None:
             message["guild_id"] = str(located[0].id)
@@ -1574,9 +1583,13 @@ def _attachment(sent: JsonObject) -> JsonObject:
 
 
 def _number_components(components: list[JsonObject], ids: Iterator[int]) -> None:
-    """Give every component a numeric ``id`` as Discord does when it stores a message."""
+    """Give every component a numeric ``id`` as Discord does when it stores a message; a
+    Unicode emoji is stored by name alone (its ``id: null`` is dropped)."""
     for component in components:
         component.setdefault("id", next(ids))
+        emoji = component.get("emoji")
+        if isinstance(emoji, dict) and emoji.get("id") is None:
+            emoji.pop("id", None)
         _number_components(component.get("components") or [], ids)
         if isinstance(component.get("accessory"), dict):
             _number_components([component["accessory"]], ids)

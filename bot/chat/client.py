@@ -1,0 +1,86 @@
+"""The bot: resources passed in, commands synced per configured guild, one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Config
+from bot.core.archive import Archive
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class CooldownError(app_commands.CheckFailure):
+    """A member asked again too soon."""
+
+
+class PodquoteBot(commands.Bot):
+    """podquote on Discord. Needs only the guilds intent (no privileged intents)."""
+
+    def __init__(
+        self, config: Config, archive: Archive, store: Store, *, sync_global: bool = False
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.config = config
+        self.archive = archive
+        self.store = store
+        self.sync_global = sync_global
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        from bot.chat.admin import AdminCog  # noqa: PLC0415 - cogs import the client's types
+        from bot.chat.episode import EpisodeCog  # noqa: PLC0415
+        from bot.chat.quote import QuoteCog  # noqa: PLC0415
+
+        await self.add_cog(QuoteCog(self))
+        await self.add_cog(EpisodeCog(self))
+        await self.add_cog(AdminCog(self))
+        for guild_id in self.config.discord.guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %d", len(synced), guild_id)
+        if self.sync_global:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (may take an hour to show)", len(synced))
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info(
+            "ready as %s (%s) in %d guilds; %d episodes, %d quotes",
+            user,
+            user.id if user else "?",
+            len(self.guilds),
+            len(self.archive.library),
+            self.archive.library.segment_count,
+        )
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """The one error handler: a short private line for the member, the traceback to the log."""
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You cannot use this command here."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("/%s failed", command, exc_info=error)
+            message = "Sorry, something went wrong on my side. The admins can find it in the log."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the member about the error", exc_info=True)

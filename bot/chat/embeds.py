@@ -1,0 +1,26 @@
+"""Pure reply data (bot.core.render) → discord.py embeds."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.render import QuoteCard
+
+QUOTE_COLOUR = discord.Colour(0x2B7A78)
+INFO_COLOUR = discord.Colour(0x3A506B)
+
+
+def quote_embed(card: QuoteCard) -> discord.Embed:
+    """The public embed of a /quote answer."""
+    embed = discord.Embed(
+        title=card.title, url=card.url, description=card.quote, colour=QUOTE_COLOUR
+    )
+    embed.add_field(name="Speaker", value=card.speaker, inline=True)
+    embed.add_field(name="Time", value=card.when, inline=True)
+    if card.chapter:
+        embed.add_field(name="Chapter", value=card.chapter, inline=False)
+    if card.thumbnail:
+        embed.set_thumbnail(url=card.thumbnail)
+    if card.footer:
+        embed.set_footer(text=card.footer)
+    return embed

@@ -1,0 +1,142 @@
+"""/episode: one episode's card with a "Random quote" button, or the paged list."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.embeds import INFO_COLOUR, quote_embed
+from bot.chat.quote import VIEW_TIMEOUT, name_choices_for
+from bot.core.filters import FilterError
+from bot.core.model import Episode
+from bot.core.render import episode_card, episode_page, quote_card
+from bot.core.search import Match, link
+
+if TYPE_CHECKING:
+    from bot.chat.client import PodquoteBot
+
+
+def episode_embed(episode: Episode) -> discord.Embed:
+    card = episode_card(episode)
+    embed = discord.Embed(
+        title=card.title, url=card.url, description=card.description, colour=INFO_COLOUR
+    )
+    for name, value in card.fields:
+        embed.add_field(name=name, value=value, inline=True)
+    if card.thumbnail:
+        embed.set_thumbnail(url=card.thumbnail)
+    return embed
+
+
+def random_match(episode: Episode, rng: random.Random) -> Match | None:
+    """A random quote-worthy segment of the episode (not the shortest ones)."""
+    candidates = [i for i, s in enumerate(episode.segments) if len(s.text.split()) >= 12]
+    candidates = candidates or list(range(len(episode.segments)))
+    if not candidates:
+        return None
+    position = rng.choice(candidates)
+    segment = episode.segments[position]
+    return Match(
+        episode=episode,
+        position=position,
+        segment=segment,
+        highlight=(0, 0),
+        start=segment.start,
+        estimated=segment.estimated,
+        score=100.0,
+        url=link(episode, segment.start),
+    )
+
+
+class EpisodeView(discord.ui.View):
+    """The "Random quote" button under an episode card."""
+
+    def __init__(self, episode: Episode, rng: random.Random) -> None:
+        super().__init__(timeout=VIEW_TIMEOUT)
+        self.episode = episode
+        self.rng = rng
+
+    @discord.ui.button(label="Random quote", emoji="🎲", style=discord.ButtonStyle.primary)
+    async def random_quote(
+        self, interaction: discord.Interaction, _: discord.ui.Button[EpisodeView]
+    ) -> None:
+        match = random_match(self.episode, self.rng)
+        if match is None:
+            await interaction.response.send_message("This episode has no quotes.", ephemeral=True)
+            return
+        await interaction.response.send_message(embed=quote_embed(quote_card(match)))
+
+
+class ListView(discord.ui.View):
+    """Previous/next pages of the episode list."""
+
+    def __init__(self, episodes: list[Episode]) -> None:
+        super().__init__(timeout=VIEW_TIMEOUT)
+        self.episodes = episodes
+        self.page = 0
+        self.pages = episode_page(episodes, 0)[1]
+        self._sync()
+
+    def embed(self) -> discord.Embed:
+        text, pages = episode_page(self.episodes, self.page)
+        embed = discord.Embed(title="Episodes", description=text, colour=INFO_COLOUR)
+        embed.set_footer(text=f"Page {self.page + 1} of {pages} · /episode name for one")
+        return embed
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= self.pages - 1
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = max(0, min(self.pages - 1, self.page + step))
+        self._sync()
+        await interaction.response.edit_message(embed=self.embed(), view=self)
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction, _: discord.ui.Button[ListView]
+    ) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[ListView]) -> None:
+        await self._turn(interaction, +1)
+
+
+class EpisodeCog(commands.Cog):
+    """The /episode command."""
+
+    def __init__(self, bot: PodquoteBot) -> None:
+        self.bot = bot
+        self.rng = random.Random()
+
+    @app_commands.command(name="episode", description="About an episode, or the list of them")
+    @app_commands.describe(name="The episode (start typing its title)")
+    async def episode(self, interaction: discord.Interaction, name: str | None = None) -> None:
+        library = self.bot.archive.library
+        if name is None:
+            episodes = sorted(library, key=lambda e: (e.show or "", e.title.casefold()))
+            view = ListView(episodes)
+            await interaction.response.send_message(embed=view.embed(), view=view)
+            return
+        episode = library.get(name)
+        if episode is None:
+            try:
+                (index, *_) = self.bot.archive.searcher.episodes.resolve(name)
+            except FilterError as exc:  # an unknown name lists the close ones
+                await interaction.response.send_message(str(exc), ephemeral=True)
+                return
+            episode = self.bot.archive.searcher.index.episodes[index]
+        await interaction.response.send_message(
+            embed=episode_embed(episode), view=EpisodeView(episode, self.rng)
+        )
+
+    @episode.autocomplete("name")
+    async def name_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return name_choices_for([(ep.title, ep.id) for ep in self.bot.archive.library], current)

@@ -1,0 +1,76 @@
+"""`python -m bot run`: config, archive and database in, the bot out; signals handled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import yarl
+
+from bot.chat.client import PodquoteBot
+from bot.config import Config, discord_token
+from bot.core.archive import Archive
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def point_at(config: Config) -> None:
+    """Use the configured Discord endpoints (a Discord-compatible test server, say)."""
+    discord.http.Route.BASE = config.discord.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
+
+
+async def run_bot(config: Config, *, sync_global: bool = False) -> None:
+    """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts."""
+    token = discord_token()
+    point_at(config)
+    archive = await Archive.open_async(config.data.episodes)
+    for problem in archive.library.problems:
+        log.warning("%s", problem)
+    store = await Store.open(config.data.database)
+    bot = PodquoteBot(config, archive, store, sync_global=sync_global)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    reloads: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        try:
+            diff = await archive.reload()
+        except Exception:
+            log.exception("reload on SIGHUP failed; the previous transcripts are still served")
+            return
+        log.info(
+            "reloaded on SIGHUP: +%d -%d ~%d episodes",
+            len(diff.added),
+            len(diff.removed),
+            len(diff.changed),
+        )
+
+    def on_hup() -> None:
+        task = loop.create_task(reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(token))
+            waiter = asyncio.create_task(stopping.wait())
+            done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                runner.result()  # a login failure and the like: raise it
+            log.info("stopping")
+            waiter.cancel()
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        await store.close()
