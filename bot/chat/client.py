@@ -14,6 +14,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+VIEW_TIMEOUT = 15 * 60.0
+
 
 class CooldownError(app_commands.CheckFailure):
     """A member asked again too soon."""
@@ -37,6 +39,7 @@ class PodquoteBot(commands.Bot):
         self.archive = archive
         self.store = store
         self.sync_global = sync_global
+        self.view_timeout = VIEW_TIMEOUT  # buttons work this long, then are disabled
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:

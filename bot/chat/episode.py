@@ -10,7 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.embeds import INFO_COLOUR, quote_embed
-from bot.chat.quote import VIEW_TIMEOUT, name_choices_for
+from bot.chat.quote import name_choices_for
+from bot.chat.views import ExpiringView
 from bot.core.filters import FilterError
 from bot.core.model import Episode
 from bot.core.render import episode_card, episode_page, quote_card
@@ -52,11 +53,11 @@ def random_match(episode: Episode, rng: random.Random) -> Match | None:
     )
 
 
-class EpisodeView(discord.ui.View):
+class EpisodeView(ExpiringView):
     """The "Random quote" button under an episode card."""
 
-    def __init__(self, episode: Episode, rng: random.Random) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
+    def __init__(self, episode: Episode, rng: random.Random, timeout: float) -> None:
+        super().__init__(timeout=timeout)
         self.episode = episode
         self.rng = rng
 
@@ -71,11 +72,11 @@ class EpisodeView(discord.ui.View):
         await interaction.response.send_message(embed=quote_embed(quote_card(match)))
 
 
-class ListView(discord.ui.View):
+class ListView(ExpiringView):
     """Previous/next pages of the episode list."""
 
-    def __init__(self, episodes: list[Episode]) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
+    def __init__(self, episodes: list[Episode], timeout: float) -> None:
+        super().__init__(timeout=timeout)
         self.episodes = episodes
         self.page = 0
         self.pages = episode_page(episodes, 0)[1]
@@ -120,8 +121,9 @@ class EpisodeCog(commands.Cog):
         library = self.bot.archive.library
         if name is None:
             episodes = sorted(library, key=lambda e: (e.show or "", e.title.casefold()))
-            view = ListView(episodes)
+            view = ListView(episodes, self.bot.view_timeout)
             await interaction.response.send_message(embed=view.embed(), view=view)
+            view.message = await interaction.original_response()
             return
         episode = library.get(name)
         if episode is None:
@@ -131,9 +133,9 @@ class EpisodeCog(commands.Cog):
                 await interaction.response.send_message(str(exc), ephemeral=True)
                 return
             episode = self.bot.archive.searcher.index.episodes[index]
-        await interaction.response.send_message(
-            embed=episode_embed(episode), view=EpisodeView(episode, self.rng)
-        )
+        card = EpisodeView(episode, self.rng, self.bot.view_timeout)
+        await interaction.response.send_message(embed=episode_embed(episode), view=card)
+        card.message = await interaction.original_response()
 
     @episode.autocomplete("name")
     async def name_choices(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.embeds import QUOTE_COLOUR, quote_embed
+from bot.chat.views import ExpiringView
 from bot.core.filters import FilterError
 from bot.core.render import CHOICE_NAME_LIMIT, clip, context_text, quote_card
 from bot.core.search import Match
@@ -18,19 +18,17 @@ from bot.core.search import Match
 if TYPE_CHECKING:
     from bot.chat.client import PodquoteBot
 
-VIEW_TIMEOUT = 15 * 60.0
 AUTOCOMPLETE_CHOICES = 25
 
 
-class QuoteView(discord.ui.View):
+class QuoteView(ExpiringView):
     """Previous/next for the member who asked, Context for anyone (privately), Watch link."""
 
-    def __init__(self, matches: list[Match], owner_id: int, timeout: float = VIEW_TIMEOUT) -> None:
+    def __init__(self, matches: list[Match], owner_id: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.matches = matches
         self.owner_id = owner_id
         self.index = 0
-        self.message: discord.InteractionMessage | None = None
         self._link: discord.ui.Button[QuoteView] | None = None
         self._sync()
 
@@ -90,15 +88,6 @@ class QuoteView(discord.ui.View):
             colour=QUOTE_COLOUR,
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button) and item.style != discord.ButtonStyle.link:
-                item.disabled = True
-        if self.message is not None:
-            # The message may be gone or the token expired: then there is nothing to disable.
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
 
 
 class QuoteCog(commands.Cog):
@@ -165,7 +154,7 @@ class QuoteCog(commands.Cog):
                 ephemeral=True,
             )
             return
-        view = QuoteView(list(outcome.matches), interaction.user.id)
+        view = QuoteView(list(outcome.matches), interaction.user.id, self.bot.view_timeout)
         await interaction.response.send_message(embed=view.embed(), view=view)
         view.message = await interaction.original_response()
 

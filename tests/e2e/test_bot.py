@@ -229,3 +229,16 @@ async def test_help_and_cooldown(fake_discord: FakeDiscord, tmp_path: Path) -> N
         second = await fake_discord.send_interaction("quote", {"query": "drift"}, user=BOB)
         reply = (await second.callback()).body
         assert reply["data"]["flags"] & 64 and "You can ask again in" in reply["data"]["content"]
+
+
+async def test_buttons_are_disabled_when_the_view_expires(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    async with podquote(fake_discord, tmp_path) as bot:
+        bot.view_timeout = 0.3
+        handle = await fake_discord.send_interaction("quote", {"query": "catapult basket drift"})
+        await handle.callback()
+        edit = await handle.edit(timeout=5.0)
+        buttons = [b for row in edit.body["components"] for b in row["components"]]
+        assert all(b.get("disabled") for b in buttons if b["style"] != 5)
+        assert any(b["style"] == 5 and not b.get("disabled") for b in buttons)  # the link stays

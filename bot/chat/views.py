@@ -1,0 +1,24 @@
+"""Views whose buttons work for a while after the reply, then show as disabled."""
+
+from __future__ import annotations
+
+import contextlib
+
+import discord
+
+
+class ExpiringView(discord.ui.View):
+    """Set `message` after sending; on timeout every non-link button is disabled in place."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.message: discord.InteractionMessage | None = None
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button) and item.style != discord.ButtonStyle.link:
+                item.disabled = True
+        if self.message is not None:
+            # The message may be gone or its token expired: then there is nothing to disable.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)

@@ -1,0 +1,72 @@
+"""`python -m bot run` as a process, pointed at the local Discord by its config file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, ROOT
+from tests.e2e.fake_discord import FakeDiscord, default_guild
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _wait_for(condition: object, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.05)
+
+
+async def test_run_serves_quotes_reloads_on_sighup_and_stops_on_sigterm(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    episodes = tmp_path / "episodes"
+    shutil.copytree(DATA / "episodes", episodes)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nepisodes = "{episodes}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
+        f"[discord]\nguild_ids = [{default_guild().id}]\n"
+        f'api_base = "{fake_discord.api_base}"\ngateway_url = "{fake_discord.gateway_url}"\n'
+    )
+    env = {**os.environ, "DISCORD_TOKEN": fake_discord.token, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await _wait_for(lambda: fake_discord.command_syncs)
+        handle = await fake_discord.send_interaction("quote", {"query": "go quickly go alone"})
+        reply = await handle.callback(timeout=10)
+        assert reply.body["type"] == 4
+        (episodes / "twiml-talk-2-siraj-raval.yaml").unlink()
+        process.send_signal(signal.SIGHUP)
+        await asyncio.sleep(1.0)
+        help_reply = await (await fake_discord.send_interaction("help")).callback(timeout=10)
+        assert "**4** episodes" in help_reply.body["data"]["embeds"][0]["description"]
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 15)
+        assert code == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = (await process.stdout.read()).decode()  # type: ignore[union-attr]
+    assert "reloaded on SIGHUP" in log
+    assert fake_discord.token not in log
+    assert "Traceback" not in log
