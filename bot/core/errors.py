@@ -9,8 +9,8 @@ class PodquoteError(Exception):
     """Base class of every error the core raises on purpose."""
 
 
-class TranscriptError(PodquoteError):
-    """A file that cannot be read as a transcript: `PATH:LINE: what is wrong`."""
+class LocatedError(PodquoteError):
+    """A problem at a place in a file: `PATH:LINE: what is wrong` (no line when unknown)."""
 
     def __init__(self, path: Path | str, line: int | None, why: str) -> None:
         self.path = str(path)
@@ -18,6 +18,10 @@ class TranscriptError(PodquoteError):
         self.why = why
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {why}")
+
+
+class TranscriptError(LocatedError):
+    """A file that cannot be read as a transcript."""
 
 
 class NotATranscript(PodquoteError):
@@ -29,15 +33,8 @@ class NotATranscript(PodquoteError):
         super().__init__(f"{self.path}: skipped: {reason}")
 
 
-class CatalogError(PodquoteError):
+class CatalogError(LocatedError):
     """A bad entry or field in `catalog.yaml`."""
-
-    def __init__(self, path: Path | str, line: int | None, why: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.why = why
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {why}")
 
 
 class EpisodeFileError(PodquoteError):
