@@ -132,7 +132,11 @@ def _run(args: argparse.Namespace) -> int:
         config = load_config(path)
         discord_token()
         if not config.data.episodes.is_dir():
-            raise ConfigError(f"[data] episodes: {config.data.episodes} is not a folder")
+            where = f"{config.path}: " if config.path else ""
+            raise ConfigError(
+                f"{where}[data] episodes: {config.data.episodes} is not a folder "
+                "(python -m bot ingest writes it)"
+            )
         asyncio.run(run_bot(config, sync_global=args.sync_global))
     except (ConfigError, StoreError, EpisodeFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -65,3 +65,36 @@ def test_the_token_comes_from_the_environment_and_is_never_shown() -> None:
     with pytest.raises(ConfigError) as info:
         discord_token({"DISCORD_TOKEN": "   "})
     assert str(info.value) == "DISCORD_TOKEN is not set: the bot token comes only from it"
+
+
+def test_run_stops_with_one_line_for_each_kind_of_bad_start(tmp_path: Path) -> None:
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    def run(config_text: str | None, token: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-m", "bot", "run"]
+        if config_text is not None:
+            (tmp_path / "config.toml").write_text(config_text)
+            args += ["--config", str(tmp_path / "config.toml")]
+        env = {**os.environ, "DISCORD_TOKEN": token, "PYTHONPATH": str(ROOT)}
+        return subprocess.run(
+            args, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60
+        )
+
+    missing_token = run(None, "")
+    assert missing_token.returncode == 2
+    assert missing_token.stderr.strip() == (
+        "error: DISCORD_TOKEN is not set: the bot token comes only from it"
+    )
+    no_data = run('[data]\nepisodes = "nowhere"\n', "secret-token-value")
+    assert no_data.returncode == 2
+    assert (
+        no_data.stderr.strip() == f"error: [data] episodes: {tmp_path / 'nowhere'} is not a folder"
+    )
+    bad_key = run("[search]\nresults = 'five'\n", "secret-token-value")
+    assert bad_key.returncode == 2
+    assert "[search] results: must be a whole number" in bad_key.stderr
+    for result in (missing_token, no_data, bad_key):
+        assert "Traceback" not in result.stderr
+        assert "secret-token-value" not in result.stderr + result.stdout
