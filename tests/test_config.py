@@ -90,7 +90,9 @@ def test_run_stops_with_one_line_for_each_kind_of_bad_start(tmp_path: Path) -> N
     no_data = run('[data]\nepisodes = "nowhere"\n', "secret-token-value")
     assert no_data.returncode == 2
     assert (
-        no_data.stderr.strip() == f"error: [data] episodes: {tmp_path / 'nowhere'} is not a folder"
+        no_data.stderr.strip()
+        == f"error: {tmp_path / 'config.toml'}: [data] episodes: {tmp_path / 'nowhere'} is not "
+        "a folder (python -m bot ingest writes it)"
     )
     bad_key = run("[search]\nresults = 'five'\n", "secret-token-value")
     assert bad_key.returncode == 2
