@@ -183,10 +183,12 @@ def main() -> None:
                 f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}"
                 f"  {off}"
             )
+            kinds = "  ".join(
+                f"{kind} {sum(r == 1 for r in rs) / len(rs):.2f}"
+                for kind, rs in sorted(by_kind.items())
+            )
+            print(f"    hit@1 by kind: {kinds}")
             if name == "podquote":
-                for kind, kind_ranks in sorted(by_kind.items()):
-                    k1 = sum(r == 1 for r in kind_ranks) / len(kind_ranks)
-                    print(f"    {kind:<24}{k1:>7.2f}  ({len(kind_ranks)} queries)")
                 if args.misses:
                     for q, hits in misses:
                         print(

@@ -79,7 +79,7 @@ def test_off_topic_queries_find_nothing_and_suggest_close_words(searcher: Search
 
 
 def test_suggestions_name_close_terms_for_unknown_words(searcher: Searcher) -> None:
-    assert "visualisation" in searcher.suggest("visualisatoinz")
+    assert "visualisation" in searcher.suggest("vizualisatoinz")
 
 
 def test_filters_are_loose_and_unknown_names_list_close_ones(searcher: Searcher) -> None:

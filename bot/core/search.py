@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.core.filters import EpisodeFilter, SpeakerFilter
 from bot.core.model import Episode, Segment
@@ -27,6 +27,8 @@ from bot.core.searchtext import fold, token_spans, tokens
 CANDIDATES = 200
 RERANK = 60
 MIN_SCORE = 55.0
+CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
+CLEAR_WINNER_MARGIN = 5.0  # …when it leads the best other episode by this much
 COLLAPSE_SECONDS = 20.0
 ALIGNED = 90.0  # an alignment this good highlights the query's own words, in order
 MAX_QUERY_TERMS = 24
@@ -130,7 +132,12 @@ class Searcher:
 
     # -- query terms -------------------------------------------------------------------
     def expand(self, term: str) -> list[tuple[int, float]]:
-        """Vocabulary terms close to `term`, with weights (1.0 for the term itself)."""
+        """Vocabulary terms close to `term`, with weights (1.0 for the term itself).
+
+        A word the archive knows expands only to its inflections (`name` → `names`, `named`);
+        an unknown word (a typo) to the words within an edit or two, counting a swap of two
+        letters as one edit (`valeu` → `value`).
+        """
         cached = self._expansions.get(term)
         if cached is not None:
             self._expansions.move_to_end(term)
@@ -141,25 +148,34 @@ class Searcher:
             found.append((exact, 1.0))
         if len(term) >= 4:
             allowed = 1 if len(term) < 8 else 2
+            stem = term[: max(3, len(term) - 2)]
             bucket = self.index.by_first_letter.get(term[0], [])
             for other, distance, _ in process.extract(
-                term, bucket, scorer=Levenshtein.distance, score_cutoff=allowed, limit=8
+                term, bucket, scorer=OSA.distance, score_cutoff=allowed, limit=12
             ):
-                if other != term and abs(len(other) - len(term)) <= allowed:
-                    weight = 0.8 if distance == 1 else 0.6
-                    found.append((self.index.vocab[other], weight))
+                if other == term or abs(len(other) - len(term)) > allowed:
+                    continue
+                if exact is not None and not other.startswith(stem):
+                    continue  # a known word: only its inflections, not its look-alikes
+                found.append((self.index.vocab[other], 0.8 if distance == 1 else 0.6))
         self._expansions[term] = found
         if len(self._expansions) > 20_000:
             self._expansions.popitem(last=False)
         return found
 
     def _terms(self, query_terms: list[str]) -> list[_Term]:
+        """Query terms with their expansions and rarity: the exact word's rarity when the
+        archive knows it, else that of its best expansion, weighted."""
         out: list[_Term] = []
         for text in dict.fromkeys(query_terms):
             expansions = self.expand(text)
-            idf = max((self.index.idf(t) for t, _ in expansions), default=0.0)
-            if not expansions:
-                idf = math.log(1.0 + self.index.size)  # unknown word: rare, but matches nothing
+            exact = self.index.vocab.get(text)
+            if exact is not None:
+                idf = self.index.idf(exact)
+            elif expansions:
+                idf = max(self.index.idf(t) * w for t, w in expansions)
+            else:
+                idf = math.log(1.0 + self.index.size)  # unknown word: rare, matches nothing
             out.append(_Term(text, idf, expansions))
         return out
 
@@ -183,6 +199,8 @@ class Searcher:
         scored = [self._score(int(seg), terms, " ".join(query_terms)) for seg in candidates]
         scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
         matches = _collapse([m for m in scored if m.score >= min_score], limit)
+        if not matches and _clear_winner(scored, min_score):
+            matches = scored[:1]
         if matches:
             return Outcome(tuple(matches))
         return Outcome((), self.suggest(query, terms))
@@ -291,6 +309,16 @@ class Searcher:
         ):
             hints.append(title)
         return tuple(dict.fromkeys(hints))
+
+
+def _clear_winner(scored: list[Match], min_score: float) -> bool:
+    """A best match a little under the minimum still answers when it stands well clear of
+    the best match in any other episode: a distinct moment, not a random near-miss."""
+    if not scored or scored[0].score < min_score - CLEAR_WINNER_SLACK:
+        return False
+    best = scored[0]
+    rival = next((m.score for m in scored[1:] if m.episode.id != best.episode.id), 0.0)
+    return best.score - rival >= CLEAR_WINNER_MARGIN
 
 
 def _window(
