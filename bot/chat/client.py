@@ -73,17 +73,23 @@ class PodquoteBot(commands.Bot):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        """The one error handler: a short private line for the member, the traceback to the log."""
-        if isinstance(error, app_commands.CheckFailure):
-            message = str(error) or "You cannot use this command here."
+        """Errors of commands: see `report_error`."""
+        await report_error(interaction, error)
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """The one error handler (commands and buttons alike): a short private line for the
+    member, the traceback to the log."""
+    if isinstance(error, app_commands.CheckFailure):
+        message = str(error) or "You cannot use this command here."
+    else:
+        command = interaction.command.qualified_name if interaction.command else "a button"
+        log.error("/%s failed", command, exc_info=error)
+        message = "Sorry, something went wrong on my side. The admins can find it in the log."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
         else:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("/%s failed", command, exc_info=error)
-            message = "Sorry, something went wrong on my side. The admins can find it in the log."
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not tell the member about the error", exc_info=True)
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about the error", exc_info=True)

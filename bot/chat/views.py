@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import discord
 
@@ -13,6 +14,13 @@ class ExpiringView(discord.ui.View):
     def __init__(self, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.message: discord.InteractionMessage | None = None
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        from bot.chat.client import report_error  # noqa: PLC0415 - the client imports the cogs
+
+        await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
         for item in self.children:

@@ -242,3 +242,30 @@ async def test_buttons_are_disabled_when_the_view_expires(
         buttons = [b for row in edit.body["components"] for b in row["components"]]
         assert all(b.get("disabled") for b in buttons if b["style"] != 5)
         assert any(b["style"] == 5 and not b.get("disabled") for b in buttons)  # the link stays
+
+
+async def test_a_button_that_raises_gets_the_same_short_private_line(
+    fake_discord: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with podquote(fake_discord, tmp_path) as bot:
+        handle = await fake_discord.send_interaction("quote", {"query": "catapult basket drift"})
+        reply = await handle.callback()
+        buttons = _custom_ids(reply.body["data"])
+        cog = bot.get_cog("QuoteCog")
+        assert cog is not None
+
+        def broken(*args: object, **kwargs: object) -> str:
+            raise RuntimeError("context boom")
+
+        import bot.chat.quote as quote_module  # noqa: PLC0415
+
+        original = quote_module.context_text
+        quote_module.context_text = broken  # type: ignore[assignment]
+        try:
+            click = await fake_discord.send_component(handle, buttons["Context"])
+            answer = (await click.callback()).body
+        finally:
+            quote_module.context_text = original
+        assert answer["data"]["flags"] & 64
+        assert answer["data"]["content"].startswith("Sorry, something went wrong")
+        assert any("context boom" in (r.exc_text or "") for r in caplog.records)
