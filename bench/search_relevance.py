@@ -188,20 +188,19 @@ def main() -> None:
                 for kind, rs in sorted(by_kind.items())
             )
             print(f"    hit@1 by kind: {kinds}")
-            if name == "podquote":
-                if args.misses:
-                    for q, hits in misses:
+            if name == "podquote" and args.misses:
+                for q, hits in misses:
+                    print(
+                        f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]}"
+                        f" got {hits}"
+                    )
+                for q in offtopic:
+                    found = engines.searcher.search(q.text).matches
+                    if found:
                         print(
-                            f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]}"
-                            f" got {hits}"
+                            f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
+                            f"{found[0].episode.source}"
                         )
-                    for q in offtopic:
-                        found = engines.searcher.search(q.text).matches
-                        if found:
-                            print(
-                                f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
-                                f"{found[0].episode.source}"
-                            )
 
 
 if __name__ == "__main__":
