@@ -65,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     find.add_argument("query", nargs="?", help="what you remember of the quote")
     find.add_argument(
-        "--data", type=Path, default=None, help=f"folder of episode files (default: {DEFAULT_OUT})"
+        "--data",
+        type=Path,
+        default=None,
+        help=f"folder of episode files (default: config.toml's, else {DEFAULT_OUT})",
     )
     find.add_argument("--speaker", help="only this speaker (loosely: 'alexey', 'meor')")
     find.add_argument("--episode", help="only this episode (id or part of its title)")
@@ -104,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not 1 <= args.limit <= MAX_LIMIT:
             parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
         return search_command(
-            args.data or DEFAULT_OUT,
+            args.data or _configured_episodes(parser),
             query=args.query,
             speaker=args.speaker,
             episode=args.episode,
@@ -114,6 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE
+
+
+def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
+    """The data folder of `config.toml` in the working folder, else `data/episodes`."""
+    from bot.config import ConfigError, load_config  # noqa: PLC0415
+
+    if not Path("config.toml").is_file():
+        return DEFAULT_OUT
+    try:
+        return load_config(Path("config.toml")).data.episodes
+    except ConfigError as exc:
+        parser.error(str(exc))
+        raise  # parser.error exits; this keeps the type checker informed
 
 
 def _run(args: argparse.Namespace) -> int:

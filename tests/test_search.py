@@ -115,3 +115,57 @@ def test_a_speaker_with_no_attributed_lines_gets_a_clear_reason(searcher: Search
     with pytest.raises(FilterError) as info:
         searcher.search("go quickly", speaker="santiago")
     assert str(info.value).startswith("Santiago Valdarrama takes part, but the transcripts")
+
+
+def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from tests.conftest import ROOT  # noqa: PLC0415
+
+    shutil.copytree(DATA / "episodes", tmp_path / "eps")
+    (tmp_path / "config.toml").write_text('[data]\nepisodes = "eps"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "search", "--json", "go quickly go alone"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    (first, *_) = json.loads(done.stdout)
+    assert first["episode_id"] == "s04e01-from-software-engineering-to-machine-learning"
+    assert first["start"] == 1243.0
+    request = {"query": "singularity happens", "speaker": None, "episode": None, "limit": 1}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "search", "--jsonl"],
+        cwd=tmp_path,
+        input=json.dumps(request) + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    (line,) = done.stdout.splitlines()
+    record = json.loads(line)
+    assert record["query"] == "singularity happens"
+    assert isinstance(record["took_ms"], float)
+    (result,) = record["results"]
+    assert set(result) == {
+        "episode_id",
+        "title",
+        "source",
+        "speaker",
+        "start",
+        "estimated",
+        "url",
+        "text",
+        "highlight",
+        "score",
+    }
+    assert result["estimated"] is True and result["url"] is None
+    a, b = result["highlight"]
+    assert "singularity happens" in result["text"][a:b]
