@@ -51,6 +51,9 @@ async def test_run_serves_quotes_reloads_on_sighup_and_stops_on_sigterm(
     )
     try:
         await _wait_for(lambda: fake_discord.command_syncs)
+        await asyncio.wait_for(fake_discord.identified.wait(), 15)
+        # READY comes after discord.py's guild_ready_timeout (2 s) of quiet after GUILD_CREATE.
+        await asyncio.sleep(2.5)
         handle = await fake_discord.send_interaction("quote", {"query": "go quickly go alone"})
         reply = await handle.callback(timeout=10)
         assert reply.body["type"] == 4
