@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.model import Facts, SetAside, Utterance
+from bot.core.model import Facts, SetAside, Transcript, Utterance
 from bot.core.text import squash
 
 # A turn marker at the start of a line: "- " (one dash, then a space) or ">>".
@@ -281,3 +281,23 @@ class LineCounter:
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR → LF, and no byte-order mark (the caller usually did this already)."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def caption_transcript(
+    fmt: str,
+    builder: CaptionBuilder,
+    notes: list[str],
+    names: dict[str, str | None],
+    voices: Iterable[str] = (),
+) -> Transcript:
+    """The transcript of a caption file once its cues are read: fragments to be merged."""
+    facts = Facts()
+    speaker_facts(facts, names, voices)
+    return Transcript(
+        format=fmt,
+        utterances=builder.utterances,
+        facts=facts,
+        set_aside=builder.set_aside,
+        notes=[*notes, *builder.notes],
+        fragments=True,
+    )

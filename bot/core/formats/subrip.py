@@ -11,13 +11,13 @@ from bot.core.formats.captions import (
     NOTES_PER_KIND,
     CaptionBuilder,
     LineCounter,
+    caption_transcript,
     cue_pieces,
     normalise_newlines,
-    speaker_facts,
     speaker_names,
     timing_notes,
 )
-from bot.core.model import Facts, Transcript
+from bot.core.model import Transcript
 from bot.core.text import line_of, squash
 
 FORMAT = "subrip"
@@ -109,14 +109,4 @@ def read(text: str, name: str) -> Transcript:
     if glued > NOTES_PER_KIND:
         notes.append(f"{glued - NOTES_PER_KIND} more cues have no spaces between words")
     notes.extend(timing_notes((f"line {n}", start, end) for n, start, end, _ in cues))
-    notes.extend(builder.notes)
-    facts = Facts()
-    speaker_facts(facts, names, ())
-    return Transcript(
-        format=FORMAT,
-        utterances=builder.utterances,
-        facts=facts,
-        set_aside=builder.set_aside,
-        notes=notes,
-        fragments=True,
-    )
+    return caption_transcript(FORMAT, builder, notes, names)

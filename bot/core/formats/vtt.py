@@ -18,13 +18,13 @@ from webvtt.vtt import WebVTTCueBlock, WebVTTRegionBlock, WebVTTStyleBlock
 from bot.core.errors import ReaderError
 from bot.core.formats.captions import (
     CaptionBuilder,
+    caption_transcript,
     cue_pieces,
     normalise_newlines,
-    speaker_facts,
     speaker_names,
     timing_notes,
 )
-from bot.core.model import Facts, Transcript
+from bot.core.model import Transcript
 
 FORMAT = "webvtt"
 
@@ -154,14 +154,4 @@ def read(text: str, name: str) -> Transcript:
     builder.finish()
     timed = [(c.timing_line, c.start, c.end) for c in cues if c.start is not None]
     notes.extend(timing_notes((f"line {n}", s, e) for n, s, e in timed if e is not None))
-    notes.extend(builder.notes)
-    facts = Facts()
-    speaker_facts(facts, names, voices)
-    return Transcript(
-        format=FORMAT,
-        utterances=builder.utterances,
-        facts=facts,
-        set_aside=builder.set_aside,
-        notes=notes,
-        fragments=True,
-    )
+    return caption_transcript(FORMAT, builder, notes, names, voices)
