@@ -74,12 +74,6 @@ def format_outcome(outcome: Outcome, color: bool) -> str:
     return f"No quote matches that.{hint}"
 
 
-def run_query(
-    searcher: Searcher, query: str, speaker: str | None, episode: str | None, limit: int
-) -> Outcome:
-    return searcher.search(query, speaker=speaker, episode=episode, limit=limit)
-
-
 def run_jsonl(searcher: Searcher, lines: Iterable[str], out: IO[str]) -> int:
     """One JSON object per input line in, one per line out, in order. Returns failures."""
     failures = 0
@@ -96,12 +90,11 @@ def run_jsonl(searcher: Searcher, lines: Iterable[str], out: IO[str]) -> int:
             limit = request.get("limit") or DEFAULT_LIMIT
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
                 raise ValueError('"limit" must be a positive whole number or null')
-            outcome = run_query(
-                searcher,
+            outcome = searcher.search(
                 request["query"],
-                _opt(request, "speaker"),
-                _opt(request, "episode"),
-                min(limit, MAX_LIMIT),
+                speaker=_opt(request, "speaker"),
+                episode=_opt(request, "episode"),
+                limit=min(limit, MAX_LIMIT),
             )
             record["results"] = [result_json(m) for m in outcome.matches]
             if outcome.suggestions:
@@ -142,7 +135,7 @@ def search_command(
         return 1 if run_jsonl(searcher, sys.stdin, sys.stdout) else 0
     assert query is not None
     try:
-        outcome = run_query(searcher, query, speaker, episode, limit)
+        outcome = searcher.search(query, speaker=speaker, episode=episode, limit=limit)
     except FilterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -109,14 +109,16 @@ def _parse(text: str, path: Path | str) -> dict[str, Any]:
     cut = text.find(_SEGMENTS_KEY)
     if cut >= 0:
         head_text, body = text[: cut + 1], text[cut + len(_SEGMENTS_KEY) :]
-        try:
-            segments = [json.loads(line[2:]) for line in body.splitlines() if line.strip()]
-            if all(line.startswith("- {") for line in body.splitlines() if line.strip()):
+        lines = [line for line in body.splitlines() if line.strip()]
+        if all(line.startswith("- {") for line in lines):
+            try:
+                segments = [json.loads(line[2:]) for line in lines]
+            except json.JSONDecodeError:
+                pass  # edited by hand: read the whole file as YAML below
+            else:
                 head = _yaml(head_text, path)
                 head["segments"] = segments
                 return head
-        except json.JSONDecodeError:
-            pass  # edited by hand: read the whole file as YAML below
     return _yaml(text, path)
 
 

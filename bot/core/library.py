@@ -74,10 +74,6 @@ class Library:
         """What changed from this library to a newer load of the same folder."""
         return _diff(self._state, newer._state)
 
-    async def reload_async(self) -> LibraryDiff:
-        """`reload` in a worker thread; the old episodes serve until the swap."""
-        return await asyncio.to_thread(self.reload)
-
     @property
     def episodes(self) -> dict[str, Episode]:
         return self._state.episodes

@@ -78,7 +78,7 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
     chapter_idx = chapter_of(len(utterances), marks)
 
     untimed = all(u.start is None for u in utterances)
-    pieces = make_pieces(utterances, chapter_idx, [False] * len(utterances), explode=untimed)
+    pieces = make_pieces(utterances, chapter_idx, explode=untimed)
     starts = [p.start for p in pieces]
     if any(s is None for s in starts):
         filled, estimated = fill_times(

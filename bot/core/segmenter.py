@@ -69,7 +69,6 @@ def chapter_of(utterance_count: int, marks: list[ChapterMark]) -> list[int | Non
 def make_pieces(
     utterances: list[Utterance],
     chapters: list[int | None],
-    estimated: list[bool],
     explode: bool,
 ) -> list[_Piece]:
     """Utterances as pieces, split into sentences when `explode` (untimed text)."""
@@ -82,9 +81,7 @@ def make_pieces(
         texts = split_sentences(u.text) if explode else [u.text]
         for j, t in enumerate(texts):
             pieces.append(
-                _Piece(
-                    t, u.start, u.end, u.speaker, u.line, estimated[i], hard and j == 0, chapters[i]
-                )
+                _Piece(t, u.start, u.end, u.speaker, u.line, False, hard and j == 0, chapters[i])
             )
     return pieces
 
