@@ -45,12 +45,22 @@ class SearchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AdviceConfig:
+    """Daily advice defaults for a single-server deployment (`/advice set` overrides them)."""
+
+    channel_id: int = 0  # 0: no default; advice is set per server with /advice set
+    time: str = "09:00"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; `path` is where it came from (None: defaults)."""
 
     data: DataConfig = field(default_factory=DataConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    advice: AdviceConfig = field(default_factory=AdviceConfig)
     path: Path | None = None
 
 
@@ -58,6 +68,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "data": DataConfig,
     "discord": DiscordConfig,
     "search": SearchConfig,
+    "advice": AdviceConfig,
 }
 
 
@@ -115,11 +126,31 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     config = Config(**sections, path=path)
     if config.search.min_score > 100:
         raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
+    _check_advice(config, path)
     for key in ("api_base", "gateway_url"):
         url = getattr(config.discord, key)
         if not url.startswith(("http://", "https://", "ws://", "wss://")):
             raise ConfigError(f"{path}: [discord] {key}: must be an http(s) or ws(s) URL")
     return config
+
+
+def _check_advice(config: Config, path: Path) -> None:
+    from bot.core.schedule import ScheduleError, parse_time, zone  # noqa: PLC0415
+
+    advice = config.advice
+    try:
+        parse_time(advice.time)
+    except ScheduleError as exc:
+        raise ConfigError(f"{path}: [advice] time: {exc}") from exc
+    try:
+        zone(advice.timezone)
+    except ScheduleError as exc:
+        raise ConfigError(f"{path}: [advice] timezone: {exc}") from exc
+    if advice.channel_id and len(config.discord.guild_ids) != 1:
+        raise ConfigError(
+            f"{path}: [advice] channel_id: a default channel is for a single server: "
+            "[discord] guild_ids must name exactly one (other servers use /advice set)"
+        )
 
 
 def load_config(path: Path | None) -> Config:

@@ -7,6 +7,7 @@ newer podquote (a higher version than this code knows) is refused rather than da
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,35 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX advice_posts_segment ON advice_posts (guild_id, segment_id);
     """,
+    # 2: one log of every advice post, daily or extra ("/advice now"); at most one daily post
+    # per server and local date, enforced by a unique index; retries and the words' key kept.
+    """
+    CREATE TABLE advice_log (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        local_date TEXT NOT NULL,
+        slot TEXT NOT NULL CHECK (slot IN ('daily', 'extra')),
+        channel_id INTEGER,
+        segment_id TEXT,
+        episode_id TEXT,
+        fingerprint TEXT,
+        status TEXT NOT NULL CHECK (status IN ('intent', 'sent', 'skipped')),
+        message_id INTEGER,
+        reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retry_at TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE UNIQUE INDEX advice_log_one_daily ON advice_log (guild_id, local_date)
+        WHERE slot = 'daily';
+    CREATE INDEX advice_log_guild ON advice_log (guild_id, id);
+    INSERT INTO advice_log (guild_id, local_date, slot, segment_id, episode_id, status,
+                            message_id, reason, created_at, updated_at)
+        SELECT guild_id, local_date, 'daily', segment_id, episode_id, status, message_id,
+               reason, created_at, created_at FROM advice_posts;
+    DROP TABLE advice_posts;
+    """,
 )
 
 
@@ -50,6 +80,36 @@ class GuildSettings:
     advice_time: str | None = None
     advice_timezone: str | None = None
     advice_enabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceRecord:
+    """One row of the advice log: a post that was intended, sent or skipped."""
+
+    id: int
+    guild_id: int
+    local_date: str
+    slot: str  # "daily" | "extra"
+    channel_id: int | None
+    segment_id: str | None
+    episode_id: str | None
+    fingerprint: str | None
+    status: str  # "intent" | "sent" | "skipped"
+    message_id: int | None
+    reason: str | None
+    attempts: int
+    retry_at: str | None
+    created_at: str
+
+    @property
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.local_date)
+
+
+_ADVICE_COLUMNS = (
+    "id, guild_id, local_date, slot, channel_id, segment_id, episode_id, fingerprint, status, "
+    "message_id, reason, attempts, retry_at, created_at"
+)
 
 
 class Store:
@@ -136,5 +196,112 @@ class Store:
                 settings.advice_timezone,
                 int(settings.advice_enabled),
             ),
+        )
+        await self._db.commit()
+
+    async def advice_guilds(self) -> list[GuildSettings]:
+        """Every server with its own advice settings (enabled or not)."""
+        async with self._db.execute(
+            "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
+            "FROM guild_settings ORDER BY guild_id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    async def has_guild_settings(self, guild_id: int) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
+        """The server's daily post of that local date, in whatever state it is."""
+        async with self._db.execute(
+            f"SELECT {_ADVICE_COLUMNS} FROM advice_log "
+            "WHERE guild_id = ? AND local_date = ? AND slot = 'daily'",
+            (guild_id, day.isoformat()),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return AdviceRecord(*row) if row else None
+
+    async def advice_history(self, guild_id: int) -> list[AdviceRecord]:
+        """Every advice row of a server, oldest first."""
+        async with self._db.execute(
+            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [AdviceRecord(*r) for r in rows]
+
+    async def record_intent(
+        self,
+        guild_id: int,
+        day: dt.date,
+        *,
+        slot: str,
+        channel_id: int | None,
+        segment_id: str,
+        episode_id: str,
+        fingerprint: str,
+    ) -> AdviceRecord | None:
+        """Record, before sending, that a post is about to go out. For a daily post the
+        unique index makes this the one place a second post for the day is stopped: it
+        returns None when that day's row already exists."""
+        try:
+            cursor = await self._db.execute(
+                "INSERT INTO advice_log (guild_id, local_date, slot, channel_id, segment_id, "
+                "episode_id, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'intent')",
+                (guild_id, day.isoformat(), slot, channel_id, segment_id, episode_id, fingerprint),
+            )
+        except aiosqlite.IntegrityError:
+            await self._db.rollback()
+            return None
+        await self._db.commit()
+        row_id = cursor.lastrowid
+        async with self._db.execute(
+            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (row_id,)
+        ) as found:
+            row = await found.fetchone()
+        assert row is not None
+        return AdviceRecord(*row)
+
+    async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
+        """A day with nothing to post (an empty pool): recorded so it is not tried again."""
+        try:
+            await self._db.execute(
+                "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
+                "VALUES (?, ?, 'daily', 'skipped', ?)",
+                (guild_id, day.isoformat(), reason),
+            )
+        except aiosqlite.IntegrityError:
+            await self._db.rollback()
+            return None
+        await self._db.commit()
+        return await self.daily_post(guild_id, day)
+
+    async def mark_sent(self, record_id: int, message_id: int) -> None:
+        await self._update(record_id, "status = 'sent', message_id = ?, reason = NULL", message_id)
+
+    async def mark_skipped(self, record_id: int, reason: str) -> None:
+        await self._update(record_id, "status = 'skipped', reason = ?", reason)
+
+    async def mark_retry(self, record_id: int, reason: str, retry_at: dt.datetime) -> None:
+        """A send that failed for now: count the attempt and say when to try again."""
+        await self._update(
+            record_id,
+            "attempts = attempts + 1, reason = ?, retry_at = ?",
+            reason,
+            retry_at.astimezone(dt.UTC).isoformat(),
+        )
+
+    async def hold(self, record_id: int, until: dt.datetime) -> None:
+        """Keep the posting loop off an intent that a command is sending right now."""
+        await self._update(record_id, "retry_at = ?", until.astimezone(dt.UTC).isoformat())
+
+    async def _update(self, record_id: int, assignments: str, *values: object) -> None:
+        await self._db.execute(
+            f"UPDATE advice_log SET {assignments}, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            (*values, record_id),
         )
         await self._db.commit()

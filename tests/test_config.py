@@ -36,7 +36,7 @@ def test_values_are_read_and_paths_are_relative_to_the_file(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[dicsord]\n", "unknown section [dicsord] (known: [data], [discord], [search])"),
+        ("[dicsord]\n", "unknown section [dicsord] (known: [data], [discord], [search], [advice])"),
         ("[discord]\nguild = [1]\n", "[discord] guild: unknown key"),
         ('[discord]\nguild_ids = ["1"]\n', "[discord] guild_ids: must be a list of Discord ids"),
         ("[search]\nresults = 0\n", "[search] results: must be a whole number of at least 1"),

@@ -49,9 +49,13 @@ class Catalog:
     path: Path | None
     entries: dict[str, Entry] = field(default_factory=dict)
 
+    def entry_for(self, source: str) -> Entry | None:
+        """The entry of a raw file given by name or by path relative to its ingest root."""
+        return self.entries.get(source) or self.entries.get(Path(source).name)
+
     def facts_for(self, source: str) -> Facts | None:
         """Facts for a raw file given by name or by path relative to its ingest root."""
-        entry = self.entries.get(source) or self.entries.get(Path(source).name)
+        entry = self.entry_for(source)
         return entry.facts if entry else None
 
     def unknown_names(self, names: Iterable[str]) -> list[CatalogError]:

@@ -71,6 +71,8 @@ def dumps(ep: Episode) -> str:
         "notes": list(ep.notes),
         "set_aside": [{"reason": s.reason, "line": s.line, "text": s.text} for s in ep.set_aside],
     }
+    if ep.advice_pin or ep.advice_ban:
+        header["advice"] = {"pin": list(ep.advice_pin), "ban": list(ep.advice_ban)}
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     body = "".join(f"- {_json_line(_segment_dict(s))}\n" for s in ep.segments)
     return f"{head}segments:\n{body}" if body else f"{head}segments: []\n"
@@ -196,4 +198,19 @@ def _episode(data: dict[str, Any]) -> Episode:
             for s in data.get("set_aside") or ()
         ),
         notes=tuple(str(n) for n in data.get("notes") or ()),
+        advice_pin=_numbers(data, "pin"),
+        advice_ban=_numbers(data, "ban"),
     )
+
+
+def _numbers(data: dict[str, Any], key: str) -> tuple[int, ...]:
+    """`advice: {pin: [...], ban: [...]}`: segment numbers a curator chose."""
+    advice = data.get("advice") or {}
+    if not isinstance(advice, dict):
+        raise TypeError("advice is not a mapping")
+    count = len(data.get("segments") or ())
+    numbers = tuple(int(n) for n in advice.get(key) or ())
+    for n in numbers:
+        if not 0 <= n < count:
+            raise ValueError(f"advice {key}: {n} is not a segment number (0–{count - 1})")
+    return numbers

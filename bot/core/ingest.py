@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.core import episode_io
 from bot.core.catalog import Catalog
 from bot.core.errors import (
+    CatalogError,
     NotATranscript,
     NotTranscriptContent,
     ReaderError,
@@ -161,7 +162,41 @@ def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
     episode = build_episode(transcript, source, facts, episode_id(source, facts))
     if not episode.segments:
         return FileResult(path, source, "skipped", transcript.format, "no spoken text")
+    try:
+        episode = with_advice_choices(episode, catalog)
+    except CatalogError as exc:
+        return FileResult(path, source, "failed", transcript.format, str(exc))
     return FileResult(path, source, "ok", transcript.format, episode=episode)
+
+
+def with_advice_choices(episode: Episode, catalog: Catalog) -> Episode:
+    """The catalog's `advice_pin` / `advice_ban` for this episode, checked against its
+    segments; a number that is no segment is a `CatalogError` naming the entry's line."""
+    entry = catalog.entry_for(episode.source)
+    if entry is None or not (entry.advice_pin or entry.advice_ban):
+        return episode
+    count = len(episode.segments)
+    for key, numbers in (("advice_pin", entry.advice_pin), ("advice_ban", entry.advice_ban)):
+        for n in numbers:
+            if n >= count:
+                raise CatalogError(
+                    catalog.path or "catalog",
+                    entry.line,
+                    f"{entry.name}: {key}: {n} is not a segment of {episode.id} "
+                    f"(it has {count}: 0–{count - 1}; `python -m bot advice` lists them)",
+                )
+    both = sorted(set(entry.advice_pin) & set(entry.advice_ban))
+    if both:
+        raise CatalogError(
+            catalog.path or "catalog",
+            entry.line,
+            f"{entry.name}: segment {both[0]} is both pinned and banned",
+        )
+    return replace(
+        episode,
+        advice_pin=tuple(sorted(set(entry.advice_pin))),
+        advice_ban=tuple(sorted(set(entry.advice_ban))),
+    )
 
 
 def unique_ids(results: list[FileResult]) -> None:

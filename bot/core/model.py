@@ -139,6 +139,8 @@ class Episode:
     chapters: tuple[Chapter, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
     notes: tuple[str, ...] = ()
+    advice_pin: tuple[int, ...] = ()  # segment numbers a curator put in the advice pool
+    advice_ban: tuple[int, ...] = ()  # segment numbers a curator keeps out of it
 
     def full_name(self, speaker: str | None) -> str | None:
         """The speaker's full name where the catalog or file states it."""

@@ -1,0 +1,60 @@
+"""Reply data for a piece of daily advice, within Discord's limits, text escaped (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.core.advice import Candidate
+from bot.core.render import (
+    DESCRIPTION_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    clip,
+    escape_clip,
+    timestamp,
+)
+
+MARKER = "Daily advice for"  # with the local date, it names a server's post of that day
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceCard:
+    """Everything an advice post shows; strings already escaped and within limits."""
+
+    title: str
+    url: str | None
+    advice: str  # Markdown: the escaped words in quotes, "…" where a sentence was cut
+    speaker: str
+    when: str
+    episode: str
+    footer: str
+    thumbnail: str | None
+
+
+def footer_for(day: dt.date | None) -> str:
+    """The footer that marks a day's post (so a restart can find it in the channel)."""
+    return f"{MARKER} {day.isoformat()}" if day else "Advice from the archive"
+
+
+def advice_card(candidate: Candidate, day: dt.date | None = None) -> AdviceCard:
+    """The card for one candidate; `day` marks it as that day's daily post."""
+    episode = candidate.episode
+    text = candidate.text.strip()
+    lead = "…" if text[:1].islower() else ""
+    tail = "" if text[-1:] in ".!?…\"”'’" else "…"
+    words = escape_clip(text, DESCRIPTION_LIMIT - 8)
+    thumbnail = (
+        f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg" if episode.youtube_id else None
+    )
+    return AdviceCard(
+        title=clip(f"💡 {episode.title}", TITLE_LIMIT),
+        url=candidate.url,
+        advice=f"“{lead}{words}{tail}”",
+        speaker=escape_clip(candidate.speaker or "Unknown speaker", FIELD_VALUE_LIMIT),
+        when=timestamp(candidate.start, candidate.segment.estimated) or "unknown",
+        episode=escape_clip(episode.title, FIELD_VALUE_LIMIT),
+        footer=clip(footer_for(day), FOOTER_LIMIT),
+        thumbnail=thumbnail,
+    )
