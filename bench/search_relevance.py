@@ -1,9 +1,11 @@
 """Relevance of /quote search against plain baselines, side by side in one run.
 
-    python bench/search_relevance.py [--queries bench/queries.yaml] [--kinds typo,keywords]
+    python bench/search_relevance.py [--queries FILE ...] [--engines podquote,tantivy] [--misses]
 
 Searches the samples plus the whole shared corpus (as distractors) with each query of
-`bench/queries.yaml` and prints hit@1, hit@3 and MRR per engine, and per query kind for ours.
+`bench/queries.yaml` (distinctive passages) and `bench/queries_hard.yaml` (how members
+half-remember: loose paraphrases, typos, keyword bags, partial names), one table per set, and
+prints hit@1, hit@3, MRR and median time per engine, and hit@1 per query kind.
 A hit is a result from one of the query's expected source files within `TOLERANCE` seconds of
 the expected second (any time, where the source has none). Off-topic queries must return
 nothing from our engine; the baselines have no notion of "no answer".
@@ -34,6 +36,7 @@ from bot.core.search_index import SearchIndex, build_index
 from bot.core.searchtext import fold, tokens
 
 TOLERANCE = 30.0
+HERE = Path(__file__).resolve().parent
 Hit = tuple[str, float | None]  # (source, second)
 
 
@@ -143,64 +146,79 @@ class Engines:
         }
 
 
+def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: bool) -> None:
+    """Print hit@1, hit@3, MRR and median time per engine (and per kind) for one query set."""
+    answerable = [q for q in queries if q.kind != "offtopic"]
+    offtopic = [q for q in queries if q.kind == "offtopic"]
+    print(f"{'engine':<28}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'ms p50':>8}  off-topic → nothing")
+    for name, engine in engines.all().items():
+        if wanted and not any(name.startswith(w) for w in wanted):
+            continue
+        ranks: list[int | None] = []
+        took: list[float] = []
+        by_kind: dict[str, list[int | None]] = defaultdict(list)
+        missed = []
+        for q in answerable:
+            began = time.perf_counter()
+            hits = engine(q.text)
+            took.append((time.perf_counter() - began) * 1000)
+            rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h)), None)
+            ranks.append(rank)
+            by_kind[q.kind].append(rank)
+            if rank != 1:
+                missed.append((q, hits[:3]))
+        silent = sum(1 for q in offtopic if not engine(q.text))
+        n = len(ranks) or 1
+        hit1 = sum(r == 1 for r in ranks) / n
+        hit3 = sum(r is not None and r <= 3 for r in ranks) / n
+        mrr = sum(1 / r for r in ranks if r) / n
+        off = f"{silent}/{len(offtopic)}" if name == "podquote" else "n/a (always answers)"
+        print(
+            f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}  {off}"
+        )
+        kinds = "  ".join(
+            f"{kind} {sum(r == 1 for r in rs) / len(rs):.2f}"
+            for kind, rs in sorted(by_kind.items())
+        )
+        print(f"    hit@1 by kind: {kinds}")
+        if name == "podquote" and misses:
+            for q, hits in missed:
+                print(
+                    f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]} got {hits}"
+                )
+            for q in offtopic:
+                found = engines.searcher.search(q.text).matches
+                if found:
+                    print(
+                        f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
+                        f"{found[0].episode.source}"
+                    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--queries", type=Path, default=Path(__file__).parent / "queries.yaml")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        action="append",
+        help="a query file (repeatable); default: bench/queries.yaml and bench/queries_hard.yaml",
+    )
     parser.add_argument("--engines", default="", help="comma-separated engine name prefixes")
     parser.add_argument("--misses", action="store_true", help="list our engine's misses")
     args = parser.parse_args()
-    queries = load_queries(args.queries)
+    files = args.queries or [HERE / "queries.yaml", HERE / "queries_hard.yaml"]
+    sets = [(path, load_queries(path)) for path in files]
     library = corpus_library()
     index = build_index(library)
-    print(f"{len(queries)} queries over {index.size:,} segments of {len(library)} episodes")
-    answerable = [q for q in queries if q.kind != "offtopic"]
-    offtopic = [q for q in queries if q.kind == "offtopic"]
+    print(f"{index.size:,} segments of {len(library)} episodes (samples + corpus)")
+    wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         engines = Engines(index, Path(tmp))
-        wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
-        print(f"{'engine':<28}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'ms p50':>8}  off-topic → nothing")
-        for name, engine in engines.all().items():
-            if wanted and not any(name.startswith(w) for w in wanted):
-                continue
-            ranks, took, by_kind = [], [], defaultdict(list)
-            misses = []
-            for q in answerable:
-                began = time.perf_counter()
-                hits = engine(q.text)
-                took.append((time.perf_counter() - began) * 1000)
-                rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h)), None)
-                ranks.append(rank)
-                by_kind[q.kind].append(rank)
-                if rank != 1:
-                    misses.append((q, hits[:3]))
-            silent = sum(1 for q in offtopic if not engine(q.text))
-            n = len(ranks) or 1
-            hit1 = sum(r == 1 for r in ranks) / n
-            hit3 = sum(r is not None and r <= 3 for r in ranks) / n
-            mrr = sum(1 / r for r in ranks if r) / n
-            off = f"{silent}/{len(offtopic)}" if name == "podquote" else "n/a (always answers)"
-            print(
-                f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}"
-                f"  {off}"
-            )
-            kinds = "  ".join(
-                f"{kind} {sum(r == 1 for r in rs) / len(rs):.2f}"
-                for kind, rs in sorted(by_kind.items())
-            )
-            print(f"    hit@1 by kind: {kinds}")
-            if name == "podquote" and args.misses:
-                for q, hits in misses:
-                    print(
-                        f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]}"
-                        f" got {hits}"
-                    )
-                for q in offtopic:
-                    found = engines.searcher.search(q.text).matches
-                    if found:
-                        print(
-                            f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
-                            f"{found[0].episode.source}"
-                        )
+        for path, queries in sets:
+            n_off = sum(q.kind == "offtopic" for q in queries)
+            answerable = len(queries) - n_off
+            print(f"\n== {path.name}: {answerable} answerable + {n_off} off-topic queries")
+            evaluate(engines, queries, wanted, args.misses)
 
 
 if __name__ == "__main__":

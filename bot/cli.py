@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -12,11 +13,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot import __version__
+from bot import __version__, cli_advice
 from bot.cli_search import DEFAULT_LIMIT, MAX_LIMIT, search_command
 from bot.core import catalog as catalog_mod
 from bot.core.errors import CatalogError, EpisodeFileError
 from bot.core.ingest import IngestReport, discover, ingest
+from bot.logs import FORMATS, LEVELS
+from bot.preflight import CONFIG_VARIABLE, config_path, load, require_token, startup
 
 DEFAULT_OUT = Path("data/episodes")
 DEFAULT_CATALOG = Path("data/catalog.yaml")
@@ -80,17 +83,61 @@ def _parser() -> argparse.ArgumentParser:
         help="read one JSON request per stdin line, write one JSON line each",
     )
 
+    cli_advice.add_parser(sub, DEFAULT_OUT)
+
     run = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
-    run.add_argument(
-        "--config", type=Path, default=None, help="config file (default: config.toml if it exists)"
-    )
+    _config_option(run)
     run.add_argument(
         "--sync-global",
         action="store_true",
         help="also sync the commands globally (slow to show; guilds are instant)",
     )
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument("--log-level", default="INFO", choices=LEVELS)
+    run.add_argument(
+        "--log-format",
+        default="text",
+        choices=FORMATS,
+        help="text lines, or one JSON object per line (time, level, logger, message, exc_info)",
+    )
+
+    console = sub.add_parser(
+        "console",
+        help="the bot's commands in this terminal (offline, no token)",
+        description="Run /quote, /episode, /reload and /help against the same core as the "
+        "bot, in the terminal. Interactive, or one command with -c.",
+    )
+    _config_option(console)
+    console.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder of episode files (default: the config's, else data/episodes)",
+    )
+    console.add_argument(
+        "-c",
+        "--command",
+        metavar="LINE",
+        dest="command_line",
+        help="run one command and exit: 0 answered, 1 nothing found or wrong, 2 usage",
+    )
+
+    check = sub.add_parser(
+        "check",
+        help="can the bot start? config, token, episodes, database",
+        description="Check the config, that DISCORD_TOKEN is set, the episodes and the "
+        "database (created or migrated if needed). Exit status 0 when the bot can start.",
+    )
+    _config_option(check)
     return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help=f"config file (default: ${CONFIG_VARIABLE}, else config.toml if it exists)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +148,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ingest(args, parser)
     if args.command == "run":
         return _run(args)
+    if args.command == "console":
+        from bot.console.repl import console_command  # noqa: PLC0415 - loads rich
+
+        return console_command(args.data, args.config, args.command_line)
+    if args.command == "check":
+        from bot.check import check_command  # noqa: PLC0415 - loads the store
+
+        return check_command(args.config, os.environ)
+    if args.command == "advice":
+        if args.top < 1:
+            parser.error("--top must be at least 1")
+        return cli_advice.advice_command(
+            args.data or _configured_episodes(parser), args.top, args.json
+        )
     if args.command == "search":
         if args.jsonl == bool(args.query):
             parser.error("give a QUERY, or --jsonl to read requests from stdin (not both)")
@@ -120,13 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
-    """The data folder of `config.toml` in the working folder, else `data/episodes`."""
-    from bot.config import ConfigError, load_config  # noqa: PLC0415
+    """The data folder of the config (see `bot.preflight`), else `data/episodes`."""
+    from bot.config import ConfigError  # noqa: PLC0415
 
-    if not Path("config.toml").is_file():
+    if config_path(None) is None:
         return DEFAULT_OUT
     try:
-        return load_config(Path("config.toml")).data.episodes
+        return load(None).data.episodes
     except ConfigError as exc:
         parser.error(str(exc))
         raise  # parser.error exits; this keeps the type checker informed
@@ -134,25 +195,15 @@ def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
 
 def _run(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415 - only the bot needs the event loop and discord.py
-    import logging  # noqa: PLC0415
 
+    from bot import logs  # noqa: PLC0415
     from bot.chat.runner import run_bot  # noqa: PLC0415
-    from bot.config import ConfigError, discord_token, load_config  # noqa: PLC0415
+    from bot.config import ConfigError  # noqa: PLC0415
     from bot.store import StoreError  # noqa: PLC0415
 
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-    )
-    path = args.config or (Path("config.toml") if Path("config.toml").is_file() else None)
     try:
-        config = load_config(path)
-        discord_token()
-        if not config.data.episodes.is_dir():
-            where = f"{config.path}: " if config.path else ""
-            raise ConfigError(
-                f"{where}[data] episodes: {config.data.episodes} is not a folder "
-                "(python -m bot ingest writes it)"
-            )
+        config = startup(args.config)
+        logs.setup(args.log_level, args.log_format, secrets=[require_token()])
         asyncio.run(run_bot(config, sync_global=args.sync_global))
     except (ConfigError, StoreError, EpisodeFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)

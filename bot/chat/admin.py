@@ -12,8 +12,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.chat.embeds import INFO_COLOUR
 from bot.core.errors import PodquoteError
-from bot.core.library import LibraryDiff
-from bot.core.render import DESCRIPTION_LIMIT, clip
+from bot.core.render import RELOAD_FAILED, diff_summary
 
 if TYPE_CHECKING:
     from bot.chat.client import PodquoteBot
@@ -33,29 +32,6 @@ def is_admin(bot: PodquoteBot, interaction: discord.Interaction) -> bool:
     if not config.admin_user_ids and not config.admin_role_ids:
         return interaction.permissions.administrator
     return False
-
-
-def diff_summary(diff: LibraryDiff, episodes: int, quotes: int) -> str:
-    """What a reload changed, for the admin who asked."""
-    if diff.unchanged:
-        lines = ["Reloaded: nothing changed."]
-    else:
-        lines = ["Reloaded."]
-        for label, ids in (
-            ("Added", diff.added),
-            ("Removed", diff.removed),
-            ("Changed", diff.changed),
-        ):
-            if ids:
-                shown = ", ".join(ids[:10]) + (
-                    f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-                )
-                lines.append(f"{label} ({len(ids)}): {discord.utils.escape_markdown(shown)}")
-    lines.append(f"Now serving {episodes:,} episodes and {quotes:,} quotes.")
-    if diff.problems:
-        lines.append(f"{len(diff.problems)} file(s) could not be read:")
-        lines.extend(f"• {discord.utils.escape_markdown(str(p))}" for p in diff.problems[:10])
-    return clip("\n".join(lines), DESCRIPTION_LIMIT)
 
 
 class AdminCog(commands.Cog):
@@ -80,14 +56,19 @@ class AdminCog(commands.Cog):
         except PodquoteError as exc:
             log.warning("reload failed: %s", exc)
             await interaction.followup.send(
-                "Reload failed; the previous transcripts are still being served.\n"
-                f"Why: {discord.utils.escape_markdown(str(exc))}",
+                f"{RELOAD_FAILED}\nWhy: {discord.utils.escape_markdown(str(exc))}",
                 ephemeral=True,
             )
             return
         library = self.bot.archive.library
         await interaction.followup.send(
-            diff_summary(diff, len(library), library.segment_count), ephemeral=True
+            diff_summary(
+                diff,
+                len(library),
+                library.segment_count,
+                escape=discord.utils.escape_markdown,
+            ),
+            ephemeral=True,
         )
 
     @app_commands.command(name="help", description="What this bot does and how to use it")

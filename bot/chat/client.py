@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.chat.inflight import InFlight, TrackingTree
 from bot.config import Config
 from bot.core.archive import Archive
-from bot.store import Store
+from bot.daily_advice import Clock, DailyAdvice
+from bot.store import GuildSettings, Store
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,13 @@ class PodquoteBot(commands.Bot):
     """podquote on Discord. Needs only the guilds intent (no privileged intents)."""
 
     def __init__(
-        self, config: Config, archive: Archive, store: Store, *, sync_global: bool = False
+        self,
+        config: Config,
+        archive: Archive,
+        store: Store,
+        *,
+        sync_global: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -34,6 +44,7 @@ class PodquoteBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=TrackingTree,
         )
         self.config = config
         self.archive = archive
@@ -41,15 +52,28 @@ class PodquoteBot(commands.Bot):
         self.sync_global = sync_global
         self.view_timeout = VIEW_TIMEOUT  # buttons work this long, then are disabled
         self.tree.on_error = self.on_app_command_error
+        self.clock = clock
+        self.daily: DailyAdvice | None = None
+        self._advice_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         from bot.chat.admin import AdminCog  # noqa: PLC0415 - cogs import the client's types
+        from bot.chat.advice import AdviceCog, DiscordSender, MoreFromEpisode  # noqa: PLC0415
         from bot.chat.episode import EpisodeCog  # noqa: PLC0415
         from bot.chat.quote import QuoteCog  # noqa: PLC0415
 
         await self.add_cog(QuoteCog(self))
         await self.add_cog(EpisodeCog(self))
         await self.add_cog(AdminCog(self))
+        self.daily = DailyAdvice(
+            self.store,
+            self.archive.advice_pool,
+            DiscordSender(self),
+            self.clock,
+            defaults=advice_defaults(self.config),
+        )
+        await self.add_cog(AdviceCog(self, self.daily))
+        self.add_dynamic_items(MoreFromEpisode)
         for guild_id in self.config.discord.guild_ids:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -59,7 +83,28 @@ class PodquoteBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d commands globally (may take an hour to show)", len(synced))
 
+    @property
+    def in_flight(self) -> InFlight:
+        """Command and button handlers running now (see `stop`)."""
+        tree = self.tree
+        assert isinstance(tree, TrackingTree)
+        return tree.in_flight
+
+    async def stop(self, grace: float) -> None:
+        """Stop cleanly: wait up to `grace` seconds for replies in flight, then log out."""
+        running = self.in_flight.running
+        if running:
+            log.info("replies in flight: %d; waiting up to %g s for them", running, grace)
+        left = await self.in_flight.settle(grace)
+        if left:
+            log.warning("replies still in flight after %g s: %d; stopping anyway", grace, left)
+        await self.close()
+        log.info("logged out")
+
     async def on_ready(self) -> None:
+        if self.daily is not None and self._advice_task is None:
+            self._advice_task = asyncio.create_task(self.daily.run(), name="daily-advice")
+            self._advice_task.add_done_callback(_log_end)
         user = self.user
         log.info(
             "ready as %s (%s) in %d guilds; %d episodes, %d quotes",
@@ -70,11 +115,32 @@ class PodquoteBot(commands.Bot):
             self.archive.library.segment_count,
         )
 
+    async def close(self) -> None:
+        if self._advice_task is not None:
+            self._advice_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._advice_task
+        await super().close()
+
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Errors of commands: see `report_error`."""
         await report_error(interaction, error)
+
+
+def advice_defaults(config: Config) -> list[GuildSettings]:
+    """The config file's daily-advice default, for its one server (see `[advice]`)."""
+    advice = config.advice
+    if not advice.channel_id or len(config.discord.guild_ids) != 1:
+        return []
+    guild = config.discord.guild_ids[0]
+    return [GuildSettings(guild, advice.channel_id, advice.time, advice.timezone, True)]
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the daily advice loop stopped", exc_info=task.exception())
 
 
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.advice_card import AdviceCard
 from bot.core.render import QuoteCard
 
 QUOTE_COLOUR = discord.Colour(0x2B7A78)
@@ -23,4 +24,20 @@ def quote_embed(card: QuoteCard) -> discord.Embed:
         embed.set_thumbnail(url=card.thumbnail)
     if card.footer:
         embed.set_footer(text=card.footer)
+    return embed
+
+
+ADVICE_COLOUR = discord.Colour(0xE0A100)
+
+
+def advice_embed(card: AdviceCard) -> discord.Embed:
+    """The embed of an advice post."""
+    embed = discord.Embed(
+        title=card.title, url=card.url, description=card.advice, colour=ADVICE_COLOUR
+    )
+    embed.add_field(name="Speaker", value=card.speaker, inline=True)
+    embed.add_field(name="Time", value=card.when, inline=True)
+    if card.thumbnail:
+        embed.set_thumbnail(url=card.thumbnail)
+    embed.set_footer(text=card.footer)
     return embed

@@ -14,7 +14,7 @@ from bot.chat.quote import name_choices_for
 from bot.chat.views import ExpiringView
 from bot.core.filters import FilterError
 from bot.core.model import Episode
-from bot.core.render import episode_card, episode_page, quote_card
+from bot.core.render import episode_card, episode_page, listing_order, quote_card
 from bot.core.search import Match, link
 
 if TYPE_CHECKING:
@@ -118,21 +118,17 @@ class EpisodeCog(commands.Cog):
     @app_commands.command(name="episode", description="About an episode, or the list of them")
     @app_commands.describe(name="The episode (start typing its title)")
     async def episode(self, interaction: discord.Interaction, name: str | None = None) -> None:
-        library = self.bot.archive.library
         if name is None:
-            episodes = sorted(library, key=lambda e: (e.show or "", e.title.casefold()))
+            episodes = listing_order(self.bot.archive.library)
             view = ListView(episodes, self.bot.view_timeout)
             await interaction.response.send_message(embed=view.embed(), view=view)
             view.message = await interaction.original_response()
             return
-        episode = library.get(name)
-        if episode is None:
-            try:
-                (index, *_) = self.bot.archive.searcher.episodes.resolve(name)
-            except FilterError as exc:  # an unknown name lists the close ones
-                await interaction.response.send_message(str(exc), ephemeral=True)
-                return
-            episode = self.bot.archive.searcher.index.episodes[index]
+        try:
+            episode = self.bot.archive.episode(name)
+        except FilterError as exc:  # an unknown name lists the close ones
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
         card = EpisodeView(episode, self.rng, self.bot.view_timeout)
         await interaction.response.send_message(embed=episode_embed(episode), view=card)
         card.message = await interaction.original_response()

@@ -12,7 +12,14 @@ from discord.ext import commands
 from bot.chat.embeds import QUOTE_COLOUR, quote_embed
 from bot.chat.views import ExpiringView
 from bot.core.filters import FilterError
-from bot.core.render import CHOICE_NAME_LIMIT, clip, context_text, quote_card
+from bot.core.render import (
+    CHOICE_NAME_LIMIT,
+    clip,
+    context_text,
+    no_match,
+    quote_card,
+    too_long,
+)
 from bot.core.search import Match
 
 if TYPE_CHECKING:
@@ -120,11 +127,7 @@ class QuoteCog(commands.Cog):
     ) -> None:
         limit = self.bot.config.search.max_query_length
         if len(query) > limit:
-            await interaction.response.send_message(
-                f"That is a long one! Please keep a query under {limit} characters: "
-                "a few words you remember are enough.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(too_long(limit), ephemeral=True)
             return
         wait = self._cooldown_left(interaction.user.id)
         if wait > 0:
@@ -145,12 +148,8 @@ class QuoteCog(commands.Cog):
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
         if not outcome.matches:
-            hint = (
-                f" Did you mean: {', '.join(outcome.suggestions)}?" if outcome.suggestions else ""
-            )
-            asked = clip(discord.utils.escape_markdown(query), 200)
             await interaction.response.send_message(
-                f"I found no quote that matches “{asked}”.{hint}",
+                no_match(query, outcome.suggestions, discord.utils.escape_markdown),
                 ephemeral=True,
             )
             return

@@ -17,6 +17,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE = 10.0  # seconds a stop waits for replies in flight
+
 
 def point_at(config: Config) -> None:
     """Use the configured Discord endpoints (a Discord-compatible test server, say)."""
@@ -24,8 +26,12 @@ def point_at(config: Config) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
 
 
-async def run_bot(config: Config, *, sync_global: bool = False) -> None:
-    """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts."""
+async def run_bot(config: Config, *, sync_global: bool = False, grace: float = STOP_GRACE) -> None:
+    """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts.
+
+    A stop lets replies in flight finish (up to `grace` seconds), logs out, then closes the
+    database.
+    """
     token = discord_token()
     point_at(config)
     archive = await Archive.open_async(config.data.episodes)
@@ -67,10 +73,11 @@ async def run_bot(config: Config, *, sync_global: bool = False) -> None:
                 runner.result()  # a login failure and the like: raise it
             log.info("stopping")
             waiter.cancel()
-            await bot.close()
+            await bot.stop(grace)
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         await store.close()
+        log.info("database closed")

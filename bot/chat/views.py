@@ -22,6 +22,19 @@ class ExpiringView(discord.ui.View):
 
         await report_error(interaction, error)
 
+    async def _scheduled_task(
+        self, item: discord.ui.Item[Any], interaction: discord.Interaction[Any]
+    ) -> None:
+        """A button's handler, counted as a reply in flight (see `PodquoteBot.stop`)."""
+        from bot.chat.client import PodquoteBot  # noqa: PLC0415 - the client imports the cogs
+
+        client = interaction.client
+        if not isinstance(client, PodquoteBot):
+            await super()._scheduled_task(item, interaction)
+            return
+        async with client.in_flight.track():
+            await super()._scheduled_task(item, interaction)
+
     async def on_timeout(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Button) and item.style != discord.ButtonStyle.link:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.core.library import Library, LibraryDiff
 from bot.core.model import Episode
+from bot.core.rotation import AdvicePool
 from bot.core.search import Searcher
 from bot.core.search_index import SearchIndex, build_index
 
@@ -40,6 +41,7 @@ class Archive:
         self._current = snapshot
         self._builder = builder
         self._lock = asyncio.Lock()
+        self._advice: tuple[Snapshot, AdvicePool] | None = None
 
     @classmethod
     def open(cls, folder: Path, builder: IndexBuilder = build_index) -> Archive:
@@ -62,6 +64,25 @@ class Archive:
     @property
     def searcher(self) -> Searcher:
         return self._current.searcher
+
+    def episode(self, name: str) -> Episode:
+        """The episode with this id, else the best loose match of its title or id; raises
+        `FilterError` listing the close titles when nothing matches."""
+        snapshot = self._current
+        found = snapshot.library.get(name)
+        if found is not None:
+            return found
+        (index, *_) = snapshot.searcher.episodes.resolve(name)
+        return snapshot.searcher.index.episodes[index]
+
+    async def advice_pool(self) -> AdvicePool:
+        """The daily-advice pool of the library being served, scored in a worker thread the
+        first time it is asked for (scoring every segment takes a while on a big archive)."""
+        snapshot = self._current
+        if self._advice is None or self._advice[0] is not snapshot:
+            pool = await asyncio.to_thread(AdvicePool.build, snapshot.library)
+            self._advice = (snapshot, pool)
+        return self._advice[1]
 
     async def reload(self) -> LibraryDiff:
         """Re-read the folder and rebuild the index off the event loop, then swap.

@@ -6,8 +6,10 @@ The Discord adapter turns a `QuoteCard` into an embed and buttons; the console p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.core.library import LibraryDiff
 from bot.core.model import Episode
 from bot.core.search import Match
 from bot.core.text import format_clock
@@ -139,26 +141,51 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
     )
 
 
-def context_text(match: Match, around: int = 1) -> str:
-    """The segments just before and after a match (Markdown), the match's own in bold."""
+@dataclass(frozen=True, slots=True)
+class ContextLine:
+    """One segment around a match, as plain text (`current`: the match's own segment)."""
+
+    when: str
+    who: str
+    text: str
+    current: bool
+
+
+def context_lines(match: Match, around: int = 1) -> list[ContextLine]:
+    """The segments just before and after a match, unescaped, in order."""
     episode = match.episode
     first = max(0, match.position - around)
     last = min(len(episode.segments), match.position + around + 1)
-    share = DESCRIPTION_LIMIT // max(1, last - first) - 60
-    parts: list[str] = []
+    lines = []
     for i in range(first, last):
         seg = episode.segments[i]
-        when = timestamp(seg.start, seg.estimated) or "—"
-        who = escape_clip(episode.full_name(seg.speaker) or "Unknown speaker", 100)
-        body = escape_clip(seg.text, share)
-        if i == match.position:
+        lines.append(
+            ContextLine(
+                when=timestamp(seg.start, seg.estimated) or "—",
+                who=episode.full_name(seg.speaker) or "Unknown speaker",
+                text=seg.text,
+                current=i == match.position,
+            )
+        )
+    return lines
+
+
+def context_text(match: Match, around: int = 1) -> str:
+    """The segments just before and after a match (Markdown), the match's own in bold."""
+    lines = context_lines(match, around)
+    share = DESCRIPTION_LIMIT // max(1, len(lines)) - 60
+    parts: list[str] = []
+    for line in lines:
+        body = escape_clip(line.text, share)
+        if line.current:
             body = f"**{body}**"
-        parts.append(f"`{when}` {who}: {body}")
+        parts.append(f"`{line.when}` {escape_clip(line.who, 100)}: {body}")
     return clip("\n\n".join(parts), DESCRIPTION_LIMIT)
 
 
 EPISODES_PER_PAGE = 10
 CHAPTER_LINES = 25
+_NAMED_FACTS = {"Show", "Host", "Guests"}  # facts with names in them: escaped for Discord
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,17 +205,17 @@ def episode_link(episode: Episode) -> str | None:
     return episode.url
 
 
-def episode_card(episode: Episode) -> EpisodeCard:
-    """Title, show, guests, date, duration, link, number of quotes, chapters with times."""
+def episode_facts(episode: Episode) -> list[tuple[str, str]]:
+    """Show, hosts, guests, date, duration, number of quotes, timing: (name, plain value)."""
     guests = [full or short for short, full in episode.speakers if short not in episode.hosts]
     hosts = [episode.full_name(h) or h for h in episode.hosts]
     facts: list[tuple[str, str]] = []
     if episode.show:
-        facts.append(("Show", escape_clip(episode.show, FIELD_VALUE_LIMIT)))
+        facts.append(("Show", episode.show))
     if hosts:
-        facts.append(("Host", escape_clip(", ".join(hosts), FIELD_VALUE_LIMIT)))
+        facts.append(("Host", ", ".join(hosts)))
     if guests:
-        facts.append(("Guests", escape_clip(", ".join(guests), FIELD_VALUE_LIMIT)))
+        facts.append(("Guests", ", ".join(guests)))
     if episode.date:
         facts.append(("Date", episode.date))
     duration = episode.duration or _last_time(episode)
@@ -198,15 +225,31 @@ def episode_card(episode: Episode) -> EpisodeCard:
     timing = {"estimated": "estimated from the text", "mixed": "partly estimated"}
     if episode.timing in timing:
         facts.append(("Times", timing[episode.timing]))
-    lines = []
-    for chapter in episode.chapters[:CHAPTER_LINES]:
-        when = format_clock(chapter.start) if chapter.start is not None else "—"
-        lines.append(f"`{when}` {escape_clip(chapter.title, 120)}")
-    if len(episode.chapters) > CHAPTER_LINES:
-        lines.append(f"… and {len(episode.chapters) - CHAPTER_LINES} more chapters")
+    return facts
+
+
+def chapter_lines(episode: Episode) -> tuple[list[tuple[str, str]], int]:
+    """Up to `CHAPTER_LINES` chapters as (time, plain title), and how many more there are."""
+    shown = [
+        (format_clock(c.start) if c.start is not None else "—", c.title)
+        for c in episode.chapters[:CHAPTER_LINES]
+    ]
+    return shown, max(0, len(episode.chapters) - CHAPTER_LINES)
+
+
+def episode_card(episode: Episode) -> EpisodeCard:
+    """Title, show, guests, date, duration, link, number of quotes, chapters with times."""
+    facts = [
+        (name, escape_clip(value, FIELD_VALUE_LIMIT) if name in _NAMED_FACTS else value)
+        for name, value in episode_facts(episode)
+    ]
+    chapters, more = chapter_lines(episode)
+    lines = [f"`{when}` {escape_clip(title, 120)}" for when, title in chapters]
+    if more:
+        lines.append(f"… and {more} more chapters")
     about = escape_clip(episode.description, 600) if episode.description else ""
-    chapters = "\n".join(lines)
-    description = "\n\n".join(p for p in (about, f"**Chapters**\n{chapters}" if lines else "") if p)
+    listed = "\n".join(lines)
+    description = "\n\n".join(p for p in (about, f"**Chapters**\n{listed}" if lines else "") if p)
     return EpisodeCard(
         title=clip(episode.title, TITLE_LIMIT),
         url=episode_link(episode),
@@ -220,16 +263,73 @@ def episode_card(episode: Episode) -> EpisodeCard:
     )
 
 
+def listing_order(episodes: Iterable[Episode]) -> list[Episode]:
+    """Episodes in the order the list shows them: by show, then title."""
+    return sorted(episodes, key=lambda e: (e.show or "", e.title.casefold()))
+
+
+def page_count(episodes: list[Episode]) -> int:
+    """How many pages the episode list has (at least one)."""
+    return max(1, -(-len(episodes) // EPISODES_PER_PAGE))
+
+
+def page_of(episodes: list[Episode], page: int) -> list[Episode]:
+    """The episodes on one page (0-based; clamped to the pages there are)."""
+    page = max(0, min(page, page_count(episodes) - 1))
+    return episodes[page * EPISODES_PER_PAGE : (page + 1) * EPISODES_PER_PAGE]
+
+
 def episode_page(episodes: list[Episode], page: int) -> tuple[str, int]:
     """One page of the episode list (Markdown) and the number of pages."""
-    pages = max(1, -(-len(episodes) // EPISODES_PER_PAGE))
-    page = max(0, min(page, pages - 1))
-    chunk = episodes[page * EPISODES_PER_PAGE : (page + 1) * EPISODES_PER_PAGE]
     lines = []
-    for ep in chunk:
+    for ep in page_of(episodes, page):
         show = f" · {escape_clip(ep.show, 60)}" if ep.show else ""
         lines.append(f"**{escape_clip(ep.title, 200)}**{show} · {len(ep.segments):,} quotes")
-    return clip("\n".join(lines) or "No episodes yet.", DESCRIPTION_LIMIT), pages
+    return clip("\n".join(lines) or "No episodes yet.", DESCRIPTION_LIMIT), page_count(episodes)
+
+
+def diff_summary(
+    diff: LibraryDiff, episodes: int, quotes: int, escape: Callable[[str], str]
+) -> str:
+    """What a reload changed, for the admin who asked; `escape` readies ids and problems for
+    the adapter (Discord's Markdown escaping, or nothing for a terminal)."""
+    if diff.unchanged:
+        lines = ["Reloaded: nothing changed."]
+    else:
+        lines = ["Reloaded."]
+        for label, ids in (
+            ("Added", diff.added),
+            ("Removed", diff.removed),
+            ("Changed", diff.changed),
+        ):
+            if ids:
+                shown = ", ".join(ids[:10]) + (
+                    f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+                )
+                lines.append(f"{label} ({len(ids)}): {escape(shown)}")
+    lines.append(f"Now serving {episodes:,} episodes and {quotes:,} quotes.")
+    if diff.problems:
+        lines.append(f"{len(diff.problems)} file(s) could not be read:")
+        lines.extend(f"• {escape(str(p))}" for p in diff.problems[:10])
+    return clip("\n".join(lines), DESCRIPTION_LIMIT)
+
+
+RELOAD_FAILED = "Reload failed; the previous transcripts are still being served."
+
+
+def too_long(limit: int) -> str:
+    """The polite refusal of a query over `limit` characters."""
+    return (
+        f"That is a long one! Please keep a query under {limit} characters: "
+        "a few words you remember are enough."
+    )
+
+
+def no_match(query: str, suggestions: Iterable[str], escape: Callable[[str], str]) -> str:
+    """Nothing good enough: say so, with "did you mean" hints when there are any."""
+    hints = list(suggestions)
+    hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
+    return f"I found no quote that matches “{clip(escape(query), 200)}”.{hint}"
 
 
 def _last_time(episode: Episode) -> float | None:

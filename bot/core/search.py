@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -22,14 +23,16 @@ from rapidfuzz.distance import OSA
 from bot.core.filters import EpisodeFilter, SpeakerFilter
 from bot.core.model import Episode, Segment
 from bot.core.search_index import SearchIndex
-from bot.core.searchtext import fold, token_spans, tokens
+from bot.core.searchtext import fold, number_alias, stem, tokens, word_finder
 
 CANDIDATES = 200
-RERANK = 60
-MIN_SCORE = 55.0
+RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
+ALIGN = 50  # …and align the query with the best of them by words
+MIN_SCORE = 56.0
 CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
-CLEAR_WINNER_MARGIN = 5.0  # …when it leads the best other episode by this much
+CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
 COLLAPSE_SECONDS = 20.0
+FORM_WEIGHT = 0.9  # another form of the word: `visualising` for `visualize`, `60` for `sixty`
 ALIGNED = 90.0  # an alignment this good highlights the query's own words, in order
 MAX_QUERY_TERMS = 24
 # A term in more than this share of segments only counts in the re-rank, not the gathering.
@@ -113,6 +116,21 @@ class _Term:
     expansions: list[tuple[int, float]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Cover:
+    """The query's words in one candidate segment."""
+
+    seg: int
+    coverage: float  # share of the query's rarity the segment holds (0–1)
+    closeness: float  # how tightly the matched words stand together (0–1)
+    span: tuple[int, int] | None  # the tightest run of matched words, in the folded text
+
+
+def _word_score(cover: _Cover) -> float:
+    """The part of the 0–100 score that comes from the query's words (up to 65)."""
+    return 45.0 * cover.coverage + 20.0 * cover.closeness * cover.coverage
+
+
 def link(episode: Episode, second: float | None) -> str | None:
     """The YouTube URL at that second when the video is known, else the episode page."""
     if episode.youtube_id:
@@ -134,34 +152,46 @@ class Searcher:
     def expand(self, term: str) -> list[tuple[int, float]]:
         """Vocabulary terms close to `term`, with weights (1.0 for the term itself).
 
-        A word the archive knows expands only to its inflections (`name` → `names`, `named`);
-        an unknown word (a typo) to the words within an edit or two, counting a swap of two
-        letters as one edit (`valeu` → `value`).
+        Every word reaches its other forms in the archive (`zip` → `zipping`, `colour` →
+        `colors`, `sixty` → `60`); a word the archive knows also its near inflections
+        (`name` → `names`), an unknown word (a typo) the words within an edit or two,
+        counting a swap of two letters as one edit (`valeu` → `value`).
         """
         cached = self._expansions.get(term)
         if cached is not None:
             self._expansions.move_to_end(term)
             return cached
-        found: list[tuple[int, float]] = []
+        weights: dict[int, float] = {}
         exact = self.index.vocab.get(term)
         if exact is not None:
-            found.append((exact, 1.0))
+            weights[exact] = 1.0
+        for form in self._forms(term):
+            weights.setdefault(form, FORM_WEIGHT)
         if len(term) >= 4:
             allowed = 1 if len(term) < 8 else 2
-            stem = term[: max(3, len(term) - 2)]
+            prefix = term[: max(3, len(term) - 2)]
             bucket = self.index.by_first_letter.get(term[0], [])
             for other, distance, _ in process.extract(
                 term, bucket, scorer=OSA.distance, score_cutoff=allowed, limit=12
             ):
                 if other == term or abs(len(other) - len(term)) > allowed:
                     continue
-                if exact is not None and not other.startswith(stem):
+                if exact is not None and not other.startswith(prefix):
                     continue  # a known word: only its inflections, not its look-alikes
-                found.append((self.index.vocab[other], 0.8 if distance == 1 else 0.6))
+                weights.setdefault(self.index.vocab[other], 0.8 if distance == 1 else 0.6)
+        found = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
         self._expansions[term] = found
         if len(self._expansions) > 20_000:
             self._expansions.popitem(last=False)
         return found
+
+    def _forms(self, term: str) -> list[int]:
+        """Other forms of the word in the vocabulary: same stem, or the number in digits/words."""
+        forms = list(self.index.by_stem.get(stem(term), ()))
+        alias = number_alias(term)
+        if alias is not None and alias in self.index.vocab:
+            forms.append(self.index.vocab[alias])
+        return forms
 
     def _terms(self, query_terms: list[str]) -> list[_Term]:
         """Query terms with their expansions and rarity: the exact word's rarity when the
@@ -195,8 +225,14 @@ class Searcher:
         if not query_terms:
             return Outcome(())
         terms = self._terms(query_terms)
-        candidates = self._gather(terms, allowed)
-        scored = [self._score(int(seg), terms, " ".join(query_terms)) for seg in candidates]
+        query_text = " ".join(query_terms)
+        wanted = self._wanted(terms)
+        finder = word_finder(list(wanted))
+        covered = [
+            self._cover(int(seg), terms, wanted, finder) for seg in self._gather(terms, allowed)
+        ]
+        covered.sort(key=lambda c: -_word_score(c))  # stable: BM25 order breaks ties
+        scored = [self._score(c, query_text) for c in covered[:ALIGN]]
         scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
         matches = _collapse([m for m in scored if m.score >= min_score], limit)
         if not matches and _clear_winner(scored, min_score):
@@ -248,32 +284,48 @@ class Searcher:
         order = top[np.argsort(-totals[top], kind="stable")]
         return [int(unique[i]) for i in order[:RERANK]]
 
-    def _score(self, seg: int, terms: list[_Term], query_text: str) -> Match:
-        """Score one candidate 0–100 and find the span of the matched words in it."""
-        index = self.index
-        episode, position, segment = index.segment(seg)
-        folded = index.folded[seg]
+    def _wanted(self, terms: list[_Term]) -> dict[str, tuple[int, float]]:
+        """Each vocabulary word the query reaches: (which query term, weight)."""
         wanted: dict[str, tuple[int, float]] = {}
         for i, term in enumerate(terms):
             for term_id, weight in term.expansions:
-                word = index.terms[term_id]
+                word = self.index.terms[term_id]
                 if wanted.get(word, (0, 0.0))[1] < weight:
                     wanted[word] = (i, weight)
-        hits = [
-            (wanted[w][0], wanted[w][1], a, b) for w, a, b in token_spans(folded) if w in wanted
-        ]
+        return wanted
+
+    def _cover(
+        self,
+        seg: int,
+        terms: list[_Term],
+        wanted: dict[str, tuple[int, float]],
+        finder: re.Pattern[str],
+    ) -> _Cover:
+        """How much of the query's rarity one segment holds, and how tightly."""
+        hits = []
+        for found in finder.finditer(self.index.folded[seg]):
+            term_i, weight = wanted[found.group().replace("'", "")]
+            hits.append((term_i, weight, found.start(), found.end()))
         total_idf = sum(t.idf for t in terms) or 1.0
         best_weight = [0.0] * len(terms)
         for term_i, weight, _, _ in hits:
             best_weight[term_i] = max(best_weight[term_i], weight)
         coverage = sum(t.idf * w for t, w in zip(terms, best_weight, strict=True)) / total_idf
         span, closeness = _window(hits, len(terms))
+        return _Cover(seg, coverage, closeness, span)
+
+    def _score(self, cover: _Cover, query_text: str) -> Match:
+        """Score one candidate 0–100 (its words, then a rapidfuzz alignment of the query's
+        words in order) and find the span of the matched words in it."""
+        episode, position, segment = self.index.segment(cover.seg)
+        folded = self.index.folded[cover.seg]
         alignment = fuzz.partial_ratio_alignment(query_text, folded, processor=None)
         align_score = alignment.score if alignment else 0.0
+        span = cover.span
         if alignment is not None and (span is None or align_score >= ALIGNED):
             span = (alignment.dest_start, alignment.dest_end)  # the query's words, in order
         span = _to_words(folded, span or (0, 0))
-        score = 0.45 * coverage * 100 + 0.35 * align_score + 0.20 * closeness * 100 * coverage
+        score = _word_score(cover) + 0.35 * align_score
         start = segment.time_at(span[0])
         return Match(
             episode=episode,

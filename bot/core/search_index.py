@@ -15,13 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.model import Episode, Segment
-from bot.core.searchtext import fold, tokens
+from bot.core.searchtext import fold, stem, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
+UIntArray = npt.NDArray[np.uint32]
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class SearchIndex:
     seg_len: FloatArray
     avg_len: float
     by_first_letter: dict[str, list[str]] = field(default_factory=dict)
+    by_stem: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -71,12 +73,72 @@ class SearchIndex:
         return segs, scores.astype(np.float32)
 
 
+class _Postings:
+    """Postings gathered in chunks of tokens: each chunk's (term, segment) pairs are counted
+    with `np.unique` on 64-bit keys while the chunk is small, so no array of every token,
+    nor of every key, is ever held at once."""
+
+    CHUNK_TOKENS = 2_000_000
+
+    def __init__(self) -> None:
+        self.term_ids = array("I")
+        self.seg_ids = array("I")
+        self.parts: list[tuple[npt.NDArray[np.uint32], ...]] = []
+
+    def add(self, seg_id: int, ids: list[int]) -> None:
+        self.term_ids.extend(ids)
+        self.seg_ids.extend([seg_id] * len(ids))
+        if len(self.term_ids) >= self.CHUNK_TOKENS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.term_ids:
+            return
+        keys = np.frombuffer(self.term_ids, dtype=np.uint32).astype(np.uint64) << np.uint64(32)
+        keys |= np.frombuffer(self.seg_ids, dtype=np.uint32)
+        unique, counts = np.unique(keys, return_counts=True)
+        cap = np.iinfo(np.uint16).max
+        self.parts.append(
+            (
+                (unique >> np.uint64(32)).astype(np.uint32),
+                (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+                np.minimum(counts, cap).astype(np.uint16),
+            )
+        )
+        self.term_ids, self.seg_ids = array("I"), array("I")
+
+    def finish(self, n_terms: int) -> tuple[IntArray, UIntArray, npt.NDArray[np.uint16]]:
+        """(start of each term's postings, their segments, their term frequencies).
+
+        Each chunk's postings are sorted by term, segments ascending, and the chunks are in
+        segment order: each is scattered straight into its place (a counting sort), so the
+        whole postings are held once, not copied and argsorted.
+        """
+        self.flush()
+        per_term = np.zeros(n_terms, dtype=np.int64)
+        for terms, _, _ in self.parts:
+            per_term += np.bincount(terms, minlength=n_terms)
+        post_start = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(per_term, out=post_start[1:])
+        post_seg = np.empty(int(post_start[-1]), dtype=np.uint32)
+        post_tf = np.empty(int(post_start[-1]), dtype=np.uint16)
+        fill = post_start[:-1].copy()
+        while self.parts:
+            terms, segs, tfs = self.parts.pop(0)
+            firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+            sizes = np.diff(np.r_[firsts, len(terms)])
+            dest = fill[terms] + (np.arange(len(terms)) - np.repeat(firsts, sizes))
+            post_seg[dest] = segs
+            post_tf[dest] = tfs
+            fill[terms[firsts]] += sizes
+        return post_start, post_seg, post_tf
+
+
 def build_index(episodes: Iterable[Episode]) -> SearchIndex:
     """Index every segment of the episodes (in the order given)."""
     eps = list(episodes)
     vocab: dict[str, int] = {}
-    term_ids = array("I")
-    seg_ids = array("I")
+    postings = _Postings()
     seg_episode = array("i")
     seg_position = array("i")
     seg_len = array("f")
@@ -85,33 +147,22 @@ def build_index(episodes: Iterable[Episode]) -> SearchIndex:
         for position, seg in enumerate(ep.segments):
             text = fold(seg.text)
             toks = tokens(text)
-            seg_id = len(folded)
+            postings.add(len(folded), [vocab.setdefault(t, len(vocab)) for t in toks])
             folded.append(text)
             seg_episode.append(e_index)
             seg_position.append(position)
             seg_len.append(float(len(toks)))
-            ids = [vocab.setdefault(t, len(vocab)) for t in toks]
-            term_ids.extend(ids)
-            seg_ids.extend([seg_id] * len(ids))
     n_terms = len(vocab)
-    keys = (np.frombuffer(term_ids, dtype=np.uint32).astype(np.uint64) << np.uint64(32)) | (
-        np.frombuffer(seg_ids, dtype=np.uint32).astype(np.uint64)
-    )
-    del term_ids, seg_ids
-    unique, counts = np.unique(keys, return_counts=True)
-    del keys
-    post_term = (unique >> np.uint64(32)).astype(np.int64)
-    post_seg = (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    del unique
-    post_tf = np.minimum(counts, np.iinfo(np.uint16).max).astype(np.uint16)
-    post_start = np.searchsorted(post_term, np.arange(n_terms + 1, dtype=np.int64)).astype(np.int64)
+    post_start, post_seg, post_tf = postings.finish(n_terms)
     lengths = np.frombuffer(seg_len, dtype=np.float32).copy()
     terms = [""] * n_terms
     for term, tid in vocab.items():
         terms[tid] = term
     by_first: dict[str, list[str]] = {}
-    for term in terms:
+    by_stem: dict[str, list[int]] = {}
+    for tid, term in enumerate(terms):
         by_first.setdefault(term[0], []).append(term)
+        by_stem.setdefault(stem(term), []).append(tid)
     return SearchIndex(
         episodes=eps,
         seg_episode=np.frombuffer(seg_episode, dtype=np.int32).copy(),
@@ -125,4 +176,5 @@ def build_index(episodes: Iterable[Episode]) -> SearchIndex:
         seg_len=lengths,
         avg_len=float(lengths.mean()) if len(lengths) else 1.0,
         by_first_letter=by_first,
+        by_stem=by_stem,
     )

@@ -53,3 +53,62 @@ def tokens(folded: str) -> list[str]:
 def token_spans(folded: str) -> list[tuple[str, int, int]]:
     """(term, start, end) for each term of folded text."""
     return [(m.group().replace("'", ""), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+
+
+# -- word forms ----------------------------------------------------------------------------
+# Members type "visualising" for "visualize", "colours" for "colors", "learnt" for "learned",
+# "sixty" for "60". A light stemmer maps such forms to one key; the index groups its vocabulary
+# by key so a query word reaches every form the archive holds.
+_IRREGULAR = {"learnt": "learn", "spelt": "spell", "dreamt": "dream", "burnt": "burn"}
+_BRITISH = re.compile(r"(?<=[a-z]{3})our(?=(?:s|ed|ing|ite|ites|ful)?$)")
+_ISE = re.compile(r"(?<=[a-z]{4})is(?=(?:e|es|ed|ing|ation|ations|er|ers)$)")
+_DOUBLE = re.compile(r"([b-df-hj-kmnp-rtv-y])\1$")  # not l, s, z: call, pass, buzz
+_VOWEL = re.compile(r"[aeiouy]")
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_NUMBERS = {word: str(value) for value, word in enumerate(_NUMBER_WORDS.split())}
+_NUMBERS.update({word: str(30 + 10 * i) for i, word in enumerate(_TENS.split())})
+_NUMBERS.update({"hundred": "100", "thousand": "1000", "million": "1000000"})
+_DIGITS = {digits: word for word, digits in _NUMBERS.items()}
+
+
+def stem(term: str) -> str:
+    """A key shared by a word's inflections and spellings (`zipping` → `zip`, `colours` →
+    `color`, `visualising` → `visualiz`); short words and numbers are their own key."""
+    if term in _IRREGULAR:
+        return _IRREGULAR[term]
+    if len(term) <= 3 or not term.isalpha():
+        return term
+    word = _ISE.sub("iz", _BRITISH.sub("or", term))
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) > 5 and _VOWEL.search(word[:-3]):
+        word = _DOUBLE.sub(r"\1", word[:-3])
+    elif (
+        word.endswith("ed")
+        and not word.endswith("eed")
+        and len(word) > 4
+        and _VOWEL.search(word[:-2])
+    ):
+        word = _DOUBLE.sub(r"\1", word[:-2])
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def number_alias(term: str) -> str | None:
+    """The digits for a number word and the word for small numbers in digits (`ten` ↔ `10`)."""
+    return _NUMBERS.get(term) or _DIGITS.get(term)
+
+
+def word_finder(words: list[str]) -> re.Pattern[str]:
+    """A pattern that finds just these terms in folded text, as whole tokens, apostrophes
+    inside them allowed (`dont` finds "don't"): far quicker than splitting every candidate."""
+    alternatives = sorted(("'?".join(map(re.escape, w)) for w in words if w), key=len, reverse=True)
+    body = "|".join(alternatives) or "(?!)"
+    return re.compile(rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])")

@@ -507,6 +507,11 @@ class FakeDiscord:
         self.command_syncs: list[CommandSync] = []
         self.commands: dict[int | None, list[JsonObject]] = {}
         self.channel_messages: dict[int, list[JsonObject]] = {}
+        # Channels deleted since the guild was created (404 Unknown Channel from then on),
+        # and channels where the bot lacks Send Messages (403 Missing Permissions on post).
+        self.deleted_channels: set[int] = set()
+        self.forbidden_channels: set[int] = set()
+        self._nonces: dict[tuple[int, str], JsonObject] = {}
         self.gateway_received: list[JsonObject] = []
         self.identified = asyncio.Event()
 
@@ -982,15 +987,19 @@ class FakeDiscord:
         channel_id: int | None = None,
         user: FakeUser | None = None,
         locale: str = "en-US",
+        resolved: JsonObject | None = None,
     ) -> InteractionHandle:
         """Send INTERACTION_CREATE for the slash command ``/name`` (type 2).
 
         ``options`` maps option names to values (types come from the synced command), or is a
         raw list of option payloads (for subcommands). The command must have been synced
         (guild or global): Discord sends interactions only for registered commands.
+        ``resolved`` is the data's resolved users/channels/roles for such options.
         """
         payload, guild, channel, _ = self._base_interaction(2, guild_id, channel_id, user, locale)
         command = self._command_data(name, guild.id, options)
+        if resolved is not None:
+            command["resolved"] = resolved
         payload["data"] = command
         return await self._send_interaction_payload(payload, guild, channel)
 
@@ -1094,6 +1103,7 @@ class FakeDiscord:
             ("DELETE", f"{hook}/messages/{{message_id}}", self._delete_followup),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._post_channel_message),
+            ("GET", "/channels/{channel_id}/messages", self._list_channel_messages),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_channel_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._patch_channel_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_channel_msg),
@@ -1505,7 +1515,7 @@ class FakeDiscord:
 
     def _known_channel(self, params: dict[str, str]) -> tuple[FakeGuild, FakeChannel]:
         located = self.channel(int(params["channel_id"]))
-        if located is None:
+        if located is None or located[1].id in self.deleted_channels:
             raise _ApiError(404, 10003, "Unknown Channel")
         return located
 
@@ -1515,12 +1525,38 @@ class FakeDiscord:
 
     async def _post_channel_message(self, req: _Req) -> tuple[int, Any]:
         _, channel = self._known_channel(req.params)
-        message = self._message(channel.id, req.body or {})
+        if channel.id in self.forbidden_channels:
+            raise _ApiError(403, 50013, "Missing Permissions")
+        body = req.body or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord answers a repeat of a recent nonce with the message it already made.
+            earlier = self._nonces.get((channel.id, str(nonce)))
+            if earlier is not None:
+                return 200, earlier
+        message = self._message(channel.id, body)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[(channel.id, str(nonce))] = message
         self.channel_messages.setdefault(channel.id, []).append(message)
         for session in self._sessions:
             if session.identified and session.intents & GUILD_MESSAGES_INTENT:
                 await self._dispatch_to(session, "MESSAGE_CREATE", message)
         return 200, message
+
+    async def _list_channel_messages(self, req: _Req) -> tuple[int, Any]:
+        """Channel history, newest first, as Discord pages it (limit, before, after)."""
+        _, channel = self._known_channel(req.params)
+        query = req.query
+        limit = max(1, min(100, int(query.get("limit", 50))))
+        found = list(reversed(self.channel_messages.get(channel.id, [])))
+        if "before" in query:
+            found = [m for m in found if int(m["id"]) < int(query["before"])]
+        if "after" in query:
+            found = [m for m in found if int(m["id"]) > int(query["after"])]
+            found = found[-limit:]  # the oldest ones after the id, still newest first
+        page = [{k: v for k, v in m.items() if k != "nonce"} for m in found[:limit]]
+        return 200, page
 
     def _channel_message(self, params: dict[str, str]) -> tuple[list[JsonObject], JsonObject]:
         _, channel = self._known_channel(params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -73,3 +74,47 @@ async def test_run_serves_quotes_reloads_on_sighup_and_stops_on_sigterm(
     assert "reloaded on SIGHUP" in log
     assert fake_discord.token not in log
     assert "Traceback" not in log
+
+
+async def test_json_logs_go_to_stdout_one_object_per_line_without_the_token(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nepisodes = "{DATA / "episodes"}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
+        f"[discord]\nguild_ids = [{default_guild().id}]\n"
+        f'api_base = "{fake_discord.api_base}"\ngateway_url = "{fake_discord.gateway_url}"\n'
+    )
+    env = {**os.environ, "DISCORD_TOKEN": fake_discord.token, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "run", "--config", str(config)),
+        *("--log-format", "json", "--log-level", "DEBUG"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    lines: list[str] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            lines.append(raw.decode())
+
+    reader = asyncio.create_task(read())
+    try:
+        await _wait_for(lambda: any('"ready as' in line for line in lines))
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    await reader
+    records = [json.loads(line) for line in lines]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert {r["level"] for r in records} >= {"DEBUG", "INFO"}
+    assert any(r["logger"] == "bot.chat.client" for r in records)
+    assert any(r["message"] == "database closed" for r in records)
+    assert fake_discord.token not in "".join(lines)
+    assert (await process.stderr.read()).decode() == ""  # type: ignore[union-attr]

@@ -1,0 +1,265 @@
+"""The console's commands: a registry of name → handler, each returning a `Reply`.
+
+Adding a command is one handler function and one `Command` entry in `COMMANDS`; /help and
+tab completion pick it up from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot import __version__
+from bot.config import SearchConfig
+from bot.console import cards
+from bot.console.parse import Args, UsageError, parse_args, split_command
+from bot.console.replies import Card, Notice, Reply, Span
+from bot.core import render
+from bot.core.archive import Archive
+from bot.core.errors import PodquoteError
+from bot.core.filters import FilterError
+from bot.core.model import Episode
+from bot.core.search import Match
+
+
+class Pager(Protocol):
+    """The last answer that has pages: /next and /prev turn them (Discord's buttons)."""
+
+    def turn(self, step: int) -> Reply: ...
+
+
+@dataclass(slots=True)
+class QuotePager:
+    """The results of the last /quote and which one is shown."""
+
+    matches: list[Match]
+    index: int = 0
+
+    @property
+    def current(self) -> Match:
+        return self.matches[self.index]
+
+    def card(self) -> Card:
+        return cards.quote_card(self.current, self.index + 1, len(self.matches))
+
+    def turn(self, step: int) -> Reply:
+        wanted = self.index + step
+        if not 0 <= wanted < len(self.matches):
+            edge = "last" if step > 0 else "first"
+            return Reply.refuse(
+                f"That is the {edge} result ({self.index + 1} of {len(self.matches)})."
+            )
+        self.index = wanted
+        return Reply((self.card(),))
+
+
+@dataclass(slots=True)
+class ListPager:
+    """The episode list and the page shown."""
+
+    episodes: list[Episode]
+    page: int = 0
+
+    def turn(self, step: int) -> Reply:
+        pages = render.page_count(self.episodes)
+        wanted = self.page + step
+        if not 0 <= wanted < pages:
+            edge = "last" if step > 0 else "first"
+            return Reply.refuse(f"That is the {edge} page ({self.page + 1} of {pages}).")
+        self.page = wanted
+        return Reply((cards.list_card(self.episodes, self.page),))
+
+
+@dataclass(slots=True)
+class Session:
+    """One console user's state: the archive, the search settings, what can be paged."""
+
+    archive: Archive
+    search: SearchConfig = field(default_factory=SearchConfig)
+    results: QuotePager | None = None
+    pager: Pager | None = None
+
+
+Handler = Callable[[Session, Args], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A console command: `/name`, its options, what /help says, and its handler."""
+
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    options: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+def quote(session: Session, args: Args) -> Reply:
+    """/quote: the best matches, the first shown; /next, /prev and /context follow."""
+    query = args.options.get("query") or args.text
+    if not query:
+        return Reply.refuse(f"What do you remember of it? Usage: {_usage('quote')}")
+    limit = session.search.max_query_length
+    if len(query) > limit:
+        return Reply.refuse(render.too_long(limit))
+    try:
+        outcome = session.archive.searcher.search(
+            query,
+            speaker=args.options.get("speaker"),
+            episode=args.options.get("episode"),
+            limit=session.search.results,
+            min_score=session.search.min_score,
+        )
+    except FilterError as exc:
+        return Reply.refuse(str(exc))
+    if not outcome.matches:
+        return Reply.refuse(render.no_match(query, outcome.suggestions, lambda text: text))
+    session.results = session.pager = QuotePager(list(outcome.matches))
+    return Reply((session.results.card(),))
+
+
+def episode(session: Session, args: Args) -> Reply:
+    """/episode NAME: one episode; alone (or with page:N), the list."""
+    name = args.options.get("name") or args.text
+    page_given = args.options.get("page")
+    if name and page_given:
+        return Reply.refuse("Give an episode name or page:N, not both.")
+    if name:
+        try:
+            found = session.archive.episode(name)
+        except FilterError as exc:
+            return Reply.refuse(str(exc))
+        return Reply((cards.episode_card(found),))
+    page = 1
+    if page_given:
+        if not page_given.isdigit() or int(page_given) < 1:
+            return Reply.refuse(f"page: must be a whole number from 1, not {page_given!r}")
+        page = int(page_given)
+    pager = ListPager(render.listing_order(session.archive.library))
+    if page > render.page_count(pager.episodes):
+        return Reply.refuse(f"page: there are {render.page_count(pager.episodes)} pages")
+    pager.page = page - 1
+    session.pager = pager
+    return Reply((cards.list_card(pager.episodes, pager.page),))
+
+
+def next_page(session: Session, args: Args) -> Reply:
+    """/next: the next result or page (Discord's Next button)."""
+    return _turn(session, +1)
+
+
+def previous_page(session: Session, args: Args) -> Reply:
+    """/prev: the previous result or page (Discord's Previous button)."""
+    return _turn(session, -1)
+
+
+def _turn(session: Session, step: int) -> Reply:
+    if session.pager is None:
+        return Reply.refuse("Nothing to page through yet: ask /quote or /episode first.")
+    return session.pager.turn(step)
+
+
+def context(session: Session, args: Args) -> Reply:
+    """/context: the lines around the quote shown (Discord's Context button)."""
+    if session.results is None:
+        return Reply.refuse("No quote to show the context of yet: ask /quote first.")
+    return Reply((cards.context_card(session.results.current),))
+
+
+def reload(session: Session, args: Args) -> Reply:
+    """/reload: re-read the episode folder and say what changed."""
+    try:
+        diff = asyncio.run(session.archive.reload())
+    except PodquoteError as exc:
+        return Reply.refuse(f"{render.RELOAD_FAILED}\nWhy: {exc}")
+    library = session.archive.library
+    summary = render.diff_summary(diff, len(library), library.segment_count, lambda t: t)
+    return Reply((Notice(summary),))
+
+
+def help_card(session: Session, args: Args) -> Reply:
+    """/help: what the console does, every command, and the archive's size."""
+    library = session.archive.library
+    intro = (
+        "I find the exact words from the podcast and talk archive, with the speaker, the time "
+        "and a link that starts the video at that moment."
+    )
+    lines = [(Span(intro),), ()]
+    for command in COMMANDS:
+        lines.append((Span(command.usage, "strong"), Span(f" — {command.summary}")))
+    lines.append(())
+    lines.append(
+        (
+            Span(
+                f"The archive holds {len(library):,} episodes and {library.segment_count:,} quotes."
+            ),
+        )
+    )
+    card = Card(
+        title="podquote",
+        lines=tuple(lines),
+        footer=f"podquote {__version__} · Tab completes · Ctrl-D or /quit leaves",
+        tone="info",
+    )
+    return Reply((card,))
+
+
+def leave(session: Session, args: Args) -> Reply:
+    """/quit: leave the console."""
+    return Reply(quit=True)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "quote",
+        "/quote WORDS [speaker:NAME] [episode:NAME]",
+        "what you remember of it; typos and any word order are fine",
+        quote,
+        options=("query", "speaker", "episode"),
+    ),
+    Command(
+        "episode",
+        "/episode [NAME] [page:N]",
+        "about one episode; without a name, the list",
+        episode,
+        options=("name", "page"),
+    ),
+    Command("next", "/next", "the next result or page", next_page, aliases=("n",)),
+    Command("prev", "/prev", "the previous result or page", previous_page, aliases=("p",)),
+    Command("context", "/context", "the lines around the quote shown", context),
+    Command("reload", "/reload", "re-read the transcripts and say what changed", reload),
+    Command("help", "/help", "this help", help_card),
+    Command("quit", "/quit", "leave (Ctrl-D too)", leave, aliases=("exit",)),
+)
+
+
+def find(word: str) -> Command | None:
+    """The command named (or aliased) `word`, without its `/`."""
+    for command in COMMANDS:
+        if word == command.name or word in command.aliases:
+            return command
+    return None
+
+
+def _usage(name: str) -> str:
+    command = find(name)
+    return command.usage if command else f"/{name}"
+
+
+def dispatch(session: Session, line: str) -> Reply | None:
+    """Run one typed line; None for a blank line."""
+    if not line.strip():
+        return None
+    word, rest = split_command(line)
+    command = find(word)
+    if command is None:
+        known = ", ".join(f"/{c.name}" for c in COMMANDS)
+        return Reply.refuse(f"Unknown command {line.split(maxsplit=1)[0]!r}. Commands: {known}")
+    try:
+        args = parse_args(rest, command.options)
+    except UsageError as exc:
+        return Reply.refuse(f"{exc} (usage: {command.usage})")
+    return command.handler(session, args)

@@ -1,0 +1,100 @@
+"""The console's small parts: line parsing, completion, plain and rich drawing, history path."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.console.completion import candidates, history_path
+from bot.console.parse import Args, UsageError, parse_args, split_command
+from bot.console.replies import Card, Notice, Reply, Span
+from bot.console.view import Screen, plain
+
+OPTIONS = ("query", "speaker", "episode")
+
+
+def test_a_line_splits_into_command_text_and_options() -> None:
+    assert split_command("  /Quote  blank page ") == ("quote", "blank page")
+    assert split_command("n") == ("n", "")
+    assert parse_args("blank  page speaker:Meor Amer episode:visual", OPTIONS) == Args(
+        "blank page", {"speaker": "Meor Amer", "episode": "visual"}
+    )
+    # Colons that name no option of the command stay in the text.
+    assert parse_args("at 10:30 note: this", OPTIONS) == Args("at 10:30 note: this", {})
+    assert parse_args("Speaker:alexey drift", OPTIONS) == Args("", {"speaker": "alexey drift"})
+    assert parse_args("a  b", ()) == Args("a b", {})
+    with pytest.raises(UsageError, match="episode: needs a value"):
+        parse_args("drift episode: ", OPTIONS)
+
+
+def _values(option: str) -> list[str]:
+    return {"speaker": ["Meor", "Meor Amer", "Alexey"], "episode": ["s08e01-visualising"]}.get(
+        option, []
+    )
+
+
+def test_completion_offers_commands_options_and_their_values() -> None:
+    assert candidates("/quo", "/quo", _values) == ["/quote "]
+    assert candidates("/qu", "/qu", _values) == ["/quote ", "/quit "]
+    assert candidates("", "", _values)[0] == "/quote "
+    assert candidates("/p", "/p", _values) == ["/prev "]
+    assert candidates("/quote drift ", "", _values) == ["query:", "speaker:", "episode:"]
+    assert candidates("/quote drift sp", "sp", _values) == ["speaker:"]
+    assert candidates("/quote drift speaker:me", "speaker:me", _values) == [
+        "speaker:Meor",
+        "speaker:Meor Amer",
+    ]
+    assert candidates("/quote x episode:s08", "episode:s08", _values) == [
+        "episode:s08e01-visualising"
+    ]
+    assert candidates("/quote x speaker:meor a", "a", _values) == ["Amer"]
+    assert candidates("/quote x speaker:Meor ", "", _values) == [
+        "query:",
+        "speaker:",
+        "episode:",
+        "Amer",
+    ]
+    assert candidates("/help ", "", _values) == []
+    assert candidates("/nope x", "x", _values) == []
+
+
+def test_history_lives_under_xdg_state_home(tmp_path: Path) -> None:
+    assert history_path({"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "podquote" / "history"
+    assert history_path({}) == Path.home() / ".local" / "state" / "podquote" / "history"
+
+
+CARD = Card(
+    title="Visualising Machine Learning",
+    url="https://www.youtube.com/watch?v=OuCuk-7RHjM&t=1135s",
+    lines=((Span("“In the "), Span("drift example", "match"), Span("…”")),),
+    fields=(("Speaker", "Meor Amer"), ("Time", "18:55")),
+    footer="DataTalks.Club · result 1 of 3",
+)
+
+
+def test_plain_text_marks_the_match_and_has_no_terminal_codes() -> None:
+    text = plain(Reply((CARD, Notice("Reloaded."))))
+    assert text == (
+        "Visualising Machine Learning\n"
+        "  https://www.youtube.com/watch?v=OuCuk-7RHjM&t=1135s\n"
+        "  “In the »drift example«…”\n"
+        "  Speaker: Meor Amer · Time: 18:55\n"
+        "  DataTalks.Club · result 1 of 3\n\n"
+        "Reloaded."
+    )
+    out = io.StringIO()
+    Screen(styled=False, file=out).show(Reply((CARD,)))
+    assert "\x1b" not in out.getvalue()
+
+
+def test_styled_output_is_a_coloured_panel_with_the_match_highlighted() -> None:
+    out = io.StringIO()
+    screen = Screen(styled=True, file=out, force_terminal=True)  # as if it were a terminal
+    screen.show(Reply((CARD, Notice("No quote.", "error"))))
+    drawn = out.getvalue()
+    assert "\x1b[" in drawn
+    assert "╭" in drawn and "Visualising Machine Learning" in drawn
+    assert "drift example" in drawn and "»" not in drawn
+    assert "\x1b]8;" in drawn  # the title links to the video where the terminal can

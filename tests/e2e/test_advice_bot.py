@@ -1,0 +1,277 @@
+"""Daily advice end to end: the real bot through discord.py against the local Discord, with the
+time injected: /advice set|now|status|off, the scheduled post and its button, a restart that
+finds a half-done post in the channel, a deleted channel, 403, 503 and 429 answers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+
+from bot.chat.client import PodquoteBot
+from bot.config import Config, DataConfig, DiscordConfig, SearchConfig
+from bot.core.archive import Archive
+from bot.store import Store
+from tests.conftest import DATA
+from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
+
+GUILD = default_guild()
+ALICE, BOB = GUILD.members
+CHANNEL = GUILD.channels[0]
+POSTS = rf"^/channels/{CHANNEL.id}/messages$"
+
+pytestmark = pytest.mark.asyncio
+
+
+class StillClock:
+    """Time a test sets; the bot's loop sleeps a few real milliseconds, never moving it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.moment = now
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0.01)
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@asynccontextmanager
+async def podquote(
+    server: FakeDiscord, tmp_path: Path, clock: StillClock
+) -> AsyncIterator[PodquoteBot]:
+    episodes = tmp_path / "episodes"
+    if not episodes.exists():
+        shutil.copytree(DATA / "episodes", episodes)
+    config = Config(
+        data=DataConfig(episodes=episodes, database=tmp_path / "podquote.sqlite3"),
+        discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
+        search=SearchConfig(cooldown_seconds=0.0),
+    )
+    store = await Store.open(config.data.database)
+    bot = PodquoteBot(config, Archive.open(episodes), store, clock=clock)
+    try:
+        async with run_bot(bot, server):
+            yield bot
+    finally:
+        await store.close()
+
+
+def channel_option() -> dict[str, Any]:
+    return {
+        "channels": {
+            str(CHANNEL.id): {
+                "id": str(CHANNEL.id),
+                "name": CHANNEL.name,
+                "type": 0,
+                "permissions": "2147483647",
+                "guild_id": str(GUILD.id),
+            }
+        }
+    }
+
+
+async def advice(server: FakeDiscord, sub: str, user: Any = ALICE, **options: Any) -> Any:
+    declared = []
+    for name, value in options.items():
+        kind = {"channel": 7, "today": 5}.get(name, 3)
+        declared.append({"name": name, "type": kind, "value": str(value) if kind == 7 else value})
+    handle = await server.send_interaction(
+        "advice",
+        [{"name": sub, "type": 1, "options": declared}],
+        user=user,
+        resolved=channel_option() if "channel" in options else None,
+    )
+    return await handle.callback()
+
+
+async def set_advice(server: FakeDiscord, time: str = "09:00", tz: str = "Europe/Berlin") -> str:
+    call = await advice(server, "set", channel=CHANNEL.id, time=time, timezone=tz)
+    data = call.body["data"]
+    assert data["flags"] & 64  # private to the admin
+    return str(data.get("content") or data["embeds"][0]["description"])
+
+
+def posts(server: FakeDiscord) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in server.calls
+        if c.method == "POST" and c.route == "/channels/{channel_id}/messages"
+    ]
+
+
+async def test_set_validates_and_the_post_goes_out_at_the_local_time(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 7, 30))
+    async with podquote(fake_discord, tmp_path, clock):
+        bad = await advice(fake_discord, "set", channel=CHANNEL.id, time="25:00", timezone="UTC")
+        assert "not a time of day" in bad.body["data"]["content"]
+        bad = await advice(
+            fake_discord, "set", channel=CHANNEL.id, time="09:00", timezone="Mars/Olympus"
+        )
+        assert "not an IANA time zone" in bad.body["data"]["content"]
+        refused = await advice(fake_discord, "set", user=BOB, channel=CHANNEL.id, time="09:00")
+        assert "Only the bot's admins" in refused.body["data"]["content"]
+        said = await set_advice(fake_discord)
+        assert f"<#{CHANNEL.id}>" in said and "09:00" in said and "Europe/Berlin" in said
+        assert "Sat 21 Nov 2026, 09:00 CET" in said
+        await asyncio.sleep(0.1)
+        assert posts(fake_discord) == []  # 08:30 in Berlin: not yet
+        clock.moment = utc(2026, 11, 21, 8, 0)
+        call = await fake_discord.wait_for_call("POST", POSTS)
+        body = call.body
+        embed = body["embeds"][0]
+        assert embed["footer"]["text"] == "Daily advice for 2026-11-21"
+        assert embed["description"].startswith("“")
+        assert {f["name"] for f in embed["fields"]} == {"Speaker", "Time"}
+        assert body["allowed_mentions"] == {"parse": []}
+        assert body["nonce"] and body["enforce_nonce"] is True
+        (button,) = body["components"][0]["components"]
+        assert button["custom_id"].startswith("advice:more:")
+        message = call.response
+        more = await fake_discord.send_component(message, button["custom_id"], user=BOB)
+        reply = (await more.callback()).body["data"]
+        assert reply["flags"] & 64 and reply["embeds"][0]["title"]
+        await asyncio.sleep(0.1)
+        assert len(posts(fake_discord)) == 1  # the loop keeps looking, and posts no more
+
+
+async def test_autocomplete_offers_time_zones(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    async with podquote(fake_discord, tmp_path, StillClock(utc(2026, 11, 21, 7, 0))):
+        payload = [
+            {
+                "name": "set",
+                "type": 1,
+                "options": [{"name": "timezone", "type": 3, "value": "berl", "focused": True}],
+            }
+        ]
+        auto = await fake_discord.send_autocomplete("advice", payload, "timezone", user=ALICE)  # type: ignore[arg-type]
+        choices = (await auto.callback()).body["data"]["choices"]
+        assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in choices
+        assert len(choices) <= 25
+
+
+async def test_a_restart_finds_the_half_done_post_in_the_channel(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 8, 0))
+    async with podquote(fake_discord, tmp_path, clock):
+        await set_advice(fake_discord)
+        await fake_discord.wait_for_call("POST", POSTS)
+        await asyncio.sleep(0.05)
+    # As if the process died after Discord took the message but before it was recorded:
+    async with aiosqlite.connect(tmp_path / "podquote.sqlite3") as db:
+        await db.execute("UPDATE advice_log SET status = 'intent', message_id = NULL")
+        await db.commit()
+    async with podquote(fake_discord, tmp_path, clock) as bot:
+        await fake_discord.wait_for_call("GET", POSTS)  # it looked in the channel …
+        await asyncio.sleep(0.1)
+        assert len(posts(fake_discord)) == 1  # … and did not post again
+        (record,) = await bot.store.advice_history(GUILD.id)
+        assert record.status == "sent"
+        assert record.message_id == int(fake_discord.channel_messages[CHANNEL.id][0]["id"])
+
+
+@pytest.mark.parametrize(
+    ("break_it", "why"),
+    [
+        (lambda s: s.deleted_channels.add(CHANNEL.id), "no longer exists"),
+        (lambda s: s.forbidden_channels.add(CHANNEL.id), "no permission to post"),
+    ],
+)
+async def test_a_lost_channel_skips_the_day_and_status_says_why(
+    fake_discord: FakeDiscord, tmp_path: Path, break_it: Any, why: str
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 7, 0))
+    async with podquote(fake_discord, tmp_path, clock) as bot:
+        await set_advice(fake_discord)
+        break_it(fake_discord)
+        clock.moment = utc(2026, 11, 21, 8, 0)
+        for _ in range(100):
+            history = await bot.store.advice_history(GUILD.id)
+            if history and history[0].status == "skipped":
+                break
+            await asyncio.sleep(0.02)
+        assert history[0].status == "skipped" and why in (history[0].reason or "")
+        status = await advice(fake_discord, "status")
+        text = status.body["data"]["embeds"][0]["description"]
+        assert "Last problem (2026-11-21, skipped)" in text and why in text
+        assert "Sun 22 Nov 2026, 09:00 CET" in text  # tried again tomorrow
+    fake_discord.errors.clear()  # the 403/404 answers were provoked on purpose
+
+
+async def test_a_server_error_is_retried_after_a_backoff(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 7, 0))
+    async with podquote(fake_discord, tmp_path, clock) as bot:
+        await set_advice(fake_discord)
+        fake_discord.fail_next("POST", POSTS, 503)
+        clock.moment = utc(2026, 11, 21, 8, 0)
+        for _ in range(100):
+            history = await bot.store.advice_history(GUILD.id)
+            if history and history[0].attempts:
+                break
+            await asyncio.sleep(0.02)
+        assert history[0].status == "intent" and "503" in (history[0].reason or "")
+        clock.moment = utc(2026, 11, 21, 8, 1)  # a minute later: tried again
+        for _ in range(100):
+            history = await bot.store.advice_history(GUILD.id)
+            if history[0].status == "sent":
+                break
+            await asyncio.sleep(0.02)
+        assert history[0].status == "sent"
+        assert len([c for c in posts(fake_discord) if c.status == 200]) == 1
+
+
+async def test_a_rate_limit_is_waited_out_and_posts_once(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 7, 0))
+    async with podquote(fake_discord, tmp_path, clock) as bot:
+        await set_advice(fake_discord)
+        fake_discord.fail_next("POST", POSTS, 429, retry_after=0.05)
+        clock.moment = utc(2026, 11, 21, 8, 0)
+        for _ in range(200):
+            history = await bot.store.advice_history(GUILD.id)
+            if history and history[0].status == "sent":
+                break
+            await asyncio.sleep(0.02)
+        assert history[0].status == "sent"
+        assert len(fake_discord.channel_messages[CHANNEL.id]) == 1
+
+
+async def test_now_off_and_status(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    clock = StillClock(utc(2026, 11, 21, 7, 0))
+    async with podquote(fake_discord, tmp_path, clock):
+        await set_advice(fake_discord)
+        extra = await advice(fake_discord, "now")
+        embed = extra.body["data"]["embeds"][0]
+        assert not extra.body["data"].get("flags")  # public
+        assert embed["footer"]["text"] == "Advice from the archive"
+        today = await advice(fake_discord, "now", today=True)
+        assert today.body["data"]["embeds"][0]["footer"]["text"] == "Daily advice for 2026-11-21"
+        again = await advice(fake_discord, "now", today=True)
+        assert "already posted" in again.body["data"]["content"]
+        status = (await advice(fake_discord, "status")).body["data"]["embeds"][0]["description"]
+        assert "Today's advice: posted." in status
+        assert "left in round 1" in status
+        off = await advice(fake_discord, "off")
+        assert "Daily advice is off" in off.body["data"]["content"]
+        clock.moment = utc(2026, 11, 22, 8, 0)
+        await asyncio.sleep(0.1)
+        assert posts(fake_discord) == []  # off: nothing posted on the 22nd
+        status = (await advice(fake_discord, "status")).body["data"]["embeds"][0]["description"]
+        assert "Daily advice is **off**" in status

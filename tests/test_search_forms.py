@@ -1,0 +1,113 @@
+"""Word forms, the word finder and the postings build: what lets loose queries find quotes."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.core import search_index
+from bot.core.library import Library
+from bot.core.search import Searcher
+from bot.core.search_index import build_index
+from bot.core.searchtext import fold, number_alias, stem, token_spans, tokens, word_finder
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return Library.load(DATA / "episodes")
+
+
+@pytest.fixture(scope="module")
+def searcher(library: Library) -> Searcher:
+    return Searcher(build_index(library))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("visualising", "visualize"),
+        ("visualisation", "visualization"),
+        ("colours", "color"),
+        ("colouring", "colors"),
+        ("zipping", "zip"),
+        ("learnt", "learned"),
+        ("studies", "study"),
+        ("making", "make"),
+        ("modeling", "models"),
+        ("speeding", "speed"),
+    ],
+)
+def test_forms_of_one_word_share_a_stem(one: str, other: str) -> None:
+    assert stem(one) == stem(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("spring", "spr"), ("calling", "cal"), ("four", "for")])
+def test_different_words_keep_different_stems(one: str, other: str) -> None:
+    assert stem(one) != stem(other)
+
+
+def test_number_words_and_digits_are_aliases() -> None:
+    assert number_alias("sixty") == "60"
+    assert number_alias("10") == "ten"
+    assert number_alias("55") is None
+    assert number_alias("video") is None
+
+
+def test_word_finder_finds_the_same_words_as_splitting(library: Library) -> None:
+    words = ["dont", "machine", "its", "learning", "santiagos", "a"]
+    finder = word_finder(words)
+    for ep in library:
+        for seg in ep.segments[:40]:
+            folded = fold(seg.text)
+            expected = [(w, a, b) for w, a, b in token_spans(folded) if w in words]
+            found = [
+                (m.group().replace("'", ""), m.start(), m.end()) for m in finder.finditer(folded)
+            ]
+            assert found == expected
+
+
+def test_word_finder_with_no_words_finds_nothing() -> None:
+    assert word_finder([]).search("anything at all") is None
+    assert isinstance(word_finder(["x"]), re.Pattern)
+
+
+def test_postings_built_in_chunks_are_the_plain_postings(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index._Postings, "CHUNK_TOKENS", 97)  # many small chunks
+    index = build_index(library)
+    expected: dict[str, list[tuple[int, int]]] = {}
+    for seg_id, text in enumerate(index.folded):
+        for term, tf in Counter(tokens(text)).items():
+            expected.setdefault(term, []).append((seg_id, tf))
+    assert sorted(index.vocab) == sorted(expected)
+    for term, tid in index.vocab.items():
+        segs, tfs = index.postings(tid)
+        assert list(zip(segs.tolist(), tfs.tolist(), strict=True)) == expected[term]
+    assert index.post_start[-1] == len(index.post_seg) == sum(map(len, expected.values()))
+    assert index.post_seg.dtype == np.uint32
+
+
+def test_a_number_in_words_finds_it_in_digits(searcher: Searcher) -> None:
+    (best, *_) = searcher.search("sixty hours for one video").matches
+    assert best.episode.id == "twiml-talk-2-siraj-raval"
+    assert "60 hours" in best.segment.text
+
+
+def test_british_spellings_and_inflections_find_the_american_text(searcher: Searcher) -> None:
+    (best, *_) = searcher.search("visualise the verb instead of the noun").matches
+    assert best.episode.id == "s08e01-visualising-machine-learning"
+    assert best.start == 1135.0
+    reached = {searcher.index.terms[t] for t, _ in searcher.expand("unzip")}
+    assert "unzipping" in reached
+    reached = {searcher.index.terms[t] for t, _ in searcher.expand("colours")}
+    assert {"color", "colors"} <= reached
+
+
+def test_near_topic_questions_still_find_nothing(searcher: Searcher) -> None:
+    for query in ("how to train a puppy to stop biting", "marathon training plan for beginners"):
+        assert searcher.search(query).matches == ()
