@@ -21,6 +21,7 @@ from bot.core.archive import Archive
 from bot.core.errors import PodquoteError
 from bot.core.filters import FilterError
 from bot.core.model import Episode
+from bot.core.rotation import PastPost
 from bot.core.search import Match
 
 
@@ -80,6 +81,7 @@ class Session:
     search: SearchConfig = field(default_factory=SearchConfig)
     results: QuotePager | None = None
     pager: Pager | None = None
+    advised: list[PastPost] = field(default_factory=list)
 
 
 Handler = Callable[[Session, Args], Reply]
@@ -180,6 +182,21 @@ def reload(session: Session, args: Args) -> Reply:
     return Reply((Notice(summary),))
 
 
+def advice(session: Session, args: Args) -> Reply:
+    """/advice: the next piece of advice, rotating as the daily post does (no repeats in
+    this session until the pool is used up, never the same episode twice in a row)."""
+    pool = asyncio.run(session.archive.advice_pool())
+    candidate = pool.choose(session.advised)
+    if candidate is None:
+        return Reply.refuse(
+            "No segment scores as advice in this archive (a curator can pin some: "
+            "advice_pin in the catalog)."
+        )
+    session.advised.append(PastPost(candidate.fingerprint, candidate.episode.id))
+    left = pool.left(session.advised)
+    return Reply((cards.advice_card(candidate, left.left, left.total),))
+
+
 def help_card(session: Session, args: Args) -> Reply:
     """/help: what the console does, every command, and the archive's size."""
     library = session.archive.library
@@ -227,6 +244,7 @@ COMMANDS: tuple[Command, ...] = (
         episode,
         options=("name", "page"),
     ),
+    Command("advice", "/advice", "a piece of advice from the archive, as posted daily", advice),
     Command("next", "/next", "the next result or page", next_page, aliases=("n",)),
     Command("prev", "/prev", "the previous result or page", previous_page, aliases=("p",)),
     Command("context", "/context", "the lines around the quote shown", context),

@@ -1,11 +1,13 @@
 """Find the moment a member half-remembers: typo-tolerant candidates, then an exact re-rank.
 
-1. The query is folded like the segments; each term is expanded to close vocabulary terms
-   (edit distance scaled by length) and weighted by rarity.
+1. The query is folded like the segments; each term is expanded to its other forms in the
+   archive (inflections, British/American spellings, numbers in digits or words) and to
+   close vocabulary terms (edit distance scaled by length), and weighted by rarity.
 2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
-3. Each candidate is re-scored 0–100 from how much of the query it holds (by rarity), how
-   close together the matched words stand, and a rapidfuzz alignment that rewards the
-   query's words in order. Below `min_score` there is no answer, only suggestions.
+3. The first `RERANK` are weighed by how much of the query they hold (by rarity) and how
+   close together the matched words stand; the best `ALIGN` of those also by a rapidfuzz
+   alignment that rewards the query's words in order, for a score 0–100. Below `min_score`
+   there is no answer (unless one episode is a clear winner), only suggestions.
 4. Hits a few seconds apart in one episode collapse into one.
 """
 
@@ -227,7 +229,7 @@ class Searcher:
         terms = self._terms(query_terms)
         query_text = " ".join(query_terms)
         wanted = self._wanted(terms)
-        finder = word_finder(list(wanted))
+        finder = word_finder(wanted, self.index.apostrophes)
         covered = [
             self._cover(int(seg), terms, wanted, finder) for seg in self._gather(terms, allowed)
         ]

@@ -194,8 +194,8 @@ def test_unknown_command_is_one_line_listing_the_commands(session: Session) -> N
     reply = run(session, "/frobnicate now")
     assert not reply.ok
     assert notice(reply) == (
-        "Unknown command '/frobnicate'. Commands: /quote, /episode, /next, /prev, /context, "
-        "/reload, /help, /quit"
+        "Unknown command '/frobnicate'. Commands: /quote, /episode, /advice, /next, /prev, "
+        "/context, /reload, /help, /quit"
     )
     assert dispatch(session, "   ") is None
     assert run(session, "/quit").quit
