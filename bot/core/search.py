@@ -229,7 +229,7 @@ class Searcher:
         terms = self._terms(query_terms)
         query_text = " ".join(query_terms)
         wanted = self._wanted(terms)
-        finder = word_finder(wanted, self.index.apostrophes)
+        finder = word_finder(wanted)
         covered = [
             self._cover(int(seg), terms, wanted, finder) for seg in self._gather(terms, allowed)
         ]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.model import Episode, Segment
-from bot.core.searchtext import apostrophe_terms, fold, stem, tokens
+from bot.core.searchtext import fold, stem, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
@@ -42,7 +42,6 @@ class SearchIndex:
     avg_len: float
     by_first_letter: dict[str, list[str]] = field(default_factory=dict)
     by_stem: dict[str, list[int]] = field(default_factory=dict)
-    apostrophes: frozenset[str] = frozenset()  # terms written with an apostrophe somewhere
 
     @property
     def size(self) -> int:
@@ -144,14 +143,12 @@ def build_index(episodes: Iterable[Episode]) -> SearchIndex:
     seg_position = array("i")
     seg_len = array("f")
     folded: list[str] = []
-    apostrophes: set[str] = set()
     for e_index, ep in enumerate(eps):
         for position, seg in enumerate(ep.segments):
             text = fold(seg.text)
             toks = tokens(text)
             postings.add(len(folded), [vocab.setdefault(t, len(vocab)) for t in toks])
             folded.append(text)
-            apostrophes |= apostrophe_terms(text)
             seg_episode.append(e_index)
             seg_position.append(position)
             seg_len.append(float(len(toks)))
@@ -180,5 +177,4 @@ def build_index(episodes: Iterable[Episode]) -> SearchIndex:
         avg_len=float(lengths.mean()) if len(lengths) else 1.0,
         by_first_letter=by_first,
         by_stem=by_stem,
-        apostrophes=frozenset(apostrophes),
     )

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-_APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)+")
 _APOSTROPHES = "'’‘ʼ`´"
 
 
@@ -108,21 +107,28 @@ def number_alias(term: str) -> str | None:
     return _NUMBERS.get(term) or _DIGITS.get(term)
 
 
-def apostrophe_terms(folded: str) -> set[str]:
-    """The terms of folded text that are written with an apostrophe inside ("don't")."""
-    return (
-        {t.replace("'", "") for t in _APOSTROPHE_TOKEN.findall(folded)} if "'" in folded else set()
-    )
+def _with_apostrophes(word: str) -> str:
+    """A pattern for a term as it may be written: contractions and o' names take an
+    apostrophe (`dont` → don't, `youre` → you're, `its` → it's, `oreilly` → o'reilly)."""
+    cuts = set()
+    if word.endswith(("nt", "s", "d", "m")):
+        cuts.add(len(word) - 1)
+    if word.endswith(("re", "ve", "ll")):
+        cuts.add(len(word) - 2)
+    if word.startswith("o"):
+        cuts.add(1)
+    cuts.discard(0)
+    pieces, last = [], 0
+    for cut in sorted(cuts):
+        pieces.append(re.escape(word[last:cut]))
+        last = cut
+    pieces.append(re.escape(word[last:]))
+    return "'?".join(pieces)
 
 
-def word_finder(words: Iterable[str], apostrophes: Container[str] = ()) -> re.Pattern[str]:
-    """A pattern that finds just these terms in folded text, as whole tokens: far quicker
-    than splitting every candidate. Terms in `apostrophes` are also found written with
-    apostrophes inside (`dont` finds "don't"); the pattern stays small for the others."""
-    alternatives = sorted(
-        ("'?".join(map(re.escape, w)) if w in apostrophes else re.escape(w) for w in words if w),
-        key=len,
-        reverse=True,
-    )
+def word_finder(words: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds just these terms in folded text, as whole tokens (far quicker
+    than splitting every candidate), with the apostrophes contractions and o' names take."""
+    alternatives = sorted((_with_apostrophes(w) for w in words if w), key=len, reverse=True)
     body = "|".join(alternatives) or "(?!)"
     return re.compile(rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])")
