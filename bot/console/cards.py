@@ -6,6 +6,7 @@ from bot.console.replies import Card, Line, Span
 from bot.core import render
 from bot.core.advice import Candidate
 from bot.core.advice_card import advice_card as advice_reply
+from bot.core.advice_card import quoted
 from bot.core.model import Episode
 from bot.core.search import Match
 
@@ -87,15 +88,12 @@ def list_card(episodes: list[Episode], page: int) -> Card:
 def advice_card(candidate: Candidate, left: int, total: int) -> Card:
     """/advice: one piece of advice as the daily post shows it, and why it was chosen."""
     shared = advice_reply(candidate)  # title, link and time need no escaping
-    text = candidate.text.strip()
-    lead = "…" if text[:1].islower() else ""
-    tail = "" if text[-1:] in ".!?…\"”'’" else "…"
     why = "; ".join(str(r) for r in candidate.reasons)
     return Card(
         title=shared.title,
         url=shared.url,
         lines=(
-            (Span(f"“{lead}{text}{tail}”"),),
+            (Span(quoted(candidate.text, str)),),
             (Span(f"score {candidate.score:.0f}: {why}", "dim"),),
         ),
         fields=(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.advice import Candidate
@@ -13,6 +14,7 @@ from bot.core.render import (
     TITLE_LIMIT,
     clip,
     escape_clip,
+    thumbnail,
     timestamp,
 )
 
@@ -33,6 +35,14 @@ class AdviceCard:
     thumbnail: str | None
 
 
+def quoted(text: str, escape: Callable[[str], str]) -> str:
+    """The advice in quotation marks, with "…" where it starts or ends inside a sentence."""
+    text = text.strip()
+    lead = "…" if text[:1].islower() else ""
+    tail = "" if text[-1:] in ".!?…\"”'’" else "…"
+    return f"“{lead}{escape(text)}{tail}”"
+
+
 def footer_for(day: dt.date | None) -> str:
     """The footer that marks a day's post (so a restart can find it in the channel)."""
     return f"{MARKER} {day.isoformat()}" if day else "Advice from the archive"
@@ -41,20 +51,13 @@ def footer_for(day: dt.date | None) -> str:
 def advice_card(candidate: Candidate, day: dt.date | None = None) -> AdviceCard:
     """The card for one candidate; `day` marks it as that day's daily post."""
     episode = candidate.episode
-    text = candidate.text.strip()
-    lead = "…" if text[:1].islower() else ""
-    tail = "" if text[-1:] in ".!?…\"”'’" else "…"
-    words = escape_clip(text, DESCRIPTION_LIMIT - 8)
-    thumbnail = (
-        f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg" if episode.youtube_id else None
-    )
     return AdviceCard(
         title=clip(f"💡 {episode.title}", TITLE_LIMIT),
         url=candidate.url,
-        advice=f"“{lead}{words}{tail}”",
+        advice=quoted(candidate.text, lambda t: escape_clip(t, DESCRIPTION_LIMIT - 8)),
         speaker=escape_clip(candidate.speaker or "Unknown speaker", FIELD_VALUE_LIMIT),
         when=timestamp(candidate.start, candidate.segment.estimated) or "unknown",
         episode=escape_clip(episode.title, FIELD_VALUE_LIMIT),
         footer=clip(footer_for(day), FOOTER_LIMIT),
-        thumbnail=thumbnail,
+        thumbnail=thumbnail(episode),
     )

@@ -53,6 +53,13 @@ def escape_clip(text: str, limit: int) -> str:
     return out
 
 
+def thumbnail(episode: Episode) -> str | None:
+    """The video's thumbnail when its YouTube id is known."""
+    if not episode.youtube_id:
+        return None
+    return f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg"
+
+
 def timestamp(second: float | None, estimated: bool) -> str:
     """`17:41`, or `≈ 17:41` when the time is estimated; empty when unknown."""
     if second is None:
@@ -121,9 +128,6 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
     chapter = None
     if match.segment.chapter is not None and match.segment.chapter < len(episode.chapters):
         chapter = escape_clip(episode.chapters[match.segment.chapter].title, FIELD_VALUE_LIMIT)
-    thumbnail = (
-        f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg" if episode.youtube_id else None
-    )
     watch = clip(f"Watch at {when}" if when else "Watch", BUTTON_LABEL_LIMIT) if match.url else None
     footer_bits = [episode.show or "", f"result {rank} of {of}" if of > 1 else ""]
     if match.estimated:
@@ -135,7 +139,7 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
         speaker=escape_clip(match.speaker or "Unknown speaker", FIELD_VALUE_LIMIT),
         when=when or "unknown",
         chapter=chapter,
-        thumbnail=thumbnail,
+        thumbnail=thumbnail(episode),
         watch_label=watch,
         footer=clip(" · ".join(b for b in footer_bits if b), FOOTER_LIMIT),
     )
@@ -255,11 +259,7 @@ def episode_card(episode: Episode) -> EpisodeCard:
         url=episode_link(episode),
         description=clip(description, DESCRIPTION_LIMIT) or "No description.",
         fields=tuple(facts),
-        thumbnail=(
-            f"https://i.ytimg.com/vi/{episode.youtube_id}/hqdefault.jpg"
-            if episode.youtube_id
-            else None
-        ),
+        thumbnail=thumbnail(episode),
     )
 
 
