@@ -319,7 +319,7 @@ class DailyAdvice:
             await self.store.mark_skipped(record.id, str(exc))
         except PostFailed as exc:
             await self._retry_later(record, day, str(exc))
-        return await self._reread(record)
+        return await self.store.advice_record(record.id) or record
 
     async def _retry_later(self, record: AdviceRecord, day: dt.date | None, why: str) -> None:
         now = self.clock.now()
@@ -341,12 +341,6 @@ class DailyAdvice:
 
     async def _schedule_of(self, guild_id: int) -> Schedule | None:
         return schedule_of(await self.settings(guild_id))
-
-    async def _reread(self, record: AdviceRecord) -> AdviceRecord:
-        for row in reversed(await self.store.advice_history(record.guild_id)):
-            if row.id == record.id:
-                return row
-        return record
 
     # ------------------------------------------------------------------ commands
 

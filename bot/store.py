@@ -257,13 +257,17 @@ class Store:
             await self._db.rollback()
             return None
         await self._db.commit()
-        row_id = cursor.lastrowid
+        record = await self.advice_record(cursor.lastrowid or 0)
+        assert record is not None
+        return record
+
+    async def advice_record(self, record_id: int) -> AdviceRecord | None:
+        """One row of the advice log, as it is now."""
         async with self._db.execute(
-            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (row_id,)
+            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
         ) as found:
             row = await found.fetchone()
-        assert row is not None
-        return AdviceRecord(*row)
+        return AdviceRecord(*row) if row else None
 
     async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
         """A day with nothing to post (an empty pool): recorded so it is not tried again."""

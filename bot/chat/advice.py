@@ -136,15 +136,15 @@ class MoreFromEpisode(
         pool = await bot.archive.advice_pool()
         more = pool.of_episode(episode.id)[:MORE_ADVICE]
         if more:
-            lines = [
-                f"[{c.speaker or 'Unknown speaker'}, {advice_card(c).when}]({c.url})"
-                if c.url
-                else f"{c.speaker or 'Unknown speaker'}, {advice_card(c).when}"
-                for c in more
-            ]
-            value = "\n".join(
-                f"{advice_card(c).advice}\n— {line}" for c, line in zip(more, lines, strict=True)
-            )
+            entries = []
+            for shown in map(advice_card, more):
+                who = f"{shown.speaker}, {shown.when}"
+                entries.append(
+                    f"{shown.advice}\n— [{who}]({shown.url})"
+                    if shown.url
+                    else f"{shown.advice}\n— {who}"
+                )
+            value = "\n".join(entries)
             embed.add_field(
                 name="More advice from this episode", value=clip(value, 1024), inline=False
             )

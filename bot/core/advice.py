@@ -396,9 +396,10 @@ def _signals(text: str) -> list[Reason]:
 
 
 def score_sentences(
-    sentences: list[str], *, by_host: bool = False
+    sentences: list[str], *, by_host: bool = False, captions: bool = False, cut: bool = False
 ) -> tuple[float, tuple[Reason, ...]]:
-    """The advice score (0–100) of consecutive sentences, and every rule behind it."""
+    """The advice score (0–100) of consecutive sentences, and every rule behind it.
+    `captions`: a window of unpunctuated captions; `cut`: one that may stop mid-thought."""
     text = " ".join(s.strip() for s in sentences)
     reasons = _opening(text)
     reasons += _signals(text)
@@ -435,6 +436,10 @@ def score_sentences(
         reasons.append(Reason(6, "reads in one breath"))
     elif len(text) > BEST_CHARS[1]:
         reasons.append(Reason(-8, "on the long side"))
+    if captions:
+        reasons.append(Reason(-8, "captions with no punctuation"))
+        if cut:
+            reasons.append(Reason(-16, "may be cut off mid-thought"))
     score = max(0.0, min(100.0, _BASE + sum(r.points for r in reasons)))
     return score, tuple(reasons)
 
@@ -533,12 +538,9 @@ def best_candidate(episode: Episode, position: int) -> Candidate | None:
     windows = _caption_windows(text) if captions else _sentence_windows(text)
     best: Candidate | None = None
     for window, cut in windows:
-        score, reasons = score_sentences([text[a:b] for a, b in window], by_host=by_host)
-        if captions:
-            reasons += (Reason(-8, "captions with no punctuation"),)
-            if cut:
-                reasons += (Reason(-16, "may be cut off mid-thought"),)
-            score = max(0.0, min(100.0, _BASE + sum(r.points for r in reasons)))
+        score, reasons = score_sentences(
+            [text[a:b] for a, b in window], by_host=by_host, captions=captions, cut=cut
+        )
         # A longer window wins only with a better score: short advice reads best.
         if best is None or score > best.score:
             span = (window[0][0], window[-1][1])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import pytest
 from bot.chat.client import PodquoteBot
 from bot.config import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.core.archive import Archive
-from bot.store import Store
+from bot.store import AdviceRecord, Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
 
@@ -101,6 +101,19 @@ async def set_advice(server: FakeDiscord, time: str = "09:00", tz: str = "Europe
     data = call.body["data"]
     assert data["flags"] & 64  # private to the admin
     return str(data.get("content") or data["embeds"][0]["description"])
+
+
+async def history_when(
+    bot: PodquoteBot, done: Callable[[list[AdviceRecord]], object], tries: int = 100
+) -> list[AdviceRecord]:
+    """The server's advice history once `done` holds for it (or after `tries` looks)."""
+    history: list[AdviceRecord] = []
+    for _ in range(tries):
+        history = await bot.store.advice_history(GUILD.id)
+        if history and done(history):
+            break
+        await asyncio.sleep(0.02)
+    return history
 
 
 def posts(server: FakeDiscord) -> list[dict[str, Any]]:
@@ -199,11 +212,7 @@ async def test_a_lost_channel_skips_the_day_and_status_says_why(
         await set_advice(fake_discord)
         break_it(fake_discord)
         clock.moment = utc(2026, 11, 21, 8, 0)
-        for _ in range(100):
-            history = await bot.store.advice_history(GUILD.id)
-            if history and history[0].status == "skipped":
-                break
-            await asyncio.sleep(0.02)
+        history = await history_when(bot, lambda h: h[0].status == "skipped")
         assert history[0].status == "skipped" and why in (history[0].reason or "")
         status = await advice(fake_discord, "status")
         text = status.body["data"]["embeds"][0]["description"]
@@ -220,18 +229,10 @@ async def test_a_server_error_is_retried_after_a_backoff(
         await set_advice(fake_discord)
         fake_discord.fail_next("POST", POSTS, 503)
         clock.moment = utc(2026, 11, 21, 8, 0)
-        for _ in range(100):
-            history = await bot.store.advice_history(GUILD.id)
-            if history and history[0].attempts:
-                break
-            await asyncio.sleep(0.02)
+        history = await history_when(bot, lambda h: h[0].attempts)
         assert history[0].status == "intent" and "503" in (history[0].reason or "")
         clock.moment = utc(2026, 11, 21, 8, 1)  # a minute later: tried again
-        for _ in range(100):
-            history = await bot.store.advice_history(GUILD.id)
-            if history[0].status == "sent":
-                break
-            await asyncio.sleep(0.02)
+        history = await history_when(bot, lambda h: h[0].status == "sent")
         assert history[0].status == "sent"
         assert len([c for c in posts(fake_discord) if c.status == 200]) == 1
 
@@ -244,11 +245,7 @@ async def test_a_rate_limit_is_waited_out_and_posts_once(
         await set_advice(fake_discord)
         fake_discord.fail_next("POST", POSTS, 429, retry_after=0.05)
         clock.moment = utc(2026, 11, 21, 8, 0)
-        for _ in range(200):
-            history = await bot.store.advice_history(GUILD.id)
-            if history and history[0].status == "sent":
-                break
-            await asyncio.sleep(0.02)
+        history = await history_when(bot, lambda h: h[0].status == "sent", tries=200)
         assert history[0].status == "sent"
         assert len(fake_discord.channel_messages[CHANNEL.id]) == 1
 
