@@ -1,6 +1,8 @@
-"""Which segments are advice: a transparent, rule-based scorer over sentence windows.
+"""Which segments are advice: a transparent, rule-based scorer over windows of talk.
 
-A candidate is one to three whole sentences of one segment. Its score is a sum of named
+A candidate is a window that starts in one segment (see `advice_windows`): one to three
+whole sentences, or in auto-captions a few clauses that may run on into the next segments.
+Its score is a sum of named
 points (telling the listener what to do, an imperative, "you should", "my advice is" …
 minus questions, the host's lines, introductions, sponsor reads, calls to subscribe, small
 talk, openings that need the sentence before, fragments and run-ons) mapped to 0–100, and
@@ -11,132 +13,38 @@ overrule them with `advice_pin` / `advice_ban` in the catalog.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.advice_windows import (
+    caption_runs,
+    caption_windows,
+    punctuated,
+    sentence_spans,
+    sentence_windows,
+)
+from bot.core.advice_words import (
+    ADVERBS,
+    IMPERATIVES,
+    NOT_BEFORE_AN_INSTRUCTION,
+    SUBJECTS,
+    word_set,
+)
 from bot.core.model import Episode, Segment
 from bot.core.search import link
 from bot.core.text import words
 
-MIN_CHARS = 50  # shorter than this is a fragment, not advice
-MAX_CHARS = 320  # longer than this cannot be read in one breath
-BEST_CHARS = (80, 260)
-MAX_SENTENCES = 3
+BEST_CHARS = (60, 260)
 POOL_MIN_SCORE = 60.0  # the pool is every candidate scoring at least this (and every pin)
 _BASE = 40.0  # the score of a neutral window; points move it up or down
 
-_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’)\]]*|$)")
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|etc|dr|mr|mrs|ms|st|no)\.$", re.IGNORECASE)
 
-# Verbs that open an instruction to the listener ("Start with the problem").
-_IMPERATIVES = frozenset(
-    [
-        "accept",
-        "aim",
-        "apply",
-        "ask",
-        "automate",
-        "avoid",
-        "be",
-        "begin",
-        "break",
-        "build",
-        "buy",
-        "challenge",
-        "check",
-        "choose",
-        "collaborate",
-        "commit",
-        "concentrate",
-        "consider",
-        "contribute",
-        "create",
-        "dedicate",
-        "define",
-        "dig",
-        "do",
-        "don't",
-        "dont",
-        "embrace",
-        "enjoy",
-        "experiment",
-        "explain",
-        "explore",
-        "finish",
-        "fail",
-        "find",
-        "focus",
-        "follow",
-        "forget",
-        "get",
-        "give",
-        "go",
-        "have",
-        "invest",
-        "iterate",
-        "join",
-        "keep",
-        "know",
-        "learn",
-        "leave",
-        "let's",
-        "listen",
-        "look",
-        "make",
-        "measure",
-        "never",
-        "pay",
-        "pick",
-        "practice",
-        "practise",
-        "prioritise",
-        "prioritize",
-        "publish",
-        "put",
-        "read",
-        "reach",
-        "remember",
-        "reproduce",
-        "revisit",
-        "run",
-        "schedule",
-        "seek",
-        "share",
-        "ship",
-        "simplify",
-        "skip",
-        "solve",
-        "speak",
-        "spend",
-        "start",
-        "stay",
-        "stick",
-        "stop",
-        "study",
-        "take",
-        "talk",
-        "teach",
-        "think",
-        "treat",
-        "trust",
-        "try",
-        "understand",
-        "use",
-        "verify",
-        "visualise",
-        "visualize",
-        "volunteer",
-        "wait",
-        "watch",
-        "write",
-    ]
-)
-_OPENING_WORDS = _IMPERATIVES | {"always", "never", "dont", "do"}
-_SOFT_OPENERS = frozenset(
-    ["so", "just", "and", "um", "uh", "well", "okay", "ok", "yeah", "like", "now", "then", "also"]
-)
+_OPENING_WORDS = IMPERATIVES | {"always", "never", "dont", "do"}
+_SOFT_OPENERS = word_set("so just and um uh well okay ok yeah like now then also")
 
 
 def _rules(*rules: tuple[float, str, str]) -> tuple[tuple[float, str, re.Pattern[str]], ...]:
@@ -144,16 +52,20 @@ def _rules(*rules: tuple[float, str, str]) -> tuple[tuple[float, str, re.Pattern
     return tuple((points, why, re.compile(rx)) for points, why, rx in rules)
 
 
-_CLAUSE_HEAD = r"(?:^|[.,;:!?–—-]\s*|\b(?:so|then|and|but|first|really|always|also|now)\s+)"
+_CLAUSE_HEAD = (
+    r"(?:^|[.,;:!?–—-]\s*|\b(?:so|then|and|but|first|really|always|also|now|right|yeah|okay)\s+)"
+)
 
 _POSITIVE = _rules(
     (
         30,
         "gives a recommendation",
         r"\b(?:i (?:would |'d |usually |always |really |highly |strongly |definitely )?"
-        r"(?:recommend|suggest|advise|encourage|urge)|my (?:advice|recommendation|tip|suggestion)"
-        r"|the (?:lesson|advice|tip|takeaway|rule)(?: here)? is|i want you to "
-        r"(?:focus|think|start|remember|try|understand|put|build|learn))\b",
+        r"(?:not |never )?(?:recommend|suggest|advise|encourage|urge)|my (?:advice|"
+        r"recommendation|tip|suggestion)|the (?:lesson|advice|tip|takeaway|rule)(?: here)? is|"
+        r"i want you to (?:focus|think|start|remember|try|understand|put|build|learn)|"
+        r"i (?:want to )?encourage you to|i(?: would|'d) say,? (?:if you|you should|start|"
+        r"just|first|don't|try))\b",
     ),
     (
         26,
@@ -166,8 +78,10 @@ _POSITIVE = _rules(
         "states a principle",
         r"\b(?:the (?:key|trick|secret|most important (?:thing|skill)|best way|only way|"
         r"best thing|first step) (?:is|to)|it(?:'s| is) (?:important|better|essential|crucial|"
-        r"worth|okay|ok|fine|best) to|make sure (?:you|to|that you)|there(?:'s| is) no "
-        r"(?:shortcut|such thing)|(?:don't|do not|never) be afraid)\b",
+        r"worth|okay|ok|fine|best|handy|useful|helpful|a good idea) to|make sure (?:you|to|"
+        r"that you)|there(?:'s| is) no (?:shortcut|such thing)|(?:don't|do not|never) be afraid|"
+        r"your (?:goal|job|priority) (?:is|should be) to|(?:is|was) that you (?:have to|"
+        r"need to|should|must))\b",
     ),
     (
         8,
@@ -238,52 +152,17 @@ _ANAPHORIC = re.compile(
 )
 # "this problem", "that person": the advice leans on something named before it.
 _POINTS_BACK = re.compile(
-    r"\b(?:this|that|these|those) (?:problem|person|people|one|thing|tool|course|book|stuff|"
-    r"text|example|concept|idea|approach|part)s?\b|\bwith (?:them|it)\b",
+    r"\b(?:this|that|these|those) (?:problem|person|people|one|thing|tool|course|book|stuff|list|"
+    r"text|example|concept|idea|approach|part)s?\b|\bwith (?:them|it)\b|"
+    r"\byou (?:should|shouldn't|need to|have to|must|to)(?: not)? \w+ (?:it|them|that|this)\b|"
+    r"^(?:\w+ ){1,2}(?:them|it)\b",
     re.IGNORECASE,
 )
+# "Don't feel guilty or something": a hedge that leaves the advice vague.
+_VAGUE = re.compile(r"\b(?:or something|or whatever|stuff like that|things like that|and stuff)\b")
 _FILLERS = re.compile(r"\b(?:uh|um|erm|you know|i mean|kind of|sort of|like,)\b", re.IGNORECASE)
 _FIRST_PERSON = frozenset(["i", "i'm", "i've", "i'd", "me", "my", "we", "we're", "our", "us"])
 _SECOND_PERSON = frozenset(["you", "you're", "you've", "you'll", "your", "yourself"])
-
-
-# In captions without punctuation, advice is found from where it starts: a recommendation,
-# or an instruction right after a word that opens a clause ("so", "yeah", "the lesson is") …
-_CAPTION_START = re.compile(
-    r"\b(?:(?P<said>i (?:would |usually |always |really |highly |strongly |definitely )?"
-    r"(?:recommend|suggest|advise|encourage)|my advice is|i want you to)\b"
-    r"|(?:so|yeah|right|okay|well|first|instead|finally|is|also|but|just) "
-    r"(?P<told>(?:(?:don't|do not|never|always|just) )?(?:"
-    + "|".join(sorted(_IMPERATIVES))
-    + r"))\b)",
-    re.IGNORECASE,
-)
-# … to where the talk turns ("yeah", "right", "by the way", "i think") or ~35 words on.
-_CAPTION_STOP = re.compile(
-    r"\s(?:yeah|right|okay|by the way|anyway|i mean|i think|so yeah|and then i|but yeah|"
-    r"because i|so i|uh|um)\b",
-    re.IGNORECASE,
-)
-CAPTION_WORDS = (8, 35)
-_NOT_A_CLAUSE_START = frozenset(
-    [
-        "that",
-        "which",
-        "what",
-        "who",
-        "to",
-        "you",
-        "i",
-        "we",
-        "they",
-        "people",
-        "don't",
-        "dont",
-        "not",
-        "can't",
-        "cannot",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +182,9 @@ class Candidate:
 
     episode: Episode
     position: int  # the segment's number in its episode (what the catalog pins and bans)
-    span: tuple[int, int]  # the advice's character range in the segment text
+    # The advice's character range in the segment's text; in captions it may run on into the
+    # segments after it (their texts joined by single spaces), as the sentence does.
+    span: tuple[int, int]
     score: float
     reasons: tuple[Reason, ...]
     pinned: bool = False
@@ -319,7 +200,7 @@ class Candidate:
 
     @property
     def text(self) -> str:
-        return self.segment.text[self.span[0] : self.span[1]]
+        return running_text(self.episode, self.position, self.span[1])[self.span[0] : self.span[1]]
 
     @property
     def fingerprint(self) -> str:
@@ -339,29 +220,17 @@ class Candidate:
         return self.episode.full_name(self.segment.speaker)
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character ranges of the sentences of a text (abbreviations do not end one)."""
-    spans: list[tuple[int, int]] = []
-    begin: int | None = None
-    for m in _SENTENCE.finditer(text):
-        piece = m.group()
-        if not piece.strip():
-            continue
-        start = m.start() + (len(piece) - len(piece.lstrip()))
-        if begin is None:
-            begin = start
-        if _ABBREVIATION.search(piece.rstrip()):
-            continue
-        spans.append((begin, m.end() - (len(piece) - len(piece.rstrip()))))
-        begin = None
-    if begin is not None:
-        spans.append((begin, len(text.rstrip())))
-    return spans
-
-
-def punctuated(text: str) -> bool:
-    """Whether the text has sentence punctuation and capitals (auto-captions have neither)."""
-    return bool(re.search(r"[.!?]", text)) and any(c.isupper() for c in text)
+def running_text(episode: Episode, position: int, length: int) -> str:
+    """A segment's text, run on into the following segments (joined by single spaces)
+    until it is at least `length` characters long or the episode ends."""
+    parts = [episode.segments[position].text]
+    size = len(parts[0])
+    for segment in episode.segments[position + 1 :]:
+        if size >= length:
+            break
+        parts.append(segment.text)
+        size += 1 + len(segment.text)
+    return " ".join(parts)
 
 
 def _opening_words(text: str) -> list[str]:
@@ -380,13 +249,33 @@ def _opening(text: str) -> list[Reason]:
     head = " ".join(opening)
     if _QUESTION_OPENING.match(head):
         return [Reason(-40, f"a question ({head!r} …)")]
-    if first in _IMPERATIVES and opening[1:2] != ["me"]:
+    if first in IMPERATIVES and opening[1:2] != ["me"]:
         if _BACK_REFERENCE.match(" ".join(opening[1:])):
             return [Reason(4, f"an instruction about something said before ({head!r})")]
         return [Reason(30, f"opens with an instruction ({first!r} …)")]
     if first in {"always", "never", "dont"} or head.startswith("do not"):
         return [Reason(26, f"opens with an instruction ({first!r} …)")]
+    if head.startswith("if you") and (verb := _instruction_after_condition(text)):
+        return [Reason(26, f"a condition, then an instruction ('if you …, {verb} …')")]
     return []
+
+
+def _instruction_after_condition(text: str) -> str | None:
+    """The verb of "If you're reading a book, stop after the first chapter": the first
+    instruction in the words after "if you", or None when a subject comes first ("if you
+    have visuals, it doesn't …")."""
+    said = words(text[:160])
+    you = next((i for i, w in enumerate(said) if w in ("you", "youre", "youve")), len(said))
+    start = you + 1
+    while start < len(said) and said[start] in ADVERBS:
+        start += 1
+    start += 2  # past the condition's own verb ("if you already have …")
+    for before, word in itertools.pairwise(said[start - 1 : start + 10]):
+        if word in SUBJECTS:
+            return None
+        if word in IMPERATIVES and before not in NOT_BEFORE_AN_INSTRUCTION:
+            return word
+    return None
 
 
 def _signals(text: str) -> list[Reason]:
@@ -400,14 +289,16 @@ def score_sentences(
 ) -> tuple[float, tuple[Reason, ...]]:
     """The advice score (0–100) of consecutive sentences, and every rule behind it.
     `captions`: a window of unpunctuated captions; `cut`: one that may stop mid-thought."""
-    text = " ".join(s.strip() for s in sentences)
+    sentences = [s.strip().replace("’", "'") for s in sentences]
+    text = " ".join(sentences)
     reasons = _opening(text)
-    reasons += _signals(text)
+    # A caption window starts where the advice does: later clauses only carry it on.
+    reasons += _signals(sentences[0] if captions else text)
     advice = any(r.points >= 14 for r in reasons)
-    if advice and _CONDITION.search(text):
+    if advice and any(_CONDITION.search(s) and (_signals(s) or _opening(s)) for s in sentences):
         reasons.append(Reason(8, "says when it applies ('if you …')"))
     for extra in sentences[1:]:
-        if not (_signals(extra) or _opening(extra)):
+        if len(extra.split()) >= 5 and not (_signals(extra) or _opening(extra)):
             reasons.append(Reason(-6, "a sentence that adds no advice"))
     said = words(text)
     you = sum(w in _SECOND_PERSON for w in said)
@@ -429,6 +320,8 @@ def score_sentences(
         reasons.append(Reason(-22, f"needs what was said before ({said[0]!r} …)"))
     elif text[:1].islower() and is_punctuated:
         reasons.append(Reason(-15, "starts in the middle of a sentence"))
+    if _VAGUE.search(lowered):
+        reasons.append(Reason(-12, "vague ('or something')"))
     fillers = len(_FILLERS.findall(text))
     if fillers >= 2:
         reasons.append(Reason(-4.0 * min(fillers, 6), f"{fillers} fillers ('uh', 'you know')"))
@@ -450,69 +343,11 @@ def score_text(text: str, *, by_host: bool = False) -> tuple[float, tuple[Reason
     return score_sentences([text[a:b] for a, b in spans], by_host=by_host)
 
 
-def _caption_windows(text: str) -> Iterator[tuple[list[tuple[int, int]], bool]]:
-    """In captions with no punctuation: from each place advice starts to where the talk
-    turns; the flag says the window was cut at the word limit instead."""
-    for m in _CAPTION_START.finditer(text):
-        begin = m.start("said") if m.group("said") else m.start("told")
-        before = text[max(0, m.start() - 12) : m.start()].split()[-2:]
-        if any(w.lower() in _NOT_A_CLAUSE_START for w in before):
-            continue  # "that i want you to", "you don't just go": not an instruction
-        ends = [begin + w.end() for w in re.finditer(r"\S+", text[begin:])]
-        if len(ends) < CAPTION_WORDS[0]:
-            continue
-        stop = _CAPTION_STOP.search(text, ends[CAPTION_WORDS[0] - 1])
-        limit = ends[min(len(ends), CAPTION_WORDS[1]) - 1]
-        if stop and stop.start() <= limit:
-            end, cut = stop.start(), False
-        else:
-            # at the word limit, or at the segment's end: captions run on across segments
-            end, cut = limit, True
-        if MIN_CHARS <= end - begin <= MAX_CHARS:
-            yield [(begin, end)], cut
-
-
-def _sentence_windows(text: str) -> Iterator[tuple[list[tuple[int, int]], bool]]:
-    """Runs of one to three whole sentences that fit the length limits."""
-    spans = sentence_spans(text)
-    for i in range(len(spans)):
-        for j in range(i, min(i + MAX_SENTENCES, len(spans))):
-            if spans[j][1] - spans[i][0] > MAX_CHARS:
-                break
-            if spans[j][1] - spans[i][0] >= MIN_CHARS:
-                yield spans[i : j + 1], False
-
-
 # Words without which no rule above can give the points the pool needs.
-_SIGNAL_WORDS = frozenset(
-    [
-        "recommend",
-        "recommendation",
-        "suggest",
-        "suggestion",
-        "advise",
-        "advice",
-        "encourage",
-        "urge",
-        "lesson",
-        "tip",
-        "takeaway",
-        "should",
-        "shouldnt",
-        "ought",
-        "key",
-        "trick",
-        "secret",
-        "important",
-        "essential",
-        "crucial",
-        "worth",
-        "sure",
-        "shortcut",
-        "afraid",
-        "best",
-        "want",
-    ]
+_SIGNAL_WORDS = word_set(
+    "recommend recommendation suggest suggestion advise advice encourage urge lesson tip "
+    "takeaway should shouldnt ought key trick secret important essential crucial worth "
+    "sure shortcut afraid best want"
 )
 
 
@@ -520,37 +355,108 @@ def _worth_scoring(text: str) -> bool:
     """A quick look: a segment with no sign of advice at all cannot reach the pool."""
     if _SIGNAL_WORDS.intersection(words(text)):
         return True
-    if not punctuated(text):
-        return _CAPTION_START.search(text) is not None
     return any(
         (o := _opening_words(text[a:b])) and o[0] in _OPENING_WORDS for a, b in sentence_spans(text)
     )
 
 
-def best_candidate(episode: Episode, position: int) -> Candidate | None:
-    """The best-scoring window of one segment, or None when no window fits the limits."""
-    segment = episode.segments[position]
-    text = segment.text
-    by_host = segment.speaker is not None and segment.speaker in episode.hosts
+def _best(
+    found: Candidate | None,
+    episode: Episode,
+    position: int,
+    span: tuple[int, int],
+    scored: tuple[float, tuple[Reason, ...]],
+) -> Candidate:
+    """The better of a segment's best candidate so far and a new window (ties keep the
+    earlier, shorter one: short advice reads best)."""
+    if found is not None and scored[0] <= found.score:
+        return found
+    return Candidate(episode, position, span, scored[0], scored[1])
+
+
+def _by_host(episode: Episode, position: int) -> bool:
+    speaker = episode.segments[position].speaker
+    return speaker is not None and speaker in episode.hosts
+
+
+def _caption_candidates(episode: Episode, first: int, stop: int) -> dict[int, Candidate]:
+    """The best window starting in each segment of a caption run, windows running on
+    across the run's segments."""
+    texts = [s.text for s in episode.segments[first:stop]]
+    offsets = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    stream = " ".join(texts)
+    best: dict[int, tuple[Candidate, tuple[int, int]]] = {}
+    for window, cut in caption_windows(stream):
+        begin, end = window[0][0], window[-1][1]
+        index = bisect.bisect_right(offsets, begin) - 1
+        position = first + index
+        scored = score_sentences(
+            [stream[a:b] for a, b in window],
+            by_host=_by_host(episode, position),
+            captions=True,
+            cut=cut,
+        )
+        before = best.get(position)
+        if before is None or scored[0] > before[0].score:
+            span = (begin - offsets[index], end - offsets[index])
+            candidate = Candidate(episode, position, span, scored[0], scored[1])
+            best[position] = (candidate, (begin, end))
+    return _without_overlaps(best.values())
+
+
+def _without_overlaps(
+    found: Iterable[tuple[Candidate, tuple[int, int]]],
+) -> dict[int, Candidate]:
+    """The best candidates whose ranges do not overlap: a caption window that runs on into
+    the next segment is the same advice as the next segment's own window."""
+    kept: dict[int, Candidate] = {}
+    taken: list[tuple[int, int]] = []
+    for candidate, (begin, end) in sorted(found, key=lambda f: (-f[0].score, f[1])):
+        if all(end <= a or begin >= b for a, b in taken):
+            kept[candidate.position] = candidate
+            taken.append((begin, end))
+    return kept
+
+
+def _sentence_candidate(episode: Episode, position: int) -> Candidate | None:
+    """The best run of whole sentences of one punctuated segment."""
+    text = episode.segments[position].text
     if not _worth_scoring(text):
         return None
-    captions = not punctuated(text)
-    windows = _caption_windows(text) if captions else _sentence_windows(text)
-    best: Candidate | None = None
-    for window, cut in windows:
-        score, reasons = score_sentences(
-            [text[a:b] for a, b in window], by_host=by_host, captions=captions, cut=cut
+    found: Candidate | None = None
+    for window, _ in sentence_windows(text):
+        scored = score_sentences(
+            [text[a:b] for a, b in window], by_host=_by_host(episode, position)
         )
-        # A longer window wins only with a better score: short advice reads best.
-        if best is None or score > best.score:
-            span = (window[0][0], window[-1][1])
-            best = Candidate(episode, position, span, score, reasons)
-    return best
+        found = _best(found, episode, position, (window[0][0], window[-1][1]), scored)
+    return found
+
+
+def episode_candidates(episode: Episode) -> dict[int, Candidate]:
+    """The best-scoring window starting in each segment of an episode (segments where no
+    window fits the limits have none)."""
+    found: dict[int, Candidate] = {}
+    in_captions: set[int] = set()
+    for first, stop in caption_runs(episode):
+        in_captions.update(range(first, stop))
+        found.update(_caption_candidates(episode, first, stop))
+    for position in range(len(episode.segments)):
+        if position not in in_captions and (c := _sentence_candidate(episode, position)):
+            found[position] = c
+    return found
+
+
+def best_candidate(episode: Episode, position: int) -> Candidate | None:
+    """The best-scoring window starting in one segment, or None when no window fits."""
+    return episode_candidates(episode).get(position)
 
 
 def pinned_candidate(episode: Episode, position: int) -> Candidate:
     """A curator's pin: the segment's best window, or the whole segment when none fits."""
-    found = best_candidate(episode, position)
+    return _pinned(episode, position, best_candidate(episode, position))
+
+
+def _pinned(episode: Episode, position: int, found: Candidate | None) -> Candidate:
     pin = Reason(0, "pinned by the curator")
     if found is not None:
         return Candidate(episode, position, found.span, found.score, (pin, *found.reasons), True)
@@ -564,12 +470,9 @@ def candidates(episodes: Iterable[Episode]) -> list[Candidate]:
     for episode in episodes:
         banned = set(episode.advice_ban)
         pinned = set(episode.advice_pin) - banned
-        for position in range(len(episode.segments)):
-            if position in banned:
-                continue
-            if position in pinned:
-                found.append(pinned_candidate(episode, position))
-            elif (candidate := best_candidate(episode, position)) is not None:
-                found.append(candidate)
+        scored = episode_candidates(episode)
+        for position in pinned:
+            found.append(_pinned(episode, position, scored.get(position)))
+        found += [c for p, c in scored.items() if p not in banned and p not in pinned]
     found.sort(key=lambda c: (not c.pinned, -c.score, c.episode.id, c.position))
     return found
