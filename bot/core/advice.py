@@ -14,6 +14,7 @@ overrule them with `advice_pin` / `advice_ban` in the catalog.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import re
@@ -43,7 +44,6 @@ POOL_MIN_SCORE = 60.0  # the pool is every candidate scoring at least this (and 
 _BASE = 40.0  # the score of a neutral window; points move it up or down
 
 
-_OPENING_WORDS = IMPERATIVES | {"always", "never", "dont", "do"}
 _SOFT_OPENERS = word_set("so just and um uh well okay ok yeah like now then also")
 
 
@@ -154,7 +154,8 @@ _ANAPHORIC = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:this|that|these|those) (?:problem|person|people|one|thing|tool|course|book|stuff|list|"
     r"text|example|concept|idea|approach|part)s?\b|\bwith (?:them|it)\b|"
-    r"\byou (?:should|shouldn't|need to|have to|must|to)(?: not)? \w+ (?:it|them|that|this)\b|"
+    r"\byou (?:should|shouldn't|need to|have to|must|to)(?: not)? \w+ (?:it|them|(?:that|this)"
+    r"(?! (?:you|i|we|they|it|the|there|people|your)\b))\b|"
     r"^(?:\w+ ){1,2}(?:them|it)\b",
     re.IGNORECASE,
 )
@@ -242,22 +243,27 @@ def _opening_words(text: str) -> list[str]:
     return found[i : i + 3]
 
 
-def _opening(text: str) -> list[Reason]:
+def _opening(text: str) -> tuple[Reason, ...]:
     """Points for how the advice opens: an instruction, a question, or small talk."""
+    return _opening_of(text[:160])  # all it looks at: the same start scores the same
+
+
+@functools.lru_cache(maxsize=8192)
+def _opening_of(text: str) -> tuple[Reason, ...]:
     opening = _opening_words(text)
     first = opening[0] if opening else ""
     head = " ".join(opening)
     if _QUESTION_OPENING.match(head):
-        return [Reason(-40, f"a question ({head!r} …)")]
+        return (Reason(-40, f"a question ({head!r} …)"),)
     if first in IMPERATIVES and opening[1:2] != ["me"]:
         if _BACK_REFERENCE.match(" ".join(opening[1:])):
-            return [Reason(4, f"an instruction about something said before ({head!r})")]
-        return [Reason(30, f"opens with an instruction ({first!r} …)")]
+            return (Reason(4, f"an instruction about something said before ({head!r})"),)
+        return (Reason(30, f"opens with an instruction ({first!r} …)"),)
     if first in {"always", "never", "dont"} or head.startswith("do not"):
-        return [Reason(26, f"opens with an instruction ({first!r} …)")]
+        return (Reason(26, f"opens with an instruction ({first!r} …)"),)
     if head.startswith("if you") and (verb := _instruction_after_condition(text)):
-        return [Reason(26, f"a condition, then an instruction ('if you …, {verb} …')")]
-    return []
+        return (Reason(26, f"a condition, then an instruction ('if you …, {verb} …')"),)
+    return ()
 
 
 def _instruction_after_condition(text: str) -> str | None:
@@ -278,10 +284,11 @@ def _instruction_after_condition(text: str) -> str | None:
     return None
 
 
-def _signals(text: str) -> list[Reason]:
+@functools.lru_cache(maxsize=8192)
+def _signals(text: str) -> tuple[Reason, ...]:
     """Points for the signs of advice anywhere in the text (each rule counts once)."""
     lowered = text.lower()
-    return [Reason(p, why) for p, why, pattern in _POSITIVE if pattern.search(lowered)]
+    return tuple(Reason(p, why) for p, why, pattern in _POSITIVE if pattern.search(lowered))
 
 
 def score_sentences(
@@ -291,13 +298,13 @@ def score_sentences(
     `captions`: a window of unpunctuated captions; `cut`: one that may stop mid-thought."""
     sentences = [s.strip().replace("’", "'") for s in sentences]
     text = " ".join(sentences)
-    reasons = _opening(text)
+    reasons = list(_opening(text))
     # A caption window starts where the advice does: later clauses only carry it on.
     reasons += _signals(sentences[0] if captions else text)
     advice = any(r.points >= 14 for r in reasons)
     if advice and any(_CONDITION.search(s) and (_signals(s) or _opening(s)) for s in sentences):
         reasons.append(Reason(8, "says when it applies ('if you …')"))
-    for extra in sentences[1:]:
+    for extra in sentences if len(sentences) > 1 else ():
         if len(extra.split()) >= 5 and not (_signals(extra) or _opening(extra)):
             reasons.append(Reason(-6, "a sentence that adds no advice"))
     said = words(text)
@@ -315,7 +322,7 @@ def score_sentences(
         reasons.append(Reason(-30, "the host speaking (questions and introductions)"))
     is_punctuated = punctuated(text)
     if _POINTS_BACK.search(text):
-        reasons.append(Reason(-12, "leans on something named before ('this problem')"))
+        reasons.append(Reason(-12, "leans on something named before ('this problem', 'use it')"))
     if _ANAPHORIC.match(text):
         reasons.append(Reason(-22, f"needs what was said before ({said[0]!r} …)"))
     elif text[:1].islower() and is_punctuated:
@@ -343,21 +350,10 @@ def score_text(text: str, *, by_host: bool = False) -> tuple[float, tuple[Reason
     return score_sentences([text[a:b] for a, b in spans], by_host=by_host)
 
 
-# Words without which no rule above can give the points the pool needs.
-_SIGNAL_WORDS = word_set(
-    "recommend recommendation suggest suggestion advise advice encourage urge lesson tip "
-    "takeaway should shouldnt ought key trick secret important essential crucial worth "
-    "sure shortcut afraid best want"
-)
-
-
-def _worth_scoring(text: str) -> bool:
-    """A quick look: a segment with no sign of advice at all cannot reach the pool."""
-    if _SIGNAL_WORDS.intersection(words(text)):
-        return True
-    return any(
-        (o := _opening_words(text[a:b])) and o[0] in _OPENING_WORDS for a, b in sentence_spans(text)
-    )
+def _hopeful(sentence: str) -> bool:
+    """Whether a sentence shows a sign of advice: a positive rule or opening."""
+    sentence = sentence.strip().replace("’", "'")
+    return bool(_signals(sentence)) or any(r.points > 0 for r in _opening(sentence))
 
 
 def _best(
@@ -421,10 +417,14 @@ def _without_overlaps(
 def _sentence_candidate(episode: Episode, position: int) -> Candidate | None:
     """The best run of whole sentences of one punctuated segment."""
     text = episode.segments[position].text
-    if not _worth_scoring(text):
-        return None
+    spans = sentence_spans(text)
+    hopeful = {span for span in spans if _hopeful(text[span[0] : span[1]])}
+    if not hopeful:
+        return None  # no sign of advice in any sentence: no window can reach the pool
     found: Candidate | None = None
-    for window, _ in sentence_windows(text):
+    for window, _ in sentence_windows(spans):
+        if hopeful.isdisjoint(window):
+            continue
         scored = score_sentences(
             [text[a:b] for a, b in window], by_host=_by_host(episode, position)
         )

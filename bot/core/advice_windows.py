@@ -174,9 +174,9 @@ def caption_windows(text: str) -> Iterator[tuple[Window, bool]]:
             yield last_open, True
 
 
-def sentence_windows(text: str) -> Iterator[tuple[Window, bool]]:
-    """Runs of one to three whole sentences that fit the length limits."""
-    spans = sentence_spans(text)
+def sentence_windows(spans: list[tuple[int, int]]) -> Iterator[tuple[Window, bool]]:
+    """Runs of one to three of a text's whole sentences (`sentence_spans`) that fit the
+    length limits."""
     for i in range(len(spans)):
         for j in range(i, min(i + MAX_SENTENCES, len(spans))):
             if spans[j][1] - spans[i][0] > MAX_CHARS:
