@@ -45,6 +45,9 @@ def test_a_caption_window_runs_on_into_the_next_segment_and_keeps_its_own_start(
     assert advice.text.startswith("the lesson here is don't prepare too much")
     assert advice.text.endswith("take the first step today")
     assert advice.id == "cap#0" and advice.start == 0.0
+    assert list(advice.positions) == [0, 1]
+    banned = replace(episode, advice_ban=(1,))  # a ban covers windows running into it
+    assert candidates([banned]) == []
 
 
 def test_caption_instructions_start_only_where_a_clause_does() -> None:

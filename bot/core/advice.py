@@ -1,14 +1,13 @@
 """Which segments are advice: a transparent, rule-based scorer over windows of talk.
 
-A candidate is a window that starts in one segment (see `advice_windows`): one to three
-whole sentences, or in auto-captions a few clauses that may run on into the next segments.
-Its score is a sum of named
-points (telling the listener what to do, an imperative, "you should", "my advice is" …
-minus questions, the host's lines, introductions, sponsor reads, calls to subscribe, small
-talk, openings that need the sentence before, fragments and run-ons) mapped to 0–100, and
-every point it got or lost is kept as a reason, so `python -m bot advice --top N` can say
-why a quote was chosen. The rules are read, not learned: a curator can follow them and
-overrule them with `advice_pin` / `advice_ban` in the catalog.
+A candidate is a window that starts in one segment (see `advice_windows`): one to three whole
+sentences, or in auto-captions a few clauses that may run on into the next segments. Its score
+is a sum of named points (telling the listener what to do, an imperative, "you should", "my
+advice is", "if you …, do …" … minus questions, the host's lines, introductions, sponsor reads,
+calls to subscribe, small talk, openings that need the sentence before, vague hedges, fragments
+and run-ons) mapped to 0–100, and every point it got or lost is kept as a reason, so
+`python -m bot advice --top N` can say why a quote was chosen. The rules are read, not learned:
+a curator can follow them and overrule them with `advice_pin` / `advice_ban` in the catalog.
 """
 
 from __future__ import annotations
@@ -200,6 +199,15 @@ class Candidate:
         return f"{self.episode.id}#{self.position}"
 
     @property
+    def positions(self) -> range:
+        """The segments the advice's words come from (a caption window can run on)."""
+        last, size = self.position, len(self.segment.text)
+        while size < self.span[1] and last + 1 < len(self.episode.segments):
+            last += 1
+            size += 1 + len(self.episode.segments[last].text)
+        return range(self.position, last + 1)
+
+    @property
     def text(self) -> str:
         return running_text(self.episode, self.position, self.span[1])[self.span[0] : self.span[1]]
 
@@ -304,8 +312,8 @@ def score_sentences(
     advice = any(r.points >= 14 for r in reasons)
     if advice and any(_CONDITION.search(s) and (_signals(s) or _opening(s)) for s in sentences):
         reasons.append(Reason(8, "says when it applies ('if you …')"))
-    for extra in sentences if len(sentences) > 1 else ():
-        if len(extra.split()) >= 5 and not (_signals(extra) or _opening(extra)):
+    for sentence in sentences if len(sentences) > 1 else ():
+        if len(sentence.split()) >= 5 and not (_signals(sentence) or _opening(sentence)):
             reasons.append(Reason(-6, "a sentence that adds no advice"))
     said = words(text)
     you = sum(w in _SECOND_PERSON for w in said)
@@ -473,6 +481,10 @@ def candidates(episodes: Iterable[Episode]) -> list[Candidate]:
         scored = episode_candidates(episode)
         for position in pinned:
             found.append(_pinned(episode, position, scored.get(position)))
-        found += [c for p, c in scored.items() if p not in banned and p not in pinned]
+        found += [
+            c
+            for p, c in scored.items()
+            if p not in pinned and banned.isdisjoint(c.positions)  # no banned words either
+        ]
     found.sort(key=lambda c: (not c.pinned, -c.score, c.episode.id, c.position))
     return found
