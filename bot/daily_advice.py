@@ -174,9 +174,8 @@ class DailyAdvice:
 
     async def settings(self, guild_id: int) -> GuildSettings:
         """The server's own settings, else the config file's defaults, else off."""
-        if await self.store.has_guild_settings(guild_id):
-            return await self.store.guild_settings(guild_id)
-        return self.defaults.get(guild_id, GuildSettings(guild_id))
+        saved = await self.store.saved_guild_settings(guild_id)
+        return saved or self.defaults.get(guild_id, GuildSettings(guild_id))
 
     async def schedules(self) -> list[Schedule]:
         """Every server whose advice is on."""

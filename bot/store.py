@@ -171,6 +171,11 @@ class Store:
         return len(MIGRATIONS) - current
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's saved settings, or the empty ones when it saved none."""
+        return await self.saved_guild_settings(guild_id) or GuildSettings(guild_id)
+
+    async def saved_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        """A server's saved settings, or None when it saved none (one query)."""
         async with self._db.execute(
             "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
             "FROM guild_settings WHERE guild_id = ?",
@@ -178,7 +183,7 @@ class Store:
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
-            return GuildSettings(guild_id)
+            return None
         return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
 
     async def save_guild_settings(self, settings: GuildSettings) -> None:
@@ -207,12 +212,6 @@ class Store:
         ) as cursor:
             rows = await cursor.fetchall()
         return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
-
-    async def has_guild_settings(self, guild_id: int) -> bool:
-        async with self._db.execute(
-            "SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,)
-        ) as cursor:
-            return await cursor.fetchone() is not None
 
     async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
         """The server's daily post of that local date, in whatever state it is."""
