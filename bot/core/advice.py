@@ -385,11 +385,11 @@ def _by_host(episode: Episode, position: int) -> bool:
 
 def _caption_candidates(episode: Episode, first: int, stop: int) -> dict[int, Candidate]:
     """The best window starting in each segment of a caption run, windows running on
-    across the run's segments."""
+    across the run's segments; of windows that overlap, only the best is kept."""
     texts = [s.text for s in episode.segments[first:stop]]
     offsets = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
     stream = " ".join(texts)
-    best: dict[int, tuple[Candidate, tuple[int, int]]] = {}
+    best: dict[int, Candidate] = {}
     for window, cut in caption_windows(stream):
         begin, end = window[0][0], window[-1][1]
         index = bisect.bisect_right(offsets, begin) - 1
@@ -400,22 +400,14 @@ def _caption_candidates(episode: Episode, first: int, stop: int) -> dict[int, Ca
             captions=True,
             cut=cut,
         )
-        before = best.get(position)
-        if before is None or scored[0] > before[0].score:
-            span = (begin - offsets[index], end - offsets[index])
-            candidate = Candidate(episode, position, span, scored[0], scored[1])
-            best[position] = (candidate, (begin, end))
-    return _without_overlaps(best.values())
-
-
-def _without_overlaps(
-    found: Iterable[tuple[Candidate, tuple[int, int]]],
-) -> dict[int, Candidate]:
-    """The best candidates whose ranges do not overlap: a caption window that runs on into
-    the next segment is the same advice as the next segment's own window."""
+        span = (begin - offsets[index], end - offsets[index])
+        best[position] = _best(best.get(position), episode, position, span, scored)
+    # A window that runs on into the next segment is the same advice as that segment's own.
     kept: dict[int, Candidate] = {}
     taken: list[tuple[int, int]] = []
-    for candidate, (begin, end) in sorted(found, key=lambda f: (-f[0].score, f[1])):
+    for candidate in sorted(best.values(), key=lambda c: (-c.score, c.position)):
+        at = offsets[candidate.position - first]
+        begin, end = at + candidate.span[0], at + candidate.span[1]
         if all(end <= a or begin >= b for a, b in taken):
             kept[candidate.position] = candidate
             taken.append((begin, end))
