@@ -11,13 +11,17 @@ QUOTE_COLOUR = discord.Colour(0x2B7A78)
 INFO_COLOUR = discord.Colour(0x3A506B)
 
 
-def quote_embed(card: QuoteCard) -> discord.Embed:
-    """The public embed of a /quote answer."""
-    embed = discord.Embed(
-        title=card.title, url=card.url, description=card.quote, colour=QUOTE_COLOUR
-    )
+def _card_embed(card: QuoteCard | AdviceCard, text: str, colour: discord.Colour) -> discord.Embed:
+    """What a quote and an advice embed share: the words, who said them and when."""
+    embed = discord.Embed(title=card.title, url=card.url, description=text, colour=colour)
     embed.add_field(name="Speaker", value=card.speaker, inline=True)
     embed.add_field(name="Time", value=card.when, inline=True)
+    return embed
+
+
+def quote_embed(card: QuoteCard) -> discord.Embed:
+    """The public embed of a /quote answer."""
+    embed = _card_embed(card, card.quote, QUOTE_COLOUR)
     if card.chapter:
         embed.add_field(name="Chapter", value=card.chapter, inline=False)
     if card.thumbnail:
@@ -32,11 +36,7 @@ ADVICE_COLOUR = discord.Colour(0xE0A100)
 
 def advice_embed(card: AdviceCard) -> discord.Embed:
     """The embed of an advice post."""
-    embed = discord.Embed(
-        title=card.title, url=card.url, description=card.advice, colour=ADVICE_COLOUR
-    )
-    embed.add_field(name="Speaker", value=card.speaker, inline=True)
-    embed.add_field(name="Time", value=card.when, inline=True)
+    embed = _card_embed(card, card.advice, ADVICE_COLOUR)
     if card.thumbnail:
         embed.set_thumbnail(url=card.thumbnail)
     embed.set_footer(text=card.footer)

@@ -92,6 +92,20 @@ async def _slow_reload_in_flight(
     return handle
 
 
+def _start(
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    grace: float,
+) -> tuple[Config, asyncio.Task[None]]:
+    """The bot running against the local Discord, its logs captured; its config and task."""
+    caplog.set_level("INFO")
+    monkeypatch.setenv("DISCORD_TOKEN", fake_discord.token)
+    config = _config(fake_discord, tmp_path)
+    return config, asyncio.create_task(run_bot(config, grace=grace))
+
+
 async def test_sigterm_waits_for_the_reply_in_flight_then_logs_out_and_closes_the_database(
     fake_discord: FakeDiscord,
     tmp_path: Path,
@@ -99,10 +113,7 @@ async def test_sigterm_waits_for_the_reply_in_flight_then_logs_out_and_closes_th
     caplog: pytest.LogCaptureFixture,
     gate: Gate,
 ) -> None:
-    caplog.set_level("INFO")
-    monkeypatch.setenv("DISCORD_TOKEN", fake_discord.token)
-    config = _config(fake_discord, tmp_path)
-    running = asyncio.create_task(run_bot(config, grace=10.0))
+    config, running = _start(fake_discord, tmp_path, monkeypatch, caplog, grace=10.0)
     handle = await _slow_reload_in_flight(fake_discord, caplog, gate)
     await _until(lambda: _said(caplog, "replies in flight: 1; waiting up to 10 s"))
     await asyncio.sleep(0.3)
@@ -130,10 +141,7 @@ async def test_a_stop_waits_only_so_long_for_a_reply_that_hangs(
     caplog: pytest.LogCaptureFixture,
     gate: Gate,
 ) -> None:
-    caplog.set_level("INFO")
-    monkeypatch.setenv("DISCORD_TOKEN", fake_discord.token)
-    config = _config(fake_discord, tmp_path)
-    running = asyncio.create_task(run_bot(config, grace=0.5))
+    _, running = _start(fake_discord, tmp_path, monkeypatch, caplog, grace=0.5)
     await _slow_reload_in_flight(fake_discord, caplog, gate)
     began = asyncio.get_running_loop().time()
     await asyncio.wait_for(running, 10)
