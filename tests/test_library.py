@@ -87,6 +87,25 @@ def test_two_sources_of_one_video_are_one_episode_the_richer_kept(tmp_path: Path
     assert richness(rich) > richness(poor)
 
 
+def test_the_catalogued_source_of_a_video_is_kept_over_a_richer_one(tmp_path: Path) -> None:
+    rich = _episode(
+        "page",
+        youtube_id="xVYOdRrN7hw",
+        segments=(Segment(1.0, 2.0, "Alexey", "hello"), Segment(2.0, 3.0, "Santiago", "hi")),
+    )
+    curated = replace(_episode("captions", youtube_id="xVYOdRrN7hw"), catalogued=True)
+    for ep in (rich, curated):
+        episode_io.write(ep, tmp_path)
+    lib = Library.load(tmp_path)
+    assert list(lib.episodes) == ["captions"]
+    (dup,) = lib.duplicates
+    assert (dup.dropped, dup.kept) == ("page", "captions")
+    assert "is in the catalog" in dup.why
+    # Two catalogued sources: the richer one again.
+    episode_io.write(replace(rich, catalogued=True), tmp_path)
+    assert list(Library.load(tmp_path).episodes) == ["page"]
+
+
 def test_load_async_runs_off_the_event_loop(folder: Path) -> None:
     lib = asyncio.run(Library.load_async(folder))
     assert len(lib) == 5
@@ -103,10 +122,16 @@ def test_samples_a_and_b_merge_with_their_corpus_pages(corpus: Path, tmp_path: P
     assert main(["ingest", str(DATA / "raw"), *map(str, pages), "--out", str(out), "--quiet"]) == 0
     lib = Library.load(out)
     pairs = {(d.dropped, d.kept) for d in lib.duplicates}
-    # Sample b (captions, no speakers) gives way to the page (named speakers, chapters).
-    assert (
-        "s04e01-from-software-engineering-to-machine-learning",
-        "s04e01-from-software-engineer-to-machine-learning",
-    ) in pairs
-    assert any(kept.startswith("s08e01-") for _, kept in pairs)
-    assert len(lib) == 5
+    # The samples are in the catalog, the pages are not: the samples are kept, though the
+    # page of sample b is richer (named speakers, chapters).
+    assert pairs == {
+        (
+            "s04e01-from-software-engineer-to-machine-learning",
+            "s04e01-from-software-engineering-to-machine-learning",
+        ),
+        (
+            "s08e01-visualizing-machine-learning-concepts-to-explain-ml",
+            "s08e01-visualising-machine-learning",
+        ),
+    }
+    assert {ep.source for ep in lib} == {p.name for p in (DATA / "raw").iterdir()}

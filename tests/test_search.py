@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core import search
 from bot.core.filters import FilterError
 from bot.core.library import Library
 from bot.core.search import Searcher, link
@@ -60,6 +61,31 @@ def test_a_phrase_across_two_caption_lines(searcher: Searcher) -> None:
     best = searcher.search("struggle for that long").matches[0]
     assert best.episode.id == "five-secrets-of-learning-machine-learning"
     assert best.start == 27.0
+
+
+def test_a_quote_split_between_two_segments_counts_the_words_across_the_boundary(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sample b: "... i like more the word adding" ends one segment, "to my skill set the
+    # machine learning skills ..." begins the next.
+    query = "i like more the word adding to my skill set"
+    best = searcher.search(query).matches[0]
+    assert best.episode.id == "s04e01-from-software-engineering-to-machine-learning"
+    assert best.start is not None and 229 <= best.start <= 245
+    monkeypatch.setattr(search, "NEIGHBOUR_WEIGHT", 0.0)
+    alone = Searcher(searcher.index).search(query, min_score=0).matches[0]
+    assert alone.score < best.score - 10
+
+
+def test_only_the_words_near_the_boundary_of_a_neighbour_count() -> None:
+    text = "far away words " * 10 + "close words"  # 161 characters
+    before = search._near_boundary(text, after=False)  # the end of the segment before
+    assert before.startswith("far ") and before.endswith(" close words")
+    assert search.NEIGHBOUR_CHARS <= len(before) < search.NEIGHBOUR_CHARS + len("away ")
+    after = search._near_boundary(text, after=True)  # the start of the segment after
+    assert after.startswith("far away") and after.endswith("words") and "close" not in after
+    assert search.NEIGHBOUR_CHARS <= len(after) < search.NEIGHBOUR_CHARS + len("words ")
+    assert search._near_boundary("short", after=True) == "short"
 
 
 def test_untimed_sources_give_estimated_times_and_no_video_link(searcher: Searcher) -> None:

@@ -12,7 +12,16 @@ from bot.core import search_index
 from bot.core.library import Library
 from bot.core.search import Searcher
 from bot.core.search_index import build_index
-from bot.core.searchtext import fold, number_alias, stem, token_spans, tokens, word_finder
+from bot.core.searchtext import (
+    abbreviate,
+    fold,
+    number_alias,
+    short_forms,
+    stem,
+    token_spans,
+    tokens,
+    word_finder,
+)
 from tests.conftest import DATA
 
 
@@ -84,7 +93,7 @@ def test_postings_built_in_chunks_are_the_plain_postings(
     index = build_index(library)
     expected: dict[str, list[tuple[int, int]]] = {}
     for seg_id, text in enumerate(index.folded):
-        for term, tf in Counter(tokens(text)).items():
+        for term, tf in Counter(tokens(text) + short_forms(text)).items():
             expected.setdefault(term, []).append((seg_id, tf))
     assert sorted(index.vocab) == sorted(expected)
     for term, tid in index.vocab.items():
@@ -113,3 +122,34 @@ def test_british_spellings_and_inflections_find_the_american_text(searcher: Sear
 def test_near_topic_questions_still_find_nothing(searcher: Searcher) -> None:
     for query in ("how to train a puppy to stop biting", "marathon training plan for beginners"):
         assert searcher.search(query).matches == ()
+
+
+def test_abbreviations_and_their_phrases_are_one_term() -> None:
+    assert abbreviate(["first", "rule", "of", "machine", "learning"]) == [
+        "first",
+        "rule",
+        "of",
+        "ml",
+    ]
+    assert abbreviate(["machine", "learnings"]) == ["machine", "learnings"]  # not the phrase
+    assert short_forms(fold("Deep learning, machine-learning and large language models")) == [
+        "dl",
+        "ml",
+        "llms",
+    ]
+
+
+@pytest.mark.parametrize("query", ["first rule of ml", "first rule of machine learning"])
+def test_ml_finds_machine_learning_said_in_full(searcher: Searcher, query: str) -> None:
+    # Sample b's captions say "the first rule of machine learning is you may not need ...".
+    (best, *_) = searcher.search(query).matches
+    assert best.episode.id == "s04e01-from-software-engineering-to-machine-learning"
+    assert best.start == 2787.0
+    assert best.segment.text[slice(*best.highlight)] == "first rule of machine learning"
+
+
+def test_a_year_is_not_a_typo_of_another_year(searcher: Searcher) -> None:
+    years = {"2000", "2001", "2009", "2015", "2019"}
+    assert years <= set(searcher.index.vocab)
+    assert searcher.expand("2005") == []
+    assert {searcher.index.terms[t] for t, _ in searcher.expand("2019")} == {"2019"}

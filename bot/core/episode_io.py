@@ -71,6 +71,8 @@ def dumps(ep: Episode) -> str:
         "notes": list(ep.notes),
         "set_aside": [{"reason": s.reason, "line": s.line, "text": s.text} for s in ep.set_aside],
     }
+    if ep.catalogued:
+        header["catalogued"] = True
     if ep.advice_pin or ep.advice_ban:
         header["advice"] = {"pin": list(ep.advice_pin), "ban": list(ep.advice_ban)}
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
@@ -200,6 +202,7 @@ def _episode(data: dict[str, Any]) -> Episode:
         notes=tuple(str(n) for n in data.get("notes") or ()),
         advice_pin=_numbers(data, "pin"),
         advice_ban=_numbers(data, "ban"),
+        catalogued=bool(data.get("catalogued", False)),
     )
 
 

@@ -162,6 +162,8 @@ def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
     episode = build_episode(transcript, source, facts, episode_id(source, facts))
     if not episode.segments:
         return FileResult(path, source, "skipped", transcript.format, "no spoken text")
+    if catalog.entry_for(source) is not None:
+        episode = replace(episode, catalogued=True)
     try:
         episode = with_advice_choices(episode, catalog)
     except CatalogError as exc:

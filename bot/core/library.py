@@ -15,7 +15,7 @@ from bot.core.model import Episode
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """An episode set aside because another source of the same episode is richer."""
+    """An episode set aside because another source of the same episode is preferred."""
 
     dropped: str
     kept: str
@@ -135,8 +135,14 @@ def _read_folder(folder: Path) -> _State:
     return _State(kept, fingerprints, tuple(problems), tuple(duplicates))
 
 
+def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
+    """Which source of an episode to keep: the one the curator put in the catalog (its facts,
+    pins and bans were written for that file), then the richer one."""
+    return (ep.catalogued, richness(ep))
+
+
 def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
-    """Two sources of one episode (same YouTube id) are one: keep the richer source."""
+    """Two sources of one episode (same YouTube id) are one: keep the preferred source."""
     by_video: dict[str, list[Episode]] = {}
     for ep in episodes.values():
         if ep.youtube_id:
@@ -145,14 +151,18 @@ def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], li
     for video, group in sorted(by_video.items()):
         if len(group) < 2:
             continue
-        ranked = sorted(group, key=richness, reverse=True)
+        ranked = sorted(group, key=preference, reverse=True)
         best = ranked[0]
         for other in ranked[1:]:
-            why = (
-                f"same YouTube video {video}; {best.source} ({best.timing} times, "
-                f"{len(best.segments)} segments) is richer than {other.source} "
-                f"({other.timing} times, {len(other.segments)} segments)"
-            )
+            if best.catalogued and not other.catalogued:
+                reason = f"{best.source} is in the catalog and {other.source} is not"
+            else:
+                reason = (
+                    f"{best.source} ({best.timing} times, {len(best.segments)} segments) "
+                    f"is richer than {other.source} ({other.timing} times, "
+                    f"{len(other.segments)} segments)"
+                )
+            why = f"same YouTube video {video}; {reason}"
             duplicates.append(Duplicate(other.id, best.id, why))
     dropped = {d.dropped for d in duplicates}
     return {k: v for k, v in episodes.items() if k not in dropped}, duplicates

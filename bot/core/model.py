@@ -141,6 +141,7 @@ class Episode:
     notes: tuple[str, ...] = ()
     advice_pin: tuple[int, ...] = ()  # segment numbers a curator put in the advice pool
     advice_ban: tuple[int, ...] = ()  # segment numbers a curator keeps out of it
+    catalogued: bool = False  # the catalog has an entry for this source
 
     def full_name(self, speaker: str | None) -> str | None:
         """The speaker's full name where the catalog or file states it."""

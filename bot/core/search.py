@@ -25,15 +25,27 @@ from rapidfuzz.distance import OSA
 from bot.core.filters import EpisodeFilter, SpeakerFilter
 from bot.core.model import Episode, Segment
 from bot.core.search_index import SearchIndex
-from bot.core.searchtext import fold, number_alias, stem, tokens, word_finder
+from bot.core.searchtext import (
+    PHRASES,
+    abbreviate,
+    fold,
+    number_alias,
+    stem,
+    tokens,
+    word_finder,
+)
 
 CANDIDATES = 200
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
 ALIGN = 50  # …and align the query with the best of them by words
-MIN_SCORE = 56.0
+MIN_SCORE = 58.0
 CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
 CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
 COLLAPSE_SECONDS = 20.0
+# A quote can run across a segment boundary: a query word found only in the segment before or
+# after, within this many characters of the boundary, counts at this weight.
+NEIGHBOUR_CHARS = 100
+NEIGHBOUR_WEIGHT = 0.75
 FORM_WEIGHT = 0.9  # another form of the word: `visualising` for `visualize`, `60` for `sixty`
 ALIGNED = 90.0  # an alignment this good highlights the query's own words, in order
 MAX_QUERY_TERMS = 24
@@ -169,7 +181,7 @@ class Searcher:
             weights[exact] = 1.0
         for form in self._forms(term):
             weights.setdefault(form, FORM_WEIGHT)
-        if len(term) >= 4:
+        if len(term) >= 4 and not term.isdigit():  # 2019 is not a typo of 2015
             allowed = 1 if len(term) < 8 else 2
             prefix = term[: max(3, len(term) - 2)]
             bucket = self.index.by_first_letter.get(term[0], [])
@@ -221,20 +233,20 @@ class Searcher:
         min_score: float = MIN_SCORE,
     ) -> Outcome:
         """The best matches for a query; filters raise `FilterError` for unknown names."""
-        folded_query = fold(query)
-        query_terms = tokens(folded_query)[:MAX_QUERY_TERMS]
+        query_terms = abbreviate(tokens(fold(query))[:MAX_QUERY_TERMS])
         allowed = self._allowed(speaker, episode)
         if not query_terms:
             return Outcome(())
         terms = self._terms(query_terms)
-        query_text = " ".join(query_terms)
+        # Aligned with the words as said: "ml" where the text says "ml", else "machine learning".
+        said = {" ".join(query_terms), " ".join(PHRASES.get(t, (t,))[0] for t in query_terms)}
         wanted = self._wanted(terms)
         finder = word_finder(wanted)
         covered = [
             self._cover(int(seg), terms, wanted, finder) for seg in self._gather(terms, allowed)
         ]
         covered.sort(key=lambda c: -_word_score(c))  # stable: BM25 order breaks ties
-        scored = [self._score(c, query_text) for c in covered[:ALIGN]]
+        scored = [self._score(c, said) for c in covered[:ALIGN]]
         scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
         matches = _collapse([m for m in scored if m.score >= min_score], limit)
         if not matches and _clear_winner(scored, min_score):
@@ -292,8 +304,9 @@ class Searcher:
         for i, term in enumerate(terms):
             for term_id, weight in term.expansions:
                 word = self.index.terms[term_id]
-                if wanted.get(word, (0, 0.0))[1] < weight:
-                    wanted[word] = (i, weight)
+                for said in (word, *PHRASES.get(word, ())):
+                    if wanted.get(said, (0, 0.0))[1] < weight:
+                        wanted[said] = (i, weight)
         return wanted
 
     def _cover(
@@ -303,25 +316,44 @@ class Searcher:
         wanted: dict[str, tuple[int, float]],
         finder: re.Pattern[str],
     ) -> _Cover:
-        """How much of the query's rarity one segment holds, and how tightly."""
+        """How much of the query's rarity one segment holds (words just across its
+        boundaries count for less), and how tightly."""
         hits = []
         for found in finder.finditer(self.index.folded[seg]):
             term_i, weight = wanted[found.group().replace("'", "")]
             hits.append((term_i, weight, found.start(), found.end()))
-        total_idf = sum(t.idf for t in terms) or 1.0
         best_weight = [0.0] * len(terms)
         for term_i, weight, _, _ in hits:
             best_weight[term_i] = max(best_weight[term_i], weight)
+        if not all(best_weight):
+            for other in self._neighbours(seg):
+                for found in finder.finditer(_near_boundary(self.index.folded[other], other > seg)):
+                    term_i, weight = wanted[found.group().replace("'", "")]
+                    weight *= NEIGHBOUR_WEIGHT
+                    best_weight[term_i] = max(best_weight[term_i], weight)
+        total_idf = sum(t.idf for t in terms) or 1.0
         coverage = sum(t.idf * w for t, w in zip(terms, best_weight, strict=True)) / total_idf
         span, closeness = _window(hits, len(terms))
         return _Cover(seg, coverage, closeness, span)
 
-    def _score(self, cover: _Cover, query_text: str) -> Match:
+    def _neighbours(self, seg: int) -> list[int]:
+        """The segments just before and after `seg` in its episode."""
+        episode = self.index.seg_episode[seg]
+        return [
+            other
+            for other in (seg - 1, seg + 1)
+            if 0 <= other < self.index.size and self.index.seg_episode[other] == episode
+        ]
+
+    def _score(self, cover: _Cover, said: set[str]) -> Match:
         """Score one candidate 0–100 (its words, then a rapidfuzz alignment of the query's
         words in order) and find the span of the matched words in it."""
         episode, position, segment = self.index.segment(cover.seg)
         folded = self.index.folded[cover.seg]
-        alignment = fuzz.partial_ratio_alignment(query_text, folded, processor=None)
+        alignment = max(
+            (fuzz.partial_ratio_alignment(text, folded, processor=None) for text in sorted(said)),
+            key=lambda a: a.score if a else 0.0,
+        )
         align_score = alignment.score if alignment else 0.0
         span = cover.span
         if alignment is not None and (span is None or align_score >= ALIGNED):
@@ -373,6 +405,15 @@ def _clear_winner(scored: list[Match], min_score: float) -> bool:
     best = scored[0]
     rival = next((m.score for m in scored[1:] if m.episode.id != best.episode.id), 0.0)
     return best.score - rival >= CLEAR_WINNER_MARGIN
+
+
+def _near_boundary(text: str, after: bool) -> str:
+    """The whole words within `NEIGHBOUR_CHARS` of the boundary with the segment before
+    (`after`: this one's start) or after (this one's end)."""
+    if after:
+        cut = text.find(" ", NEIGHBOUR_CHARS)
+        return text if cut < 0 else text[:cut]
+    return text[text.rfind(" ", 0, max(0, len(text) - NEIGHBOUR_CHARS)) + 1 :]
 
 
 def _window(

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.model import Episode, Segment
-from bot.core.searchtext import fold, stem, tokens
+from bot.core.searchtext import fold, short_forms, stem, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
@@ -147,7 +147,8 @@ def build_index(episodes: Iterable[Episode]) -> SearchIndex:
         for position, seg in enumerate(ep.segments):
             text = fold(seg.text)
             toks = tokens(text)
-            postings.add(len(folded), [vocab.setdefault(t, len(vocab)) for t in toks])
+            indexed = toks + short_forms(text)  # "machine learning" is found by "ml" too
+            postings.add(len(folded), [vocab.setdefault(t, len(vocab)) for t in indexed])
             folded.append(text)
             seg_episode.append(e_index)
             seg_position.append(position)

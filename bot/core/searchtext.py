@@ -56,6 +56,41 @@ def token_spans(folded: str) -> list[tuple[str, int, int]]:
     return [(m.group().replace("'", ""), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
 
 
+# -- abbreviations -------------------------------------------------------------------------
+# Members type "ml" for what speakers say in full, and the other way round. Each phrase is one
+# concept: a segment that says it is indexed under its short form too, and the phrase in a
+# query becomes the short form, so "ml", "ML" and "machine learning" find one another.
+ABBREVIATIONS = {
+    "machine learning": "ml",
+    "artificial intelligence": "ai",
+    "deep learning": "dl",
+    "natural language processing": "nlp",
+    "large language model": "llm",
+    "large language models": "llms",
+    "reinforcement learning": "rl",
+}
+PHRASES: dict[str, tuple[str, ...]] = {}
+for _phrase, _short in ABBREVIATIONS.items():
+    PHRASES[_short] = (*PHRASES.get(_short, ()), _phrase)
+_PHRASE = re.compile(
+    r"(?<![a-z0-9])(?:"
+    + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
+
+
+def short_forms(folded: str) -> list[str]:
+    """The short form of each abbreviated phrase said in folded text (`ml` per "machine
+    learning")."""
+    return [ABBREVIATIONS[m.group()] for m in _PHRASE.finditer(folded)]
+
+
+def abbreviate(terms: list[str]) -> list[str]:
+    """Query terms with each abbreviated phrase as its short form."""
+    text = " ".join(terms)
+    return tokens(_PHRASE.sub(lambda m: ABBREVIATIONS[m.group()], text)) if terms else terms
+
+
 # -- word forms ----------------------------------------------------------------------------
 # Members type "visualising" for "visualize", "colours" for "colors", "learnt" for "learned",
 # "sixty" for "60". A light stemmer maps such forms to one key; the index groups its vocabulary
