@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bot.core import search_index
+from bot.core import search, search_index
 from bot.core.library import Library
 from bot.core.search import Searcher
 from bot.core.search_index import build_index
@@ -153,3 +153,35 @@ def test_a_year_is_not_a_typo_of_another_year(searcher: Searcher) -> None:
     assert years <= set(searcher.index.vocab)
     assert searcher.expand("2005") == []
     assert {searcher.index.terms[t] for t, _ in searcher.expand("2019")} == {"2019"}
+
+
+@pytest.mark.parametrize("query", ["basket catapult drift", "you and then the", "machine learning"])
+def test_dense_and_sorted_gathering_find_the_same_candidates(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    terms = searcher._terms(abbreviate(tokens(fold(query))))
+    monkeypatch.setattr(search, "DENSE_SHARE", 10**9)  # always dense
+    dense = searcher._gather(terms, None)
+    monkeypatch.setattr(search, "DENSE_SHARE", 0)  # always sorted
+    assert searcher._gather(terms, None) == dense
+    assert len(dense) == min(search.RERANK, len(set(dense))) and dense
+
+
+def test_a_query_of_common_words_reads_the_postings_of_its_rarest_words_only(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "and then the" is in most segments: reading every posting is what made such queries slow.
+    terms = searcher._terms(["you", "and", "then", "the"])
+    read: list[int] = []
+    bm25 = search_index.SearchIndex.bm25
+
+    def reading(index: search_index.SearchIndex, term_id: int, weight: float = 1.0):  # type: ignore[no-untyped-def]
+        read.append(term_id)
+        return bm25(index, term_id, weight)
+
+    monkeypatch.setattr(search_index.SearchIndex, "bm25", reading)
+    assert searcher._gather(terms, None)
+    rarest = sorted(terms, key=lambda t: -t.idf)[: search.COMMON_GATHER]
+    assert read == [t for term in rarest for t, _ in term.expansions]
+    every = [t for term in terms for t, _ in term.expansions]
+    assert len(read) < len(every)

@@ -17,6 +17,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import mul
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -37,7 +38,8 @@ from bot.core.searchtext import (
 
 CANDIDATES = 200
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
-ALIGN = 50  # …and align the query with the best of them by words
+REACH = 80  # …look across the boundaries of the best of them…
+ALIGN = 50  # …and align the query with the best of those by words
 MIN_SCORE = 58.0
 CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
 CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
@@ -51,6 +53,8 @@ ALIGNED = 90.0  # an alignment this good highlights the query's own words, in or
 MAX_QUERY_TERMS = 24
 # A term in more than this share of segments only counts in the re-rank, not the gathering.
 COMMON_SHARE = 0.15
+COMMON_GATHER = 2  # a query of common words only is gathered by its rarest few
+DENSE_SHARE = 16  # postings over 1/16 of the segments are summed in a dense array
 STOPWORDS = frozenset(
     [
         "a",
@@ -138,6 +142,7 @@ class _Cover:
     coverage: float  # share of the query's rarity the segment holds (0–1)
     closeness: float  # how tightly the matched words stand together (0–1)
     span: tuple[int, int] | None  # the tightest run of matched words, in the folded text
+    weights: tuple[float, ...]  # how well each query term is matched (0 when it is not)
 
 
 def _word_score(cover: _Cover) -> float:
@@ -242,10 +247,14 @@ class Searcher:
         said = {" ".join(query_terms), " ".join(PHRASES.get(t, (t,))[0] for t in query_terms)}
         wanted = self._wanted(terms)
         finder = word_finder(wanted)
+        total_idf = sum(t.idf for t in terms) or 1.0
+        shares = [t.idf / total_idf for t in terms]  # each term's share of the query's rarity
         covered = [
-            self._cover(int(seg), terms, wanted, finder) for seg in self._gather(terms, allowed)
+            self._cover(int(seg), shares, wanted, finder) for seg in self._gather(terms, allowed)
         ]
         covered.sort(key=lambda c: -_word_score(c))  # stable: BM25 order breaks ties
+        across = [self._across(c, shares, wanted, finder) for c in covered[:REACH]]
+        covered = sorted(across, key=lambda c: -_word_score(c))
         scored = [self._score(c, said) for c in covered[:ALIGN]]
         scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
         matches = _collapse([m for m in scored if m.score >= min_score], limit)
@@ -265,16 +274,19 @@ class Searcher:
         return mask
 
     def _gather(self, terms: list[_Term], allowed: np.ndarray | None) -> list[int]:
-        """The best candidates by BM25 over the expanded terms (common terms left out)."""
+        """The best candidates by BM25 over the expanded terms (common terms left out, unless
+        there are only common terms)."""
         index = self.index
         limit = COMMON_SHARE * index.size
-        rare = [
+        chosen = [
             (t, w)
             for term in terms
             for t, w in term.expansions
             if index.df(t) <= limit and term.text not in STOPWORDS
         ]
-        chosen = rare or [(t, w) for term in terms for t, w in term.expansions]
+        if not chosen:  # only common words ("and then the"): the rarest few, not every posting
+            rarest = sorted(terms, key=lambda term: -term.idf)[:COMMON_GATHER]
+            chosen = [(t, w) for term in rarest for t, w in term.expansions]
         if not chosen:
             return []
         seg_parts, score_parts = [], []
@@ -289,8 +301,13 @@ class Searcher:
             segs, scores = segs[keep], scores[keep]
         if len(segs) == 0:
             return []
-        unique, inverse = np.unique(segs, return_inverse=True)
-        totals = np.bincount(inverse, weights=scores)
+        if len(segs) * DENSE_SHARE > index.size:  # many postings: count in place, not by sorting
+            every = np.bincount(segs, weights=scores, minlength=index.size)
+            unique = np.flatnonzero(every)  # BM25 contributions are all positive
+            totals = every[unique]
+        else:
+            unique, inverse = np.unique(segs, return_inverse=True)
+            totals = np.bincount(inverse, weights=scores)
         if len(unique) > CANDIDATES:
             top = np.argpartition(-totals, CANDIDATES)[:CANDIDATES]
         else:
@@ -312,29 +329,41 @@ class Searcher:
     def _cover(
         self,
         seg: int,
-        terms: list[_Term],
+        shares: list[float],
         wanted: dict[str, tuple[int, float]],
         finder: re.Pattern[str],
     ) -> _Cover:
-        """How much of the query's rarity one segment holds (words just across its
-        boundaries count for less), and how tightly."""
+        """How much of the query's rarity one segment holds, and how tightly."""
         hits = []
         for found in finder.finditer(self.index.folded[seg]):
             term_i, weight = wanted[found.group().replace("'", "")]
             hits.append((term_i, weight, found.start(), found.end()))
-        best_weight = [0.0] * len(terms)
+        best_weight = [0.0] * len(shares)
         for term_i, weight, _, _ in hits:
             best_weight[term_i] = max(best_weight[term_i], weight)
-        if not all(best_weight):
-            for other in self._neighbours(seg):
-                for found in finder.finditer(_near_boundary(self.index.folded[other], other > seg)):
-                    term_i, weight = wanted[found.group().replace("'", "")]
-                    weight *= NEIGHBOUR_WEIGHT
-                    best_weight[term_i] = max(best_weight[term_i], weight)
-        total_idf = sum(t.idf for t in terms) or 1.0
-        coverage = sum(t.idf * w for t, w in zip(terms, best_weight, strict=True)) / total_idf
-        span, closeness = _window(hits, len(terms))
-        return _Cover(seg, coverage, closeness, span)
+        span, closeness = _window(hits, len(shares))
+        coverage = sum(map(mul, shares, best_weight))
+        return _Cover(seg, coverage, closeness, span, tuple(best_weight))
+
+    def _across(
+        self,
+        cover: _Cover,
+        shares: list[float],
+        wanted: dict[str, tuple[int, float]],
+        finder: re.Pattern[str],
+    ) -> _Cover:
+        """The cover with the query words it lacks counted, for less, where they stand just
+        across its boundaries: a quote can run on into the next segment."""
+        if all(cover.weights):
+            return cover
+        best_weight = list(cover.weights)
+        for other in self._neighbours(cover.seg):
+            near = _near_boundary(self.index.folded[other], after=other > cover.seg)
+            for found in finder.finditer(near):
+                term_i, weight = wanted[found.group().replace("'", "")]
+                best_weight[term_i] = max(best_weight[term_i], weight * NEIGHBOUR_WEIGHT)
+        coverage = sum(map(mul, shares, best_weight))
+        return _Cover(cover.seg, coverage, cover.closeness, cover.span, tuple(best_weight))
 
     def _neighbours(self, seg: int) -> list[int]:
         """The segments just before and after `seg` in its episode."""

@@ -79,9 +79,14 @@ _PHRASE = re.compile(
 )
 
 
+_LAST_WORDS = tuple({phrase.rsplit(" ", 1)[1] for phrase in ABBREVIATIONS})
+
+
 def short_forms(folded: str) -> list[str]:
     """The short form of each abbreviated phrase said in folded text (`ml` per "machine
     learning")."""
+    if not any(word in folded for word in _LAST_WORDS):  # most text: no regex scan at all
+        return []
     return [ABBREVIATIONS[m.group()] for m in _PHRASE.finditer(folded)]
 
 
