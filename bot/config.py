@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bot.core.search import MIN_SCORE
+
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
@@ -39,7 +41,7 @@ class DiscordConfig:
 @dataclass(frozen=True, slots=True)
 class SearchConfig:
     results: int = 5
-    min_score: float = 55.0
+    min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
     max_query_length: int = 200
     cooldown_seconds: float = 5.0
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError, discord_token, load_config
+from bot.core.search import MIN_SCORE
 from tests.conftest import ROOT
 
 
@@ -17,6 +18,13 @@ def test_the_example_config_is_valid_and_equals_the_defaults() -> None:
     assert config.search == defaults.search
     assert config.data.episodes == ROOT / "data" / "episodes"
     assert config.data.database == ROOT / "data" / "podquote.sqlite3"
+
+
+def test_the_bot_answers_at_the_search_engines_own_minimum_score() -> None:
+    # The minimum is measured with the engine (bench/search_relevance.py); a copy here would drift.
+    assert Config().search.min_score == MIN_SCORE
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert f"# min_score = {MIN_SCORE:.0f}\n" in example
 
 
 def test_values_are_read_and_paths_are_relative_to_the_file(tmp_path: Path) -> None:

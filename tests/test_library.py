@@ -70,15 +70,21 @@ def test_a_failed_reload_keeps_the_old_episodes(folder: Path, tmp_path: Path) ->
     assert len(lib) == 5
 
 
-def test_two_sources_of_one_video_are_one_episode_the_richer_kept(tmp_path: Path) -> None:
+def _two_sources(folder: Path, catalogued: bool) -> tuple[Episode, Episode]:
+    """A page with named speakers and bare captions of the same video, written to `folder`."""
     rich = _episode(
         "page",
         youtube_id="xVYOdRrN7hw",
         segments=(Segment(1.0, 2.0, "Alexey", "hello"), Segment(2.0, 3.0, "Santiago", "hi")),
     )
-    poor = _episode("captions", youtube_id="xVYOdRrN7hw")
+    poor = replace(_episode("captions", youtube_id="xVYOdRrN7hw"), catalogued=catalogued)
     for ep in (rich, poor):
-        episode_io.write(ep, tmp_path)
+        episode_io.write(ep, folder)
+    return rich, poor
+
+
+def test_two_sources_of_one_video_are_one_episode_the_richer_kept(tmp_path: Path) -> None:
+    rich, poor = _two_sources(tmp_path, catalogued=False)
     lib = Library.load(tmp_path)
     assert list(lib.episodes) == ["page"]
     (dup,) = lib.duplicates
@@ -88,14 +94,7 @@ def test_two_sources_of_one_video_are_one_episode_the_richer_kept(tmp_path: Path
 
 
 def test_the_catalogued_source_of_a_video_is_kept_over_a_richer_one(tmp_path: Path) -> None:
-    rich = _episode(
-        "page",
-        youtube_id="xVYOdRrN7hw",
-        segments=(Segment(1.0, 2.0, "Alexey", "hello"), Segment(2.0, 3.0, "Santiago", "hi")),
-    )
-    curated = replace(_episode("captions", youtube_id="xVYOdRrN7hw"), catalogued=True)
-    for ep in (rich, curated):
-        episode_io.write(ep, tmp_path)
+    rich, _ = _two_sources(tmp_path, catalogued=True)
     lib = Library.load(tmp_path)
     assert list(lib.episodes) == ["captions"]
     (dup,) = lib.duplicates
