@@ -54,7 +54,7 @@ MAX_QUERY_TERMS = 24
 # A term in more than this share of segments only counts in the re-rank, not the gathering.
 COMMON_SHARE = 0.15
 COMMON_GATHER = 2  # a query of common words only is gathered by its rarest few
-DENSE_SHARE = 16  # postings over 1/16 of the segments are summed in a dense array
+DENSE_SHARE = 4  # postings over a quarter of the segments are summed in a dense array
 STOPWORDS = frozenset(
     [
         "a",
@@ -335,11 +335,10 @@ class Searcher:
     ) -> _Cover:
         """How much of the query's rarity one segment holds, and how tightly."""
         hits = []
+        best_weight = [0.0] * len(shares)
         for found in finder.finditer(self.index.folded[seg]):
             term_i, weight = wanted[found.group().replace("'", "")]
-            hits.append((term_i, weight, found.start(), found.end()))
-        best_weight = [0.0] * len(shares)
-        for term_i, weight, _, _ in hits:
+            hits.append((term_i, weight, *found.span()))
             best_weight[term_i] = max(best_weight[term_i], weight)
         span, closeness = _window(hits, len(shares))
         coverage = sum(map(mul, shares, best_weight))
