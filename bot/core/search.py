@@ -1,11 +1,13 @@
 """Find the moment a member half-remembers: typo-tolerant candidates, then an exact re-rank.
 
-1. The query is folded like the segments; each term is expanded to its other forms in the
-   archive (inflections, British/American spellings, numbers in digits or words) and to
-   close vocabulary terms (edit distance scaled by length), and weighted by rarity.
+1. The query is folded like the segments ("machine learning" becomes `ml`, as in the index);
+   each term is expanded to its other forms in the archive (inflections, British/American
+   spellings, numbers in digits or words) and to close vocabulary terms (edit distance scaled
+   by length), and weighted by rarity.
 2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
 3. The first `RERANK` are weighed by how much of the query they hold (by rarity) and how
-   close together the matched words stand; the best `ALIGN` of those also by a rapidfuzz
+   close together the matched words stand; the best `REACH` also count, for less, the words
+   just across their boundaries; the best `ALIGN` of those are scored with a rapidfuzz
    alignment that rewards the query's words in order, for a score 0–100. Below `min_score`
    there is no answer (unless one episode is a clear winner), only suggestions.
 4. Hits a few seconds apart in one episode collapse into one.

@@ -69,9 +69,10 @@ ABBREVIATIONS = {
     "large language models": "llms",
     "reinforcement learning": "rl",
 }
-PHRASES: dict[str, tuple[str, ...]] = {}
-for _phrase, _short in ABBREVIATIONS.items():
-    PHRASES[_short] = (*PHRASES.get(_short, ()), _phrase)
+PHRASES = {  # short form → the phrases it stands for
+    short: tuple(phrase for phrase, its in ABBREVIATIONS.items() if its == short)
+    for short in ABBREVIATIONS.values()
+}
 _PHRASE = re.compile(
     r"(?<![a-z0-9])(?:"
     + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
