@@ -537,6 +537,13 @@ class FakeDiscord:
         """The gateway URL, the value for ``DiscordWebSocket.DEFAULT_GATEWAY``."""
         return f"ws://127.0.0.1:{self._port}/gateway"
 
+    def config_section(self) -> str:
+        """The `[discord]` section of a config.toml that points the bot at this server."""
+        return (
+            f"[discord]\nguild_ids = [{default_guild().id}]\n"
+            f'api_base = "{self.api_base}"\ngateway_url = "{self.gateway_url}"\n'
+        )
+
     async def start(self) -> None:
         """Listen on 127.0.0.1 at a free port."""
         _spec_and_registry()  # load the spec now rather than during the first request

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.fake_discord import FakeDiscord, default_guild
+from tests.e2e.fake_discord import FakeDiscord
 
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -161,10 +161,8 @@ async def test_cmd_serves_with_a_mounted_config_and_stops_on_sigterm(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     app = lay_out(tmp_path)
-    (app / "config.toml").write_text(  # as `-v ./config.toml:/app/config.toml:ro` mounts it
-        f"[discord]\nguild_ids = [{default_guild().id}]\n"
-        f'api_base = "{fake_discord.api_base}"\ngateway_url = "{fake_discord.gateway_url}"\n'
-    )
+    # as `-v ./config.toml:/app/config.toml:ro` mounts it
+    (app / "config.toml").write_text(fake_discord.config_section())
     process = await asyncio.create_subprocess_exec(
         *argv(IMAGE.cmd),
         cwd=app,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, ROOT
-from tests.e2e.fake_discord import FakeDiscord, default_guild
+from tests.e2e.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,8 +34,7 @@ async def test_run_serves_quotes_reloads_on_sighup_and_stops_on_sigterm(
     config = tmp_path / "config.toml"
     config.write_text(
         f'[data]\nepisodes = "{episodes}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
-        f"[discord]\nguild_ids = [{default_guild().id}]\n"
-        f'api_base = "{fake_discord.api_base}"\ngateway_url = "{fake_discord.gateway_url}"\n'
+        + fake_discord.config_section()
     )
     env = {**os.environ, "DISCORD_TOKEN": fake_discord.token, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
@@ -82,8 +81,7 @@ async def test_json_logs_go_to_stdout_one_object_per_line_without_the_token(
     config = tmp_path / "config.toml"
     config.write_text(
         f'[data]\nepisodes = "{DATA / "episodes"}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
-        f"[discord]\nguild_ids = [{default_guild().id}]\n"
-        f'api_base = "{fake_discord.api_base}"\ngateway_url = "{fake_discord.gateway_url}"\n'
+        + fake_discord.config_section()
     )
     env = {**os.environ, "DISCORD_TOKEN": fake_discord.token, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
