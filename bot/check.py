@@ -18,6 +18,7 @@ from bot import preflight
 from bot.config import TOKEN_VARIABLE, Config, ConfigError
 from bot.core.errors import EpisodeFileError
 from bot.core.library import Library
+from bot.core.semantic import load_meaning
 from bot.store import Store, StoreError
 
 Level = Literal["ok", "warning", "error"]
@@ -107,6 +108,13 @@ def check_database(config: Config) -> Finding:
     return Finding("ok", f"database: {path} opened (schema version {version}, up to date)")
 
 
+def check_meaning(config: Config) -> Finding:
+    """Whether search can weigh near misses by meaning (a warning, not an error: the bot
+    answers by words alone without the sentence model)."""
+    encoder, status = load_meaning(config.search.meaning)
+    return Finding("warning" if encoder is None and config.search.meaning else "ok", status)
+
+
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     """Every check in order; the episodes and database only when the config reads."""
     config, first = check_config(given, environ)
@@ -114,6 +122,7 @@ def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     if config is not None:
         found += check_episodes(config)
         found.append(check_database(config))
+        found.append(check_meaning(config))
     return found
 
 

@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="how many results")
     find.add_argument("--json", action="store_true", help="print a JSON array of results")
     find.add_argument(
+        "--words-only",
+        action="store_true",
+        help="do not weigh near misses by meaning (the config's [search] meaning = false)",
+    )
+    find.add_argument(
         "--jsonl",
         action="store_true",
         help="read one JSON request per stdin line, write one JSON line each",
@@ -169,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
         return search_command(
             args.data or _configured_episodes(parser),
+            meaning=not args.words_only and _configured_meaning(parser),
             query=args.query,
             speaker=args.speaker,
             episode=args.episode,
@@ -188,6 +194,19 @@ def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
         return DEFAULT_OUT
     try:
         return load(None).data.episodes
+    except ConfigError as exc:
+        parser.error(str(exc))
+        raise  # parser.error exits; this keeps the type checker informed
+
+
+def _configured_meaning(parser: argparse.ArgumentParser) -> bool:
+    """The config's `[search] meaning` (true without a config)."""
+    from bot.config import ConfigError  # noqa: PLC0415
+
+    if config_path(None) is None:
+        return True
+    try:
+        return load(None).search.meaning
     except ConfigError as exc:
         parser.error(str(exc))
         raise  # parser.error exits; this keeps the type checker informed

@@ -14,6 +14,7 @@ from bot.core.filters import FilterError
 from bot.core.library import Library
 from bot.core.search import Match, Outcome, Searcher
 from bot.core.search_index import build_index
+from bot.core.semantic import load_meaning
 from bot.core.text import format_clock
 
 DEFAULT_LIMIT = 5
@@ -21,12 +22,16 @@ MAX_LIMIT = 50
 BOLD, RESET = "\033[1m", "\033[0m"
 
 
-def open_searcher(data: Path) -> Searcher:
-    """Load the library in `data` and index it (raises EpisodeFileError for a bad folder)."""
+def open_searcher(data: Path, meaning: bool = True) -> Searcher:
+    """Load the library in `data` and index it (raises EpisodeFileError for a bad folder);
+    `meaning`: weigh near misses with the sentence model when it is installed."""
     library = Library.load(data)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return Searcher(build_index(library))
+    encoder, status = load_meaning(meaning)
+    if encoder is None and meaning:
+        print(f"warning: {status}", file=sys.stderr)
+    return Searcher(build_index(library), encoder)
 
 
 def result_json(match: Match) -> dict[str, Any]:
@@ -124,10 +129,11 @@ def search_command(
     limit: int,
     as_json: bool,
     jsonl: bool,
+    meaning: bool = True,
 ) -> int:
     """The `search` subcommand; returns the exit status (0 found, 1 nothing/error, 2 usage)."""
     try:
-        searcher = open_searcher(data)
+        searcher = open_searcher(data, meaning)
     except EpisodeFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

