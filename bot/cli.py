@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -20,6 +21,9 @@ from bot.core.errors import CatalogError, EpisodeFileError
 from bot.core.ingest import IngestReport, discover, ingest
 from bot.logs import FORMATS, LEVELS
 from bot.preflight import CONFIG_VARIABLE, config_path, load, require_token, startup
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 DEFAULT_OUT = Path("data/episodes")
 DEFAULT_CATALOG = Path("data/catalog.yaml")
@@ -186,30 +190,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
-    """The data folder of the config (see `bot.preflight`), else `data/episodes`."""
+def _configured(parser: argparse.ArgumentParser) -> Config | None:
+    """The config (see `bot.preflight`), None without one; a bad one is a usage error."""
     from bot.config import ConfigError  # noqa: PLC0415
 
     if config_path(None) is None:
-        return DEFAULT_OUT
+        return None
     try:
-        return load(None).data.episodes
+        return load(None)
     except ConfigError as exc:
         parser.error(str(exc))
         raise  # parser.error exits; this keeps the type checker informed
+
+
+def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
+    """The data folder of the config, else `data/episodes`."""
+    config = _configured(parser)
+    return DEFAULT_OUT if config is None else config.data.episodes
 
 
 def _configured_meaning(parser: argparse.ArgumentParser) -> bool:
     """The config's `[search] meaning` (true without a config)."""
-    from bot.config import ConfigError  # noqa: PLC0415
-
-    if config_path(None) is None:
-        return True
-    try:
-        return load(None).search.meaning
-    except ConfigError as exc:
-        parser.error(str(exc))
-        raise  # parser.error exits; this keeps the type checker informed
+    config = _configured(parser)
+    return True if config is None else config.search.meaning
 
 
 def _run(args: argparse.Namespace) -> int:
