@@ -80,9 +80,9 @@ class Engines:
 
     def __init__(self, index: SearchIndex, tmp: Path) -> None:
         self.index = index
-        meaning, status = load_meaning()
-        print(status)
-        self.searcher = Searcher(index, meaning)
+        meaning = load_meaning()
+        print(meaning.status)
+        self.searcher = Searcher(index, meaning.encoder)
         self.words_only = Searcher(index)
         self.texts = index.folded
         self.db = sqlite3.connect(":memory:")

@@ -111,8 +111,8 @@ def check_database(config: Config) -> Finding:
 def check_meaning(config: Config) -> Finding:
     """Whether search can weigh near misses by meaning (a warning, not an error: the bot
     answers by words alone without the sentence model)."""
-    encoder, status = load_meaning(config.search.meaning)
-    return Finding("warning" if encoder is None and config.search.meaning else "ok", status)
+    meaning = load_meaning(config.search.meaning)
+    return Finding("warning" if meaning.missing else "ok", meaning.status)
 
 
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:

@@ -176,9 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("give a QUERY, or --jsonl to read requests from stdin (not both)")
         if not 1 <= args.limit <= MAX_LIMIT:
             parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
+        # The config is read once, and only for what the options leave to it.
+        config = None if args.data and args.words_only else _configured(parser)
         return search_command(
-            args.data or _configured_episodes(parser),
-            meaning=not args.words_only and _configured_meaning(parser),
+            args.data or (config.data.episodes if config else DEFAULT_OUT),
+            meaning=not args.words_only and (config.search.meaning if config else True),
             query=args.query,
             speaker=args.speaker,
             episode=args.episode,
@@ -207,12 +209,6 @@ def _configured_episodes(parser: argparse.ArgumentParser) -> Path:
     """The data folder of the config, else `data/episodes`."""
     config = _configured(parser)
     return DEFAULT_OUT if config is None else config.data.episodes
-
-
-def _configured_meaning(parser: argparse.ArgumentParser) -> bool:
-    """The config's `[search] meaning` (true without a config)."""
-    config = _configured(parser)
-    return True if config is None else config.search.meaning
 
 
 def _run(args: argparse.Namespace) -> int:

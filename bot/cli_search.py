@@ -28,10 +28,10 @@ def open_searcher(data: Path, meaning: bool = True) -> Searcher:
     library = Library.load(data)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    encoder, status = load_meaning(meaning)
-    if encoder is None and meaning:
-        print(f"warning: {status}", file=sys.stderr)
-    return Searcher(build_index(library), encoder)
+    model = load_meaning(meaning)
+    if model.missing:
+        print(f"warning: {model.status}", file=sys.stderr)
+    return Searcher(build_index(library), model.encoder)
 
 
 def result_json(match: Match) -> dict[str, Any]:

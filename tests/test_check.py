@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.semantic import find_model
 from bot.store import MIGRATIONS
-from tests.conftest import DATA
+from tests.conftest import DATA, MODEL
 
 TOKEN = "check-token-value-never-printed"
-MODEL = find_model()
 # Without the sentence model the bot still starts (by words only): a warning, not an error.
 MEANING = (
     f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"

