@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from bot.core import search
@@ -195,3 +198,36 @@ def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: 
     assert result["estimated"] is True and result["url"] is None
     a, b = result["highlight"]
     assert "singularity happens" in result["text"][a:b]
+
+
+def test_searches_from_many_threads_agree_with_one_at_a_time(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bot searches off the event loop, several members at once: a search must keep its
+    # working state to itself (state shared through the Searcher fails this at once), and the
+    # expansion cache, kept tiny here, is evicted under the threads' feet all the time.
+    queries = [
+        "go quickly go alone",
+        "basket catapult drift",
+        "thinkng of maths the wrong way arround",
+        "struggle for that long",
+        "deep learning illustrated",
+        "as if the singularity happens",
+    ] * 20
+    monkeypatch.setattr(search, "EXPANSION_CACHE", 3)
+    fresh = Searcher(searcher.index)
+
+    def answer(query: str) -> list[tuple[str, int, float]]:
+        return [(m.episode.id, m.position, m.score) for m in fresh.search(query).matches]
+
+    alone = {q: answer(q) for q in dict.fromkeys(queries)}
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between almost any two steps
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            together = list(pool.map(answer, queries))
+    finally:
+        sys.setswitchinterval(interval)
+    assert together == [alone[q] for q in queries]
+    assert all(alone.values())
+    assert len(fresh._expansions) <= 3

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import mul
@@ -72,6 +73,7 @@ MAX_QUERY_TERMS = 24
 COMMON_SHARE = 0.15
 COMMON_GATHER = 2  # a query of common words only is gathered by its rarest few
 DENSE_SHARE = 4  # postings over a quarter of the segments are summed in a dense array
+EXPANSION_CACHE = 20_000  # query terms whose expansions are kept, least recently used out
 STOPWORDS = frozenset(
     [
         "a",
@@ -176,7 +178,10 @@ def link(episode: Episode, second: float | None) -> str | None:
 
 
 class Searcher:
-    """Answers queries over one `SearchIndex` (immutable: a reload builds a new one)."""
+    """Answers queries over one `SearchIndex` (immutable: a reload builds a new one).
+
+    Safe to call from several threads at once: the bot searches off the event loop.
+    """
 
     def __init__(self, index: SearchIndex, meaning: Encoder | None = None) -> None:
         self.index = index
@@ -184,6 +189,7 @@ class Searcher:
         self.speakers = SpeakerFilter(index)
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
+        self._expansions_lock = threading.Lock()
 
     # -- query terms -------------------------------------------------------------------
     def expand(self, term: str) -> list[tuple[int, float]]:
@@ -194,10 +200,11 @@ class Searcher:
         (`name` → `names`), an unknown word (a typo) the words within an edit or two,
         counting a swap of two letters as one edit (`valeu` → `value`).
         """
-        cached = self._expansions.get(term)
-        if cached is not None:
-            self._expansions.move_to_end(term)
-            return cached
+        with self._expansions_lock:
+            cached = self._expansions.get(term)
+            if cached is not None:
+                self._expansions.move_to_end(term)
+                return cached
         weights: dict[int, float] = {}
         exact = self.index.vocab.get(term)
         if exact is not None:
@@ -217,9 +224,10 @@ class Searcher:
                     continue  # a known word: only its inflections, not its look-alikes
                 weights.setdefault(self.index.vocab[other], 0.8 if distance == 1 else 0.6)
         found = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
-        self._expansions[term] = found
-        if len(self._expansions) > 20_000:
-            self._expansions.popitem(last=False)
+        with self._expansions_lock:
+            self._expansions[term] = found
+            if len(self._expansions) > EXPANSION_CACHE:
+                self._expansions.popitem(last=False)
         return found
 
     def _forms(self, term: str) -> list[int]:
