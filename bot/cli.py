@@ -82,9 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="how many results")
     find.add_argument("--json", action="store_true", help="print a JSON array of results")
     find.add_argument(
-        "--words-only",
-        action="store_true",
-        help="do not weigh near misses by meaning (the config's [search] meaning = false)",
+        "--meaning",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="weigh near misses by meaning with the sentence model, or not (default: the "
+        "config's [search] meaning, off unless set)",
     )
     find.add_argument(
         "--jsonl",
@@ -177,10 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not 1 <= args.limit <= MAX_LIMIT:
             parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
         # The config is read once, and only for what the options leave to it.
-        config = None if args.data and args.words_only else _configured(parser)
+        config = None if args.data and args.meaning is not None else _configured(parser)
+        meaning = config.search.meaning if args.meaning is None and config else args.meaning
         return search_command(
             args.data or (config.data.episodes if config else DEFAULT_OUT),
-            meaning=not args.words_only and (config.search.meaning if config else True),
+            meaning=bool(meaning),
             query=args.query,
             speaker=args.speaker,
             episode=args.episode,

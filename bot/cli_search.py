@@ -22,7 +22,7 @@ MAX_LIMIT = 50
 BOLD, RESET = "\033[1m", "\033[0m"
 
 
-def open_searcher(data: Path, meaning: bool = True) -> Searcher:
+def open_searcher(data: Path, meaning: bool = False) -> Searcher:
     """Load the library in `data` and index it (raises EpisodeFileError for a bad folder);
     `meaning`: weigh near misses with the sentence model when it is installed."""
     library = Library.load(data)
@@ -129,7 +129,7 @@ def search_command(
     limit: int,
     as_json: bool,
     jsonl: bool,
-    meaning: bool = True,
+    meaning: bool = False,
 ) -> int:
     """The `search` subcommand; returns the exit status (0 found, 1 nothing/error, 2 usage)."""
     try:

@@ -42,7 +42,7 @@ class DiscordConfig:
 class SearchConfig:
     results: int = 5
     min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
-    meaning: bool = True  # weigh near misses by meaning with the sentence model, if installed
+    meaning: bool = False  # opt-in: weigh near misses by meaning with the sentence model
     max_query_length: int = 200
     cooldown_seconds: float = 5.0
 

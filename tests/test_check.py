@@ -15,8 +15,10 @@ from bot.store import MIGRATIONS
 from tests.conftest import DATA, MODEL
 
 TOKEN = "check-token-value-never-printed"
-# Without the sentence model the bot still starts (by words only): a warning, not an error.
-MEANING = (
+# The meaning check is opt-in: off by default, and no warning then.
+MEANING = "ok: meaning check: off, words only ([search] meaning = true turns it on)"
+# Asked for without the sentence model, the bot still starts (by words only): a warning.
+MEANING_ON = (
     f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
     if MODEL is not None
     else "warning: meaning check: off, the sentence model is not installed "
@@ -144,15 +146,13 @@ def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path)
     )
 
 
-def test_the_meaning_check_switched_off_in_the_config_is_no_warning(
+def test_the_meaning_check_switched_on_in_the_config_is_checked(
     tmp_path: Path, config: Path
 ) -> None:
-    config.write_text(config.read_text() + "[search]\nmeaning = false\n")
+    config.write_text(config.read_text() + "[search]\nmeaning = true\n")
     result = check(tmp_path, "--config", str(config))
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-1] == (
-        "ok: meaning check: off in the config ([search] meaning = false)"
-    )
+    assert result.stdout.splitlines()[-1] == MEANING_ON
 
 
 def test_no_config_anywhere_uses_the_defaults(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_words_around_a_span_are_whole_words_centred_on_it() -> None:
 
 
 @needs_model
-def test_the_cli_weighs_meaning_unless_told_words_only(tmp_path: Path) -> None:
+def test_the_cli_weighs_meaning_only_when_asked(tmp_path: Path) -> None:
     def search(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot", "search", "--data", str(DATA / "episodes"), *args],
@@ -95,9 +95,13 @@ def test_the_cli_weighs_meaning_unless_told_words_only(tmp_path: Path) -> None:
             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         )
 
-    found = search("--json", PARAPHRASE)
+    found = search("--meaning", "--json", PARAPHRASE)
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)[0]["start"] == 222.0
-    words_only = search("--words-only", PARAPHRASE)
-    assert words_only.returncode == 1
-    assert words_only.stdout.startswith("No quote matches that.")
+    for words_only in (search(PARAPHRASE), search("--no-meaning", PARAPHRASE)):
+        assert words_only.returncode == 1
+        assert words_only.stdout.startswith("No quote matches that.")
+    # The config's [search] meaning = true turns it on; --no-meaning still wins.
+    (tmp_path / "config.toml").write_text("[search]\nmeaning = true\n")
+    assert search("--json", PARAPHRASE).returncode == 0
+    assert search("--no-meaning", PARAPHRASE).returncode == 1

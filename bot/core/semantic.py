@@ -72,7 +72,7 @@ def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
     """The model in `folder`, else the installed package's; no encoder when `enabled` is
     false, the files are missing or they fail their checksum."""
     if not enabled:
-        return Meaning(None, "meaning check: off in the config ([search] meaning = false)")
+        return Meaning(None, "meaning check: off, words only ([search] meaning = true turns it on)")
     folder = folder or find_model()
     if folder is None:
         return Meaning(
