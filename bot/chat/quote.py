@@ -138,7 +138,7 @@ class QuoteCog(commands.Cog):
             return
         searcher = self.bot.archive.searcher
         try:
-            # Off the event loop: a near miss weighed by meaning takes tens of milliseconds.
+            # Off the event loop: milliseconds, tens with the meaning check on a near miss.
             outcome = await asyncio.to_thread(
                 searcher.search,
                 query,
