@@ -96,6 +96,7 @@ WRITTEN = (
     "queries_fifth",
     "queries_sixth",
     "queries_seventh",
+    "queries_eighth",
 )
 
 
