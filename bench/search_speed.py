@@ -79,7 +79,8 @@ def make_queries(episodes: list[Episode], count: int, seed: int = 7) -> list[str
         elif kind == "typo":
             run = [_typo(w, rng) if rng.random() < 0.3 else w for w in run]
         elif kind == "keywords":
-            run = sorted({w for w in words if len(w) > 6}, key=lambda _: rng.random())[:3] or run
+            long_words = dict.fromkeys(w for w in words if len(w) > 6)  # not a set: hash order
+            run = sorted(long_words, key=lambda _: rng.random())[:3] or run
         elif kind == "partial":
             run = [w for w in run if rng.random() < 0.7] or run
         queries.append(" ".join(run))

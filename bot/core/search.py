@@ -349,7 +349,8 @@ class Searcher:
             return []
         if len(segs) * DENSE_SHARE > index.size:  # many postings: count in place, not by sorting
             every = np.bincount(segs, weights=scores, minlength=index.size)
-            unique = np.flatnonzero(every)  # BM25 contributions are all positive
+            # BM25 contributions are all positive; `> 0` first: nonzero on booleans is ~5x faster
+            unique = np.flatnonzero(every > 0)
             totals = every[unique]
         else:
             unique, inverse = np.unique(segs, return_inverse=True)
