@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_library import corpus_library
 
-from bot.core.search import Searcher
+from bot.core.search import Outcome, Searcher
 from bot.core.search_index import SearchIndex, build_index
 from bot.core.searchtext import fold, tokens
 from bot.core.semantic import load_meaning
@@ -42,7 +42,7 @@ from bot.core.semantic import load_meaning
 TOLERANCE = 30.0
 HERE = Path(__file__).resolve().parent
 Hit = tuple[str, float | None]  # (source, second)
-ABSTAINS_NOT = "podquote, no minimum"  # ranking alone, compared like for like with the baselines
+NO_MINIMUM = "podquote, no minimum"  # ranking alone, compared like for like with the baselines
 
 
 @dataclass
@@ -72,6 +72,10 @@ def is_hit(query: Query, hit: Hit) -> bool:
         if abs(second - float(expected_second)) <= TOLERANCE:
             return True
     return False
+
+
+def _hits(outcome: Outcome) -> list[Hit]:
+    return [(m.episode.source, m.start) for m in outcome.matches]
 
 
 def _seg_hit(index: SearchIndex, seg: int) -> Hit:
@@ -114,15 +118,14 @@ class Engines:
         self.tantivy_searcher = self.tantivy_index.searcher()
 
     def ours(self, q: str) -> list[Hit]:
-        return [(m.episode.source, m.start) for m in self.searcher.search(q, limit=3).matches]
+        return _hits(self.searcher.search(q, limit=3))
 
     def ours_ranking(self, q: str) -> list[Hit]:
         """Ours with no minimum score: always answers, like the baselines (ranking alone)."""
-        found = self.searcher.search(q, limit=3, min_score=0.0).matches
-        return [(m.episode.source, m.start) for m in found]
+        return _hits(self.searcher.search(q, limit=3, min_score=0.0))
 
     def ours_with_meaning(self, q: str) -> list[Hit]:
-        return [(m.episode.source, m.start) for m in self.with_meaning.search(q, limit=3).matches]
+        return _hits(self.with_meaning.search(q, limit=3))
 
     def _rapidfuzz(self, scorer: Callable[..., float]) -> Callable[[str], list[Hit]]:
         def run(q: str) -> list[Hit]:
@@ -155,7 +158,7 @@ class Engines:
         return {
             "podquote": self.ours,
             "podquote + meaning": self.ours_with_meaning,
-            ABSTAINS_NOT: self.ours_ranking,
+            NO_MINIMUM: self.ours_ranking,
             "tantivy BM25": self.tantivy,
             "SQLite FTS5 BM25": self.fts5,
             "rapidfuzz token_set_ratio": self._rapidfuzz(fuzz.token_set_ratio),
@@ -190,7 +193,7 @@ def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: 
         hit1 = sum(r == 1 for r in ranks) / n
         hit3 = sum(r is not None and r <= 3 for r in ranks) / n
         mrr = sum(1 / r for r in ranks if r) / n
-        abstains = name.startswith("podquote") and name != ABSTAINS_NOT
+        abstains = name.startswith("podquote") and name != NO_MINIMUM
         off = f"{silent}/{len(offtopic)}" if abstains else "n/a (always answers)"
         print(
             f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}  {off}"

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_library import corpus_library
+from search_relevance import load_queries
 
 from bot.core.model import Episode
 from bot.core.search import Searcher
@@ -103,13 +104,7 @@ WRITTEN = (
 
 def written_queries() -> list[str]:
     """The query texts of the relevance sets (answerable and off-topic)."""
-    import yaml  # noqa: PLC0415
-
-    return [
-        item["query"]
-        for name in WRITTEN
-        for item in yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
-    ]
+    return [q.text for name in WRITTEN for q in load_queries(HERE / f"{name}.yaml")]
 
 
 def _percentiles(took: list[float]) -> str:
