@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus_library import corpus_library  # noqa: E402
 
-from bot.core.advice import POOL_MIN_SCORE, Candidate, candidates  # noqa: E402
-from bot.core.library import Library  # noqa: E402
+from bot.advice.scoring import POOL_MIN_SCORE, Candidate, candidates  # noqa: E402
+from bot.episodes.library import Library  # noqa: E402
 
 Labels = dict[tuple[str, int], list[str]]
 

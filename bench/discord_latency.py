@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus_library import corpus_library  # noqa: E402
 
-from bot.chat.client import PodquoteBot  # noqa: E402
-from bot.config import Config, DataConfig, DiscordConfig, SearchConfig  # noqa: E402
-from bot.core.archive import Archive  # noqa: E402
-from bot.core.searchtext import fold, tokens  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.archive.loaded import Archive  # noqa: E402
+from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig  # noqa: E402
+from bot.discord_app.client import PodquoteBot  # noqa: E402
+from bot.search.fold import fold, tokens  # noqa: E402
+from bot.storage.sqlite import Store  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord, default_guild, patch_discord, run_bot  # noqa: E402
 
 

@@ -19,9 +19,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.core.catalog import empty
-from bot.core.ingest import ingest
-from bot.core.library import Library
+from bot.episodes.library import Library
+from bot.ingest.catalog import empty
+from bot.ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 

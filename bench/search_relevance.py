@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_library import corpus_library
 
-from bot.core.search import Outcome, Searcher
-from bot.core.search_index import SearchIndex, build_index
-from bot.core.searchtext import fold, tokens
-from bot.core.semantic import load_meaning
+from bot.search.fold import fold, tokens
+from bot.search.index import SearchIndex, build_index
+from bot.search.meaning import load_meaning
+from bot.search.ranking import Outcome, Searcher
 
 TOLERANCE = 30.0
 HERE = Path(__file__).resolve().parent

@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_library import corpus_library
 from search_relevance import load_queries
 
-from bot.core.model import Episode
-from bot.core.search import Searcher
-from bot.core.search_index import build_index
-from bot.core.searchtext import fold, tokens
-from bot.core.semantic import load_meaning
+from bot.episodes.model import Episode
+from bot.search.fold import fold, tokens
+from bot.search.index import build_index
+from bot.search.meaning import load_meaning
+from bot.search.ranking import Searcher
 
 
 def replicated(target: int) -> list[Episode]:

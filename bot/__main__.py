@@ -1,7 +1,7 @@
-"""`python -m bot`: see bot/cli.py."""
+"""`python -m bot`: see bot/cli/main.py."""
 
 import sys
 
-from bot.cli import main
+from bot.cli.main import main
 
 sys.exit(main())

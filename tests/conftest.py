@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.semantic import find_model
+from bot.search.meaning import find_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import main
-from bot.core.library import Library
+from bot.cli.main import main
+from bot.episodes.library import Library
 from tests.conftest import DATA
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.segmenter import split_sentences
-from bot.core.text import clean, ends_sentence, format_clock, parse_clock, slugify, words
+from bot.ingest.segmenter import split_sentences
+from bot.text import clean, ends_sentence, format_clock, parse_clock, slugify, words
 
 
 @pytest.mark.parametrize(

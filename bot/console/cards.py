@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from bot.advice.scoring import Candidate
 from bot.console.replies import Card, Line, Span
-from bot.core import render
-from bot.core.advice import Candidate
-from bot.core.advice_card import advice_card as advice_reply
-from bot.core.advice_card import quoted
-from bot.core.model import Episode
-from bot.core.search import Match
+from bot.episodes.model import Episode
+from bot.reply import cards as render
+from bot.reply.advice_card import advice_card as advice_reply
+from bot.reply.advice_card import quoted
+from bot.search.ranking import Match
 
 
 def quote_card(match: Match, rank: int = 1, of: int = 1) -> Card:

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot import __version__
-from bot.config import SearchConfig
+from bot.advice.rotation import PastPost
+from bot.archive.loaded import Archive
+from bot.config.settings import SearchConfig
 from bot.console import cards
 from bot.console.parse import Args, UsageError, parse_args, split_command
 from bot.console.replies import Card, Notice, Reply, Span
-from bot.core import render
-from bot.core.archive import Archive
-from bot.core.errors import PodquoteError
-from bot.core.filters import FilterError
-from bot.core.model import Episode
-from bot.core.rotation import PastPost
-from bot.core.search import Match
+from bot.episodes.model import Episode
+from bot.errors import PodquoteError
+from bot.reply import cards as render
+from bot.search.filters import FilterError
+from bot.search.ranking import Match
 
 
 class Pager(Protocol):

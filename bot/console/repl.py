@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot import __version__
-from bot.config import ConfigError
+from bot.archive.loaded import Archive
+from bot.config.preflight import load
+from bot.config.settings import ConfigError
 from bot.console import completion
 from bot.console.commands import Session, dispatch
 from bot.console.view import Screen
-from bot.core.archive import Archive
-from bot.core.errors import EpisodeFileError
-from bot.core.semantic import load_meaning
-from bot.preflight import load
+from bot.errors import EpisodeFileError
+from bot.search.meaning import load_meaning
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 PROMPT = "podquote> "

@@ -6,11 +6,11 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
+from bot.archive.loaded import Archive
 from bot.console.commands import Session, dispatch
 from bot.console.replies import Card
 from bot.console.view import plain
-from bot.core import episode_io
-from bot.core.archive import Archive
+from bot.episodes import files as episode_io
 from tests.conftest import DATA
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SearchConfig
+from bot.archive.loaded import Archive
+from bot.config.settings import SearchConfig
 from bot.console.commands import COMMANDS, Session, dispatch
 from bot.console.replies import Card, Notice, Reply
 from bot.console.view import plain
-from bot.core.archive import Archive
-from bot.core.render import timestamp
+from bot.reply.cards import timestamp
 from tests.conftest import DATA
 
 

@@ -15,10 +15,10 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from bot.chat.client import PodquoteBot
-from bot.config import Config, DataConfig, DiscordConfig, SearchConfig
-from bot.core.archive import Archive
-from bot.store import AdviceRecord, Store
+from bot.archive.loaded import Archive
+from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
+from bot.discord_app.client import PodquoteBot
+from bot.storage.sqlite import AdviceRecord, Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.client import PodquoteBot
-from bot.config import Config, DataConfig, DiscordConfig, SearchConfig
-from bot.core.archive import Archive
-from bot.store import Store
+from bot.archive.loaded import Archive
+from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
+from bot.discord_app.client import PodquoteBot
+from bot.storage.sqlite import Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, default_guild, run_bot
 
@@ -238,7 +238,7 @@ async def test_buttons_are_disabled_when_the_view_expires(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     async with podquote(fake_discord, tmp_path) as bot:
-        bot.view_timeout = 0.3
+        bot.resources.view_timeout = 0.3
         handle = await fake_discord.send_interaction("quote", {"query": "catapult basket drift"})
         await handle.callback()
         edit = await handle.edit(timeout=5.0)
@@ -260,7 +260,7 @@ async def test_a_button_that_raises_gets_the_same_short_private_line(
         def broken(*args: object, **kwargs: object) -> str:
             raise RuntimeError("context boom")
 
-        import bot.chat.quote as quote_module  # noqa: PLC0415
+        import bot.discord_app.quote as quote_module  # noqa: PLC0415
 
         original = quote_module.context_text
         quote_module.context_text = broken  # type: ignore[assignment]

@@ -112,7 +112,7 @@ async def test_json_logs_go_to_stdout_one_object_per_line_without_the_token(
     records = [json.loads(line) for line in lines]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert {r["level"] for r in records} >= {"DEBUG", "INFO"}
-    assert any(r["logger"] == "bot.chat.client" for r in records)
+    assert any(r["logger"] == "bot.discord_app.client" for r in records)
     assert any(r["message"] == "database closed" for r in records)
     assert fake_discord.token not in "".join(lines)
     assert (await process.stderr.read()).decode() == ""  # type: ignore[union-attr]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.core.archive as archive_module
-from bot.chat.runner import run_bot
-from bot.config import Config, DataConfig, DiscordConfig
-from bot.core.library import Library
+import bot.archive.loaded as archive_module
+from bot.config.settings import Config, DataConfig, DiscordConfig
+from bot.discord_app.runner import run_bot
+from bot.episodes.library import Library
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild
 

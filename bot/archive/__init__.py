@@ -1,0 +1,6 @@
+"""The archive being served: a library with its derived data (search index, advice scores),
+swapped whole on reload (`loaded`), and the folder where what ingest computes is stored for
+the bot to open (`derived`).
+
+Imports: `bot.episodes`, `bot.search`, `bot.advice`, `bot.errors`, `bot.text`.
+"""

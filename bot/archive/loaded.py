@@ -1,0 +1,109 @@
+"""The library and its search index as one unit that reloads without stopping the answers.
+
+A reload reads the folder and builds the new index in a worker thread; until it is done every
+query is answered from the old pair, which is then swapped in with one assignment. A reload
+that fails leaves the old pair serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.advice.rotation import AdvicePool
+from bot.episodes.library import Library, LibraryDiff
+from bot.episodes.model import Episode
+from bot.search.index import SearchIndex, build_index
+from bot.search.meaning import Encoder
+from bot.search.ranking import Searcher
+
+IndexBuilder = Callable[[Iterable[Episode]], SearchIndex]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A library and the searcher over exactly its episodes."""
+
+    library: Library
+    searcher: Searcher
+
+
+def _open(folder: Path, builder: IndexBuilder, meaning: Encoder | None) -> Snapshot:
+    library = Library.load(folder)
+    return Snapshot(library, Searcher(builder(library), meaning))
+
+
+class Archive:
+    """What the bot serves from: `current` is always a complete, consistent snapshot."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        builder: IndexBuilder = build_index,
+        meaning: Encoder | None = None,
+    ) -> None:
+        self._current = snapshot
+        self._builder = builder
+        self._meaning = meaning  # the sentence model, loaded once and shared by every index
+        self._lock = asyncio.Lock()
+        self._advice: tuple[Snapshot, AdvicePool] | None = None
+
+    @classmethod
+    def open(
+        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+    ) -> Archive:
+        """Load and index a folder (blocking: for start-up and the CLI); `meaning` is the
+        sentence model search weighs near misses with (None: words only)."""
+        return cls(_open(folder, builder, meaning), builder, meaning)
+
+    @classmethod
+    async def open_async(
+        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+    ) -> Archive:
+        """`open` in a worker thread."""
+        return cls(await asyncio.to_thread(_open, folder, builder, meaning), builder, meaning)
+
+    @property
+    def current(self) -> Snapshot:
+        return self._current
+
+    @property
+    def library(self) -> Library:
+        return self._current.library
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._current.searcher
+
+    def episode(self, name: str) -> Episode:
+        """The episode with this id, else the best loose match of its title or id; raises
+        `FilterError` listing the close titles when nothing matches."""
+        snapshot = self._current
+        found = snapshot.library.get(name)
+        if found is not None:
+            return found
+        (index, *_) = snapshot.searcher.episodes.resolve(name)
+        return snapshot.searcher.index.episodes[index]
+
+    async def advice_pool(self) -> AdvicePool:
+        """The daily-advice pool of the library being served, scored in a worker thread the
+        first time it is asked for (scoring every segment takes a while on a big archive)."""
+        snapshot = self._current
+        if self._advice is None or self._advice[0] is not snapshot:
+            pool = await asyncio.to_thread(AdvicePool.build, snapshot.library)
+            self._advice = (snapshot, pool)
+        return self._advice[1]
+
+    async def reload(self) -> LibraryDiff:
+        """Re-read the folder and rebuild the index off the event loop, then swap.
+
+        Raises what loading raises (e.g. `EpisodeFileError` for a missing folder); the old
+        snapshot keeps serving then. Concurrent reloads run one after the other.
+        """
+        async with self._lock:
+            old = self._current
+            new = await asyncio.to_thread(_open, old.library.folder, self._builder, self._meaning)
+            self._current = new
+            return old.library.changes_to(new.library)

@@ -1,0 +1,154 @@
+"""`python -m bot check`: can the bot start? One line per finding, `ok:`/`warning:`/`error:`.
+
+It reads the config, looks for the token (never showing it), loads the episodes and opens
+(creating or migrating) the database, exactly as `run` would. Exit status 0 when the bot can
+start, 1 when not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.cli.options import config_option
+from bot.config import preflight
+from bot.config.settings import TOKEN_VARIABLE, Config, ConfigError
+from bot.episodes.library import Library
+from bot.errors import EpisodeFileError
+from bot.search.meaning import load_meaning
+from bot.storage.sqlite import Store, StoreError
+
+Level = Literal["ok", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    level: Level
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.text}"
+
+
+def check_config(given: Path | None, environ: Mapping[str, str]) -> tuple[Config | None, Finding]:
+    try:
+        config = preflight.load(given, environ)
+    except ConfigError as exc:
+        return None, Finding("error", str(exc))
+    if config.path is None:
+        return config, Finding("ok", "config: none found, using the defaults")
+    return config, Finding("ok", f"config: {config.path}")
+
+
+def check_token(environ: Mapping[str, str]) -> Finding:
+    try:
+        preflight.require_token(environ)
+    except ConfigError as exc:
+        return Finding("error", str(exc))
+    return Finding("ok", f"{TOKEN_VARIABLE} is set")
+
+
+def check_episodes(config: Config) -> list[Finding]:
+    try:
+        folder = preflight.require_episodes(config)
+        library = Library.load(folder)
+    except (ConfigError, EpisodeFileError) as exc:
+        return [Finding("error", str(exc))]
+    found = [Finding("warning", f"skipped: {problem}") for problem in library.problems]
+    if not len(library):
+        found.append(
+            Finding("warning", f"episodes: none in {folder} (python -m bot ingest writes them)")
+        )
+    else:
+        found.insert(
+            0,
+            Finding(
+                "ok",
+                f"episodes: {len(library):,} episodes, {library.segment_count:,} quotes "
+                f"in {folder}",
+            ),
+        )
+    return found
+
+
+def _schema_version(path: Path) -> int | None:
+    """The schema version recorded in an existing database (None: no file, or unreadable)."""
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+async def _open_database(path: Path) -> int:
+    store = await Store.open(path)
+    try:
+        return await store.version()
+    finally:
+        await store.close()
+
+
+def check_database(config: Config) -> Finding:
+    path = config.data.database
+    before = _schema_version(path)
+    try:
+        version = asyncio.run(_open_database(path))
+    except StoreError as exc:
+        return Finding("error", str(exc))
+    if before is None:
+        return Finding("ok", f"database: {path} created (schema version {version})")
+    if before < version:
+        return Finding("ok", f"database: {path} migrated from schema version {before} to {version}")
+    return Finding("ok", f"database: {path} opened (schema version {version}, up to date)")
+
+
+def check_meaning(config: Config) -> Finding:
+    """Whether search can weigh near misses by meaning (a warning, not an error: the bot
+    answers by words alone without the sentence model)."""
+    meaning = load_meaning(config.search.meaning)
+    return Finding("warning" if meaning.missing else "ok", meaning.status)
+
+
+def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
+    """Every check in order; the episodes and database only when the config reads."""
+    config, first = check_config(given, environ)
+    found = [first, check_token(environ)]
+    if config is not None:
+        found += check_episodes(config)
+        found.append(check_database(config))
+        found.append(check_meaning(config))
+    return found
+
+
+def check_command(given: Path | None, environ: Mapping[str, str]) -> int:
+    """Print the findings; 0 when the bot can start, 1 when not."""
+    found = findings(given, environ)
+    for finding in found:
+        print(finding)
+    return 1 if any(f.level == "error" for f in found) else 0
+
+
+def add_parser(sub: Any) -> None:
+    """Register the `check` verb."""
+    check = sub.add_parser(
+        "check",
+        help="can the bot start? config, token, episodes, database",
+        description="Check the config, that DISCORD_TOKEN is set, the episodes and the "
+        "database (created or migrated if needed). Exit status 0 when the bot can start.",
+    )
+    config_option(check)
+    check.set_defaults(handler=command)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Check with the process's environment."""
+    return check_command(args.config, os.environ)

@@ -1,0 +1,41 @@
+"""`python -m bot console`: the bot's commands in this terminal, offline, no token."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bot.cli.options import config_option
+
+
+def add_parser(sub: Any) -> None:
+    """Register the `console` verb."""
+    console = sub.add_parser(
+        "console",
+        help="the bot's commands in this terminal (offline, no token)",
+        description="Run /quote, /episode, /reload and /help against the same core as the "
+        "bot, in the terminal. Interactive, or one command with -c.",
+    )
+    config_option(console)
+    console.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder of episode files (default: the config's, else data/episodes)",
+    )
+    console.add_argument(
+        "-c",
+        "--command",
+        metavar="LINE",
+        dest="command_line",
+        help="run one command and exit: 0 answered, 1 nothing found or wrong, 2 usage",
+    )
+    console.set_defaults(handler=command)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Open the console (rich is loaded only here)."""
+    from bot.console.repl import console_command  # noqa: PLC0415 - loads rich
+
+    return console_command(args.data, args.config, args.command_line)

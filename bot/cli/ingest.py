@@ -1,0 +1,139 @@
+"""`python -m bot ingest`: raw transcripts in, one normalised episode file per transcript out."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from bot.errors import CatalogError
+from bot.ingest import catalog as catalog_mod
+from bot.ingest.pipeline import IngestReport, discover, ingest
+
+PROGRESS_MIN_FILES = 20
+
+
+def add_parser(sub: Any) -> None:
+    """Register the `ingest` verb."""
+    ing = sub.add_parser(
+        "ingest",
+        help="normalise raw transcripts into episode files",
+        description="Read transcripts in any supported format (files or folders, recursive) "
+        "and write one normalised episode file per transcript.",
+    )
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ing.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"folder for episode files (default: {DEFAULT_OUT})",
+    )
+    ing.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help=f"facts the files lack (default: {DEFAULT_CATALOG} if it exists)",
+    )
+    ing.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete episode files in --out that this run did not produce",
+    )
+    ing.add_argument("--quiet", action="store_true", help="print only the totals and problems")
+    ing.set_defaults(handler=command)
+
+
+def _load_catalog(path: Path | None, parser: argparse.ArgumentParser) -> catalog_mod.Catalog:
+    if path is None:
+        path = DEFAULT_CATALOG if DEFAULT_CATALOG.is_file() else None
+    elif not path.is_file():
+        parser.error(f"--catalog {path}: no such file")
+    if path is None:
+        return catalog_mod.empty()
+    return catalog_mod.load(path)
+
+
+def _progress(files: Iterable[tuple[Path, str]]) -> Iterable[tuple[Path, str]]:
+    items = list(files)
+    if len(items) < PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return items
+    return tqdm(items, desc="ingest", unit="file", file=sys.stderr, leave=False)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Ingest the given paths; 0 all went in, 1 some failed, 2 bad usage."""
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        parser.error(f"no such file or folder: {missing[0]}")
+    try:
+        catalog = _load_catalog(args.catalog, parser)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    began = time.perf_counter()
+    report = ingest(args.paths, args.out, catalog, progress=_progress, prune=args.prune)
+    took = time.perf_counter() - began
+    raw_names = [source for _, source in _raw_sources(catalog)]
+    catalog_errors = catalog.unknown_names(raw_names + [r.source for r in report.results])
+    for result in report.by_status("failed"):
+        print(result.message, file=sys.stderr)
+    for error in catalog_errors:
+        print(str(error), file=sys.stderr)
+    print(summary(report, args.out, took, quiet=args.quiet))
+    failed = report.by_status("failed") or catalog_errors
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _raw_sources(catalog: catalog_mod.Catalog) -> list[tuple[Path, str]]:
+    """The raw files beside the catalog (`data/raw/` for `data/catalog.yaml`)."""
+    if catalog.path is None:
+        return []
+    raw = catalog.path.parent / "raw"
+    return discover([raw]) if raw.is_dir() else []
+
+
+def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -> str:
+    """The human summary of an ingest run."""
+    ok, skipped, failed = (report.by_status(s) for s in ("ok", "skipped", "failed"))
+    segments = sum(r.segments for r in ok)
+    lines = [
+        f"Ingested {len(ok)} of {len(report.results)} files into {out}/: "
+        f"{len(ok)} episodes, {segments:,} segments in {took:.1f} s; "
+        f"{len(skipped)} skipped, {len(failed)} failed."
+    ]
+    formats = sorted({r.format or "?" for r in ok})
+    if formats:
+        lines.append(f"  {'format':<26}{'episodes':>9}{'segments':>10}")
+        for fmt in formats:
+            mine = [r for r in ok if r.format == fmt]
+            lines.append(f"  {fmt:<26}{len(mine):>9}{sum(r.segments for r in mine):>10,}")
+    aside = Counter(s.reason for r in ok if r.episode for s in r.episode.set_aside)
+    if aside:
+        parts = ", ".join(f"{reason} {count}" for reason, count in sorted(aside.items()))
+        lines.append(f"Set aside, not segments (kept in the episode files): {parts}.")
+    notes = sum(len(r.episode.notes) for r in ok if r.episode)
+    if notes:
+        lines.append(f"Quirks noted: {notes} (listed under 'notes:' in the episode files).")
+    if skipped:
+        lines.append("Skipped (not transcripts):")
+        reasons = Counter(re.sub(r"\d+", "N", r.message) for r in skipped)
+        if quiet:
+            lines.extend(f"  {count} × {reason}" for reason, count in reasons.most_common())
+        else:
+            lines.extend(f"  {r.path}: {r.message}" for r in skipped)
+    if failed:
+        lines.append(f"Failed: {len(failed)} (one line each on stderr).")
+    if report.stale:
+        lines.append(
+            f"{len(report.stale)} episode files in {out}/ were not produced by this run; "
+            "--prune deletes them."
+        )
+    return "\n".join(lines)

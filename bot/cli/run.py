@@ -1,0 +1,52 @@
+"""`python -m bot run`: the Discord bot, with the token from DISCORD_TOKEN."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.cli.logs import FORMATS, LEVELS
+from bot.cli.options import EXIT_OK, EXIT_USAGE, config_option
+from bot.config.preflight import require_token, startup
+from bot.errors import EpisodeFileError
+
+
+def add_parser(sub: Any) -> None:
+    """Register the `run` verb."""
+    run = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
+    config_option(run)
+    run.add_argument(
+        "--sync-global",
+        action="store_true",
+        help="also sync the commands globally (slow to show; guilds are instant)",
+    )
+    run.add_argument("--log-level", default="INFO", choices=LEVELS)
+    run.add_argument(
+        "--log-format",
+        default="text",
+        choices=FORMATS,
+        help="text lines, or one JSON object per line (time, level, logger, message, exc_info)",
+    )
+    run.set_defaults(handler=command)
+
+
+def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Start the bot and serve until stopped; 0 on a clean stop, 2 when it cannot start."""
+    import asyncio  # noqa: PLC0415 - only the bot needs the event loop and discord.py
+
+    from bot.cli import logs  # noqa: PLC0415
+    from bot.config.settings import ConfigError  # noqa: PLC0415
+    from bot.discord_app.runner import run_bot  # noqa: PLC0415
+    from bot.storage.sqlite import StoreError  # noqa: PLC0415
+
+    try:
+        config = startup(args.config)
+        logs.setup(args.log_level, args.log_format, secrets=[require_token()])
+        asyncio.run(run_bot(config, sync_global=args.sync_global))
+    except (ConfigError, StoreError, EpisodeFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK

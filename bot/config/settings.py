@@ -1,0 +1,181 @@
+"""`config.toml` → frozen dataclasses. Secrets come only from the environment.
+
+Nothing is read at import time: `load_config(path)` reads the file when asked. Every problem
+is one `ConfigError` naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from bot.search.ranking import MIN_SCORE
+
+TOKEN_VARIABLE = "DISCORD_TOKEN"
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+
+
+class ConfigError(Exception):
+    """A bad or missing setting: names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataConfig:
+    episodes: Path = Path("data/episodes")
+    database: Path = Path("data/podquote.sqlite3")
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    guild_ids: tuple[int, ...] = ()
+    admin_user_ids: tuple[int, ...] = ()
+    admin_role_ids: tuple[int, ...] = ()
+    api_base: str = DEFAULT_API_BASE
+    gateway_url: str = DEFAULT_GATEWAY
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    results: int = 5
+    min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
+    meaning: bool = False  # opt-in: weigh near misses by meaning with the sentence model
+    max_query_length: int = 200
+    cooldown_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceConfig:
+    """Daily advice defaults for a single-server deployment (`/advice set` overrides them)."""
+
+    channel_id: int = 0  # 0: no default; advice is set per server with /advice set
+    time: str = "09:00"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration; `path` is where it came from (None: defaults)."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    advice: AdviceConfig = field(default_factory=AdviceConfig)
+    path: Path | None = None
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "data": DataConfig,
+    "discord": DiscordConfig,
+    "search": SearchConfig,
+    "advice": AdviceConfig,
+}
+
+
+def _convert(where: str, value: Any, default: Any, base: Path) -> Any:
+    """Check a value against the type of its default and convert it."""
+    if isinstance(default, Path):
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where}: must be a path (a non-empty string)")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+        ):
+            raise ConfigError(f"{where}: must be a list of Discord ids (whole numbers)")
+        return tuple(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false")
+        return value
+    if isinstance(default, int):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{where}: must be a whole number of at least 1")
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{where}: must be a number of at least 0")
+        return float(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: must be a non-empty string")
+    return value.strip()
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Validate parsed TOML; relative paths are relative to the config file's folder."""
+    base = path.parent
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            known = ", ".join(f"[{s}]" for s in _SECTIONS)
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {known})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        cls = _SECTIONS[name]
+        defaults = cls()
+        known_keys = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, raw in value.items():
+            if key not in known_keys:
+                raise ConfigError(
+                    f"{path}: [{name}] {key}: unknown key (known: {', '.join(sorted(known_keys))})"
+                )
+            values[key] = _convert(f"{path}: [{name}] {key}", raw, getattr(defaults, key), base)
+        sections[name] = cls(**values)
+    config = Config(**sections, path=path)
+    if config.search.min_score > 100:
+        raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
+    _check_advice(config, path)
+    for key in ("api_base", "gateway_url"):
+        url = getattr(config.discord, key)
+        if not url.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ConfigError(f"{path}: [discord] {key}: must be an http(s) or ws(s) URL")
+    return config
+
+
+def _check_advice(config: Config, path: Path) -> None:
+    from bot.advice.schedule import ScheduleError, parse_time, zone  # noqa: PLC0415
+
+    advice = config.advice
+    try:
+        parse_time(advice.time)
+    except ScheduleError as exc:
+        raise ConfigError(f"{path}: [advice] time: {exc}") from exc
+    try:
+        zone(advice.timezone)
+    except ScheduleError as exc:
+        raise ConfigError(f"{path}: [advice] timezone: {exc}") from exc
+    if advice.channel_id and len(config.discord.guild_ids) != 1:
+        raise ConfigError(
+            f"{path}: [advice] channel_id: a default channel is for a single server: "
+            "[discord] guild_ids must name exactly one (other servers use /advice set)"
+        )
+
+
+def load_config(path: Path | None) -> Config:
+    """Read a config file; with None, the defaults (relative to the working folder)."""
+    if path is None:
+        return Config()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file (copy config.example.toml)") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(data, path)
+
+
+def discord_token(environ: dict[str, str] | None = None) -> str:
+    """The bot token from `DISCORD_TOKEN`; a `ConfigError` that never shows a value."""
+    env = os.environ if environ is None else environ
+    token = env.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise ConfigError(f"{TOKEN_VARIABLE} is not set: the bot token comes only from it")
+    return token

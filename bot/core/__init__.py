@@ -1,1 +1,0 @@
-"""The pure core: ingest, library, search, advice and render. Never imports discord."""

@@ -1,0 +1,89 @@
+"""/reload (admins only) and /help."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.config.settings import DiscordConfig
+from bot.discord_app.embeds import INFO_COLOUR
+from bot.discord_app.resources import Resources
+from bot.errors import PodquoteError
+from bot.reply.cards import RELOAD_FAILED, diff_summary
+
+log = logging.getLogger(__name__)
+
+
+def is_admin(config: DiscordConfig, interaction: discord.Interaction) -> bool:
+    """Checked at run time, whatever Discord's permission settings say: the configured admin
+    users and roles; with none configured, the server's administrators."""
+    user = interaction.user
+    if user.id in config.admin_user_ids:
+        return True
+    if isinstance(user, discord.Member) and any(r.id in config.admin_role_ids for r in user.roles):
+        return True
+    if not config.admin_user_ids and not config.admin_role_ids:
+        return interaction.permissions.administrator
+    return False
+
+
+class AdminCog(commands.Cog):
+    """Administration and help."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    @app_commands.command(name="reload", description="Re-read the transcripts (admins only)")
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    async def reload(self, interaction: discord.Interaction) -> None:
+        if not is_admin(self.resources.config.discord, interaction):
+            await interaction.response.send_message(
+                "Only the bot's admins can reload the transcripts.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("reload asked by %s", interaction.user.id)
+        try:
+            diff = await self.resources.archive.reload()
+        except PodquoteError as exc:
+            log.warning("reload failed: %s", exc)
+            await interaction.followup.send(
+                f"{RELOAD_FAILED}\nWhy: {discord.utils.escape_markdown(str(exc))}",
+                ephemeral=True,
+            )
+            return
+        library = self.resources.archive.library
+        await interaction.followup.send(
+            diff_summary(
+                diff,
+                len(library),
+                library.segment_count,
+                escape=discord.utils.escape_markdown,
+            ),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="help", description="What this bot does and how to use it")
+    async def help(self, interaction: discord.Interaction) -> None:
+        library = self.resources.archive.library
+        embed = discord.Embed(
+            title="podquote",
+            colour=INFO_COLOUR,
+            description=(
+                "I find the exact words from the podcast and talk archive, with the speaker, "
+                "the time and a link that starts the video at that moment.\n\n"
+                "**/quote** `query` — what you remember of it; typos and any word order are "
+                "fine. Optional `speaker` and `episode` narrow it down.\n"
+                "**/episode** `name` — about one episode; without a name, the list.\n"
+                "**/reload** — admins: re-read the transcripts.\n\n"
+                f"The archive holds **{len(library):,}** episodes and "
+                f"**{library.segment_count:,}** quotes."
+            ),
+        )
+        embed.set_footer(text=f"podquote {__version__}")
+        await interaction.response.send_message(embed=embed, ephemeral=True)

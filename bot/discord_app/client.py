@@ -1,0 +1,151 @@
+"""The bot: resources passed in, commands synced per configured guild, one error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.advice.daily_post import Clock, DailyAdvice
+from bot.archive.loaded import Archive
+from bot.config.settings import Config
+from bot.discord_app.admin import AdminCog
+from bot.discord_app.advice import AdviceCog, DiscordSender, MoreFromEpisode
+from bot.discord_app.episode import EpisodeCog
+from bot.discord_app.errors import report_error
+from bot.discord_app.inflight import InFlight, TrackingTree
+from bot.discord_app.quote import QuoteCog
+from bot.discord_app.resources import Resources
+from bot.storage.sqlite import GuildSettings, Store
+
+log = logging.getLogger(__name__)
+
+
+class CooldownError(app_commands.CheckFailure):
+    """A member asked again too soon."""
+
+
+class PodquoteBot(commands.Bot):
+    """podquote on Discord. Needs only the guilds intent (no privileged intents)."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        store: Store,
+        *,
+        sync_global: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=TrackingTree,
+        )
+        self.resources = Resources(config, archive, store)  # what the cogs are handed
+        self.sync_global = sync_global
+        self.tree.on_error = self.on_app_command_error
+        self.clock = clock
+        self.daily: DailyAdvice | None = None
+        self._advice_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(QuoteCog(self.resources))
+        await self.add_cog(EpisodeCog(self.resources))
+        await self.add_cog(AdminCog(self.resources))
+        self.daily = DailyAdvice(
+            self.store,
+            self.archive.advice_pool,
+            DiscordSender(self),
+            self.clock,
+            defaults=advice_defaults(self.config),
+        )
+        await self.add_cog(AdviceCog(self.resources, self.daily))
+        self.add_dynamic_items(MoreFromEpisode)
+        for guild_id in self.config.discord.guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %d", len(synced), guild_id)
+        if self.sync_global:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (may take an hour to show)", len(synced))
+
+    @property
+    def config(self) -> Config:
+        return self.resources.config
+
+    @property
+    def archive(self) -> Archive:
+        return self.resources.archive
+
+    @property
+    def store(self) -> Store:
+        return self.resources.store
+
+    @property
+    def in_flight(self) -> InFlight:
+        """Command and button handlers running now (see `stop`)."""
+        tree = self.tree
+        assert isinstance(tree, TrackingTree)
+        return tree.in_flight
+
+    async def stop(self, grace: float) -> None:
+        """Stop cleanly: wait up to `grace` seconds for replies in flight, then log out."""
+        running = self.in_flight.running
+        if running:
+            log.info("replies in flight: %d; waiting up to %g s for them", running, grace)
+        left = await self.in_flight.settle(grace)
+        if left:
+            log.warning("replies still in flight after %g s: %d; stopping anyway", grace, left)
+        await self.close()
+        log.info("logged out")
+
+    async def on_ready(self) -> None:
+        if self.daily is not None and self._advice_task is None:
+            self._advice_task = asyncio.create_task(self.daily.run(), name="daily-advice")
+            self._advice_task.add_done_callback(_log_end)
+        user = self.user
+        log.info(
+            "ready as %s (%s) in %d guilds; %d episodes, %d quotes",
+            user,
+            user.id if user else "?",
+            len(self.guilds),
+            len(self.archive.library),
+            self.archive.library.segment_count,
+        )
+
+    async def close(self) -> None:
+        if self._advice_task is not None:
+            self._advice_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._advice_task
+        await super().close()
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Errors of commands: see `report_error`."""
+        await report_error(interaction, error)
+
+
+def advice_defaults(config: Config) -> list[GuildSettings]:
+    """The config file's daily-advice default, for its one server (see `[advice]`)."""
+    advice = config.advice
+    if not advice.channel_id or len(config.discord.guild_ids) != 1:
+        return []
+    guild = config.discord.guild_ids[0]
+    return [GuildSettings(guild, advice.channel_id, advice.time, advice.timezone, True)]
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the daily advice loop stopped", exc_info=task.exception())

@@ -1,0 +1,28 @@
+"""The one error handler of commands and buttons: a short private line, the traceback to the log."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+log = logging.getLogger(__name__)
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Tell the member in one private line; a check's refusal is its own message, anything
+    else goes to the log with its traceback (never to the member)."""
+    if isinstance(error, app_commands.CheckFailure):
+        message = str(error) or "You cannot use this command here."
+    else:
+        command = interaction.command.qualified_name if interaction.command else "a button"
+        log.error("/%s failed", command, exc_info=error)
+        message = "Sorry, something went wrong on my side. The admins can find it in the log."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about the error", exc_info=True)

@@ -1,0 +1,186 @@
+"""/quote: find the moment a member half-remembers, page through the best results."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app.embeds import QUOTE_COLOUR, quote_embed
+from bot.discord_app.resources import Resources
+from bot.discord_app.views import ExpiringView
+from bot.reply.cards import (
+    CHOICE_NAME_LIMIT,
+    clip,
+    context_text,
+    no_match,
+    quote_card,
+    too_long,
+)
+from bot.search.filters import FilterError
+from bot.search.ranking import Match
+
+AUTOCOMPLETE_CHOICES = 25
+
+
+class QuoteView(ExpiringView):
+    """Previous/next for the member who asked, Context for anyone (privately), Watch link."""
+
+    def __init__(self, matches: list[Match], owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.matches = matches
+        self.owner_id = owner_id
+        self.index = 0
+        self._link: discord.ui.Button[QuoteView] | None = None
+        self._sync()
+
+    @property
+    def current(self) -> Match:
+        return self.matches[self.index]
+
+    def embed(self) -> discord.Embed:
+        return quote_embed(quote_card(self.current, self.index + 1, len(self.matches)))
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.matches) - 1
+        if len(self.matches) == 1:
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
+        if self._link is not None:
+            self.remove_item(self._link)
+            self._link = None
+        card = quote_card(self.current)
+        if card.url and card.watch_label:
+            self._link = discord.ui.Button(
+                style=discord.ButtonStyle.link, url=card.url, label=card.watch_label
+            )
+            self.add_item(self._link)
+
+    async def _page(self, interaction: discord.Interaction, step: int) -> None:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the member who asked can page through these results; try /quote yourself.",
+                ephemeral=True,
+            )
+            return
+        self.index = max(0, min(len(self.matches) - 1, self.index + step))
+        self._sync()
+        await interaction.response.edit_message(embed=self.embed(), view=self)
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction, _: discord.ui.Button[QuoteView]
+    ) -> None:
+        await self._page(interaction, -1)
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[QuoteView]) -> None:
+        await self._page(interaction, +1)
+
+    @discord.ui.button(label="Context", emoji="📜", style=discord.ButtonStyle.primary)
+    async def context(
+        self, interaction: discord.Interaction, _: discord.ui.Button[QuoteView]
+    ) -> None:
+        match = self.current
+        embed = discord.Embed(
+            title=clip(f"Around {match.episode.title}", 256),
+            url=match.url,
+            description=context_text(match),
+            colour=QUOTE_COLOUR,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+class QuoteCog(commands.Cog):
+    """The /quote command."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self._last_use: dict[int, float] = {}
+
+    def _cooldown_left(self, user_id: int) -> float:
+        now = time.monotonic()
+        wait = self.resources.config.search.cooldown_seconds - (
+            now - self._last_use.get(user_id, -1e9)
+        )
+        if wait <= 0:
+            self._last_use[user_id] = now
+            return 0.0
+        return wait
+
+    @app_commands.command(name="quote", description="Find a quote from the archive")
+    @app_commands.describe(
+        query="What you remember of it, in any order, typos welcome",
+        speaker="Only quotes by this speaker",
+        episode="Only quotes from this episode",
+    )
+    async def quote(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        speaker: str | None = None,
+        episode: str | None = None,
+    ) -> None:
+        limit = self.resources.config.search.max_query_length
+        if len(query) > limit:
+            await interaction.response.send_message(too_long(limit), ephemeral=True)
+            return
+        wait = self._cooldown_left(interaction.user.id)
+        if wait > 0:
+            await interaction.response.send_message(
+                f"Easy there! You can ask again in {wait:.0f} s.", ephemeral=True
+            )
+            return
+        searcher = self.resources.archive.searcher
+        try:
+            # Off the event loop: milliseconds, tens with the meaning check on a near miss.
+            outcome = await asyncio.to_thread(
+                searcher.search,
+                query,
+                speaker=speaker,
+                episode=episode,
+                limit=self.resources.config.search.results,
+                min_score=self.resources.config.search.min_score,
+            )
+        except FilterError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        if not outcome.matches:
+            await interaction.response.send_message(
+                no_match(query, outcome.suggestions, discord.utils.escape_markdown),
+                ephemeral=True,
+            )
+            return
+        view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
+        await interaction.response.send_message(embed=view.embed(), view=view)
+        view.message = await interaction.original_response()
+
+    @quote.autocomplete("speaker")
+    async def speaker_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = self.resources.archive.searcher.speakers.names
+        return name_choices_for([(n, n) for n in names], current)
+
+    @quote.autocomplete("episode")
+    async def episode_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        episodes = self.resources.archive.library
+        return name_choices_for([(ep.title, ep.id) for ep in episodes], current)
+
+
+def name_choices_for(
+    options: list[tuple[str, str]], current: str
+) -> list[app_commands.Choice[str]]:
+    """Up to 25 choices whose name contains what was typed (all, in order, when nothing is)."""
+    wanted = current.casefold().strip()
+    picked = [(n, v) for n, v in options if wanted in n.casefold()] if wanted else options
+    return [
+        app_commands.Choice(name=clip(name, CHOICE_NAME_LIMIT), value=value[:100])
+        for name, value in picked[:AUTOCOMPLETE_CHOICES]
+    ]

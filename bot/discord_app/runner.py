@@ -1,0 +1,86 @@
+"""`python -m bot run`: config, archive and database in, the bot out; signals handled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import yarl
+
+from bot.archive.loaded import Archive
+from bot.config.settings import Config, discord_token
+from bot.discord_app.client import PodquoteBot
+from bot.search.meaning import load_meaning
+from bot.storage.sqlite import Store
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE = 10.0  # seconds a stop waits for replies in flight
+
+
+def point_at(config: Config) -> None:
+    """Use the configured Discord endpoints (a Discord-compatible test server, say)."""
+    discord.http.Route.BASE = config.discord.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
+
+
+async def run_bot(config: Config, *, sync_global: bool = False, grace: float = STOP_GRACE) -> None:
+    """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts.
+
+    A stop lets replies in flight finish (up to `grace` seconds), logs out, then closes the
+    database.
+    """
+    token = discord_token()
+    point_at(config)
+    meaning = await asyncio.to_thread(load_meaning, config.search.meaning)
+    (log.warning if meaning.missing else log.info)("%s", meaning.status)
+    archive = await Archive.open_async(config.data.episodes, meaning=meaning.encoder)
+    for problem in archive.library.problems:
+        log.warning("%s", problem)
+    store = await Store.open(config.data.database)
+    bot = PodquoteBot(config, archive, store, sync_global=sync_global)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    reloads: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        try:
+            diff = await archive.reload()
+        except Exception:
+            log.exception("reload on SIGHUP failed; the previous transcripts are still served")
+            return
+        log.info(
+            "reloaded on SIGHUP: +%d -%d ~%d episodes",
+            len(diff.added),
+            len(diff.removed),
+            len(diff.changed),
+        )
+
+    def on_hup() -> None:
+        task = loop.create_task(reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(token))
+            waiter = asyncio.create_task(stopping.wait())
+            done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                runner.result()  # a login failure and the like: raise it
+            log.info("stopping")
+            waiter.cancel()
+            await bot.stop(grace)
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        await store.close()
+        log.info("database closed")

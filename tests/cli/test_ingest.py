@@ -1,0 +1,115 @@
+"""`python -m bot ingest`: summaries, one-line errors, exit codes, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from tests.conftest import DATA, ROOT
+
+
+def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_ingest_of_the_samples_prints_a_summary_and_exits_0(tmp_path: Path) -> None:
+    out = tmp_path / "episodes"
+    result = _run("ingest", str(DATA / "raw"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "Ingested 5 of 5 files" in result.stdout
+    assert "timed-lines" in result.stdout and "datatalks-yaml" in result.stdout
+    assert "sponsor read" in result.stdout
+    assert len(list(out.glob("*.yaml"))) == 5
+
+
+def test_a_bad_file_is_one_line_on_stderr_and_the_others_still_go_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_text("0:01 hello there\n0:03 general kenobi\n0:05 you are bold\n")
+    (raw / "bad.md").write_text("---\ntitle: x\ntranscript:\n- line: ok\n  sec: 1\n- {a: [\n---\n")
+    (raw / "binary.srt").write_bytes(b"\x00\x01\x02binary")
+    (raw / "notes.json").write_text(json.dumps({"id": "x", "title": "A podcast", "feed_url": "u"}))
+    catalog = _empty(tmp_path)
+    code = main(["ingest", str(raw), "--out", str(tmp_path / "out"), "--catalog", str(catalog)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.splitlines() == [
+        f"{raw / 'bad.md'}:6: transcript item is not valid YAML (while parsing a flow node: "
+        "did not find expected node content)",
+        f"{raw / 'binary.srt'}: binary file (NUL bytes), not a text transcript",
+    ]
+    assert "Traceback" not in captured.err
+    assert "Ingested 1 of 4 files" in captured.out
+    assert "notes.json: podcast metadata, no transcript" in captured.out
+    assert len(list((tmp_path / "out").glob("*.yaml"))) == 1
+
+
+def _empty(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text("# empty\n")
+    return path
+
+
+def test_bad_usage_exits_2(tmp_path: Path) -> None:
+    assert _run("ingest").returncode == 2
+    missing = _run("ingest", str(tmp_path / "nope"))
+    assert missing.returncode == 2
+    assert "no such file or folder" in missing.stderr
+    bad_catalog = tmp_path / "catalog.yaml"
+    bad_catalog.write_text("a.txt:\n  titel: x\n")
+    result = _run(
+        "ingest", str(DATA / "raw"), "--catalog", str(bad_catalog), "--out", str(tmp_path / "o")
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == f"error: {bad_catalog}:2: a.txt: titel: unknown field (known: "
+        "id, title, show, youtube_id, url, description, season, episode, duration, date, "
+        "speakers, hosts, advice_pin, advice_ban)"
+    )
+
+
+def test_a_catalog_entry_naming_no_file_fails_the_run(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("ghost.txt:\n  title: Nobody\n")
+    result = _run(
+        "ingest", str(DATA / "raw"), "--catalog", str(catalog), "--out", str(tmp_path / "o")
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == f"{catalog}:1: entry 'ghost.txt' names no file of the raw "
+        "transcripts"
+    )
+
+
+def test_ingest_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert main(["ingest", str(DATA / "raw"), "--out", str(tmp_path / name), "--quiet"]) == 0
+    a = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    b = {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
+    assert a == b and len(a) == 5
+
+
+def test_prune_removes_episode_files_this_run_did_not_produce(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old-episode.yaml").write_text("schema: 1\n")
+    assert main(["ingest", str(DATA / "raw"), "--out", str(out), "--quiet"]) == 0
+    assert (out / "old-episode.yaml").exists()
+    assert main(["ingest", str(DATA / "raw"), "--out", str(out), "--prune", "--quiet"]) == 0
+    assert not (out / "old-episode.yaml").exists()
+
+
+def test_version_and_help() -> None:
+    result = _run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("podquote ")
+    assert "ingest" in _run("--help").stdout

@@ -1,0 +1,110 @@
+"""config.toml: defaults, validation naming the key, the token only from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config.settings import Config, ConfigError, discord_token, load_config
+from bot.search.ranking import MIN_SCORE
+from tests.conftest import ROOT
+
+
+def test_the_example_config_is_valid_and_equals_the_defaults() -> None:
+    config = load_config(ROOT / "config.example.toml")
+    defaults = Config()
+    assert config.discord == defaults.discord
+    assert config.search == defaults.search
+    assert config.data.episodes == ROOT / "data" / "episodes"
+    assert config.data.database == ROOT / "data" / "podquote.sqlite3"
+
+
+def test_the_bot_answers_at_the_search_engines_own_minimum_score() -> None:
+    # The minimum is measured with the engine (bench/search_relevance.py); a copy here would drift.
+    assert Config().search.min_score == MIN_SCORE
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert f"# min_score = {MIN_SCORE:.0f}\n" in example
+
+
+def test_values_are_read_and_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[data]\nepisodes = "eps"\n[discord]\nguild_ids = [123]\nadmin_role_ids = [7]\n'
+        'api_base = "http://127.0.0.1:9999/api/v10"\n[search]\nmin_score = 60\n'
+    )
+    config = load_config(path)
+    assert config.data.episodes == tmp_path / "eps"
+    assert config.discord.guild_ids == (123,)
+    assert config.discord.admin_role_ids == (7,)
+    assert config.discord.api_base == "http://127.0.0.1:9999/api/v10"
+    assert config.search.min_score == 60.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[dicsord]\n", "unknown section [dicsord] (known: [data], [discord], [search], [advice])"),
+        ("[discord]\nguild = [1]\n", "[discord] guild: unknown key"),
+        ('[discord]\nguild_ids = ["1"]\n', "[discord] guild_ids: must be a list of Discord ids"),
+        ("[search]\nresults = 0\n", "[search] results: must be a whole number of at least 1"),
+        ("[search]\nmin_score = 101\n", "[search] min_score: must be between 0 and 100"),
+        ('[discord]\napi_base = "discord.com"\n', "[discord] api_base: must be an http(s)"),
+        ("[data]\nepisodes = 3\n", "[data] episodes: must be a path"),
+        ("[data\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_message_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert message in str(info.value)
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"copy config\.example\.toml"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_the_token_comes_from_the_environment_and_is_never_shown() -> None:
+    assert discord_token({"DISCORD_TOKEN": " abc.def "}) == "abc.def"
+    with pytest.raises(ConfigError) as info:
+        discord_token({"DISCORD_TOKEN": "   "})
+    assert str(info.value) == "DISCORD_TOKEN is not set: the bot token comes only from it"
+
+
+def test_run_stops_with_one_line_for_each_kind_of_bad_start(tmp_path: Path) -> None:
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    def run(config_text: str | None, token: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-m", "bot", "run"]
+        if config_text is not None:
+            (tmp_path / "config.toml").write_text(config_text)
+            args += ["--config", str(tmp_path / "config.toml")]
+        env = {**os.environ, "DISCORD_TOKEN": token, "PYTHONPATH": str(ROOT)}
+        return subprocess.run(
+            args, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60
+        )
+
+    missing_token = run(None, "")
+    assert missing_token.returncode == 2
+    assert missing_token.stderr.strip() == (
+        "error: DISCORD_TOKEN is not set: the bot token comes only from it"
+    )
+    no_data = run('[data]\nepisodes = "nowhere"\n', "secret-token-value")
+    assert no_data.returncode == 2
+    assert (
+        no_data.stderr.strip()
+        == f"error: {tmp_path / 'config.toml'}: [data] episodes: {tmp_path / 'nowhere'} is not "
+        "a folder (python -m bot ingest writes it)"
+    )
+    bad_key = run("[search]\nresults = 'five'\n", "secret-token-value")
+    assert bad_key.returncode == 2
+    assert "[search] results: must be a whole number" in bad_key.stderr
+    for result in (missing_token, no_data, bad_key):
+        assert "Traceback" not in result.stderr
+        assert "secret-token-value" not in result.stderr + result.stdout

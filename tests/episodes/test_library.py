@@ -1,0 +1,136 @@
+"""Library: load a folder, survive broken files, reload with a diff, merge two sources."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from bot.episodes import files as episode_io
+from bot.episodes.library import Library, richness
+from bot.episodes.model import Episode, Segment
+from bot.errors import EpisodeFileError
+from tests.conftest import DATA
+
+
+def _episode(episode_id: str, **changes: object) -> Episode:
+    base = Episode(
+        id=episode_id,
+        title=episode_id.title(),
+        source=f"{episode_id}.txt",
+        format="timed-lines",
+        segments=(Segment(1.0, 2.0, None, f"words of {episode_id}"),),
+        timing="exact",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "episodes", tmp_path / "episodes")
+    return tmp_path / "episodes"
+
+
+def test_a_broken_file_is_a_named_problem_and_the_rest_load(folder: Path) -> None:
+    (folder / "broken.yaml").write_text("schema: 1\nid: [oops\n", encoding="utf-8")
+    (folder / "future.yaml").write_text("schema: 2\nid: x\n", encoding="utf-8")
+    lib = Library.load(folder)
+    assert len(lib) == 5
+    messages = sorted(str(p) for p in lib.problems)
+    assert messages[0].startswith(f"{folder / 'broken.yaml'}: line 3: not valid YAML")
+    assert messages[1] == (
+        f"{folder / 'future.yaml'}: schema 2 is not 1: re-run `python -m bot ingest`"
+    )
+
+
+def test_reload_reports_added_removed_and_changed(folder: Path) -> None:
+    lib = Library.load(folder)
+    (folder / "twiml-talk-2-siraj-raval.yaml").unlink()
+    episode_io.write(_episode("new-one"), folder)
+    changed = lib.get("five-secrets-of-learning-machine-learning")
+    assert changed is not None
+    episode_io.write(replace(changed, title="A new title"), folder)
+    diff = lib.reload()
+    assert diff.added == ("new-one",)
+    assert diff.removed == ("twiml-talk-2-siraj-raval",)
+    assert diff.changed == ("five-secrets-of-learning-machine-learning",)
+    assert lib.get("five-secrets-of-learning-machine-learning").title == "A new title"  # type: ignore[union-attr]
+    assert lib.reload().unchanged
+
+
+def test_a_failed_reload_keeps_the_old_episodes(folder: Path, tmp_path: Path) -> None:
+    lib = Library.load(folder)
+    shutil.rmtree(folder)
+    with pytest.raises(EpisodeFileError):
+        lib.reload()
+    assert len(lib) == 5
+
+
+def _two_sources(folder: Path, catalogued: bool) -> tuple[Episode, Episode]:
+    """A page with named speakers and bare captions of the same video, written to `folder`."""
+    rich = _episode(
+        "page",
+        youtube_id="xVYOdRrN7hw",
+        segments=(Segment(1.0, 2.0, "Alexey", "hello"), Segment(2.0, 3.0, "Santiago", "hi")),
+    )
+    poor = replace(_episode("captions", youtube_id="xVYOdRrN7hw"), catalogued=catalogued)
+    for ep in (rich, poor):
+        episode_io.write(ep, folder)
+    return rich, poor
+
+
+def test_two_sources_of_one_video_are_one_episode_the_richer_kept(tmp_path: Path) -> None:
+    rich, poor = _two_sources(tmp_path, catalogued=False)
+    lib = Library.load(tmp_path)
+    assert list(lib.episodes) == ["page"]
+    (dup,) = lib.duplicates
+    assert (dup.dropped, dup.kept) == ("captions", "page")
+    assert "same YouTube video xVYOdRrN7hw" in dup.why
+    assert richness(rich) > richness(poor)
+
+
+def test_the_catalogued_source_of_a_video_is_kept_over_a_richer_one(tmp_path: Path) -> None:
+    rich, _ = _two_sources(tmp_path, catalogued=True)
+    lib = Library.load(tmp_path)
+    assert list(lib.episodes) == ["captions"]
+    (dup,) = lib.duplicates
+    assert (dup.dropped, dup.kept) == ("page", "captions")
+    assert "is in the catalog" in dup.why
+    # Two catalogued sources: the richer one again.
+    episode_io.write(replace(rich, catalogued=True), tmp_path)
+    assert list(Library.load(tmp_path).episodes) == ["page"]
+
+
+def test_load_async_runs_off_the_event_loop(folder: Path) -> None:
+    lib = asyncio.run(Library.load_async(folder))
+    assert len(lib) == 5
+    assert lib.segment_count == sum(len(e.segments) for e in lib)
+
+
+@pytest.mark.corpus
+def test_samples_a_and_b_merge_with_their_corpus_pages(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pages = [
+        corpus / "datatalks/visualizing-machine-learning-concepts-to-explain-ml.md",
+        corpus / "datatalks/from-software-engineer-to-machine-learning.md",
+    ]
+    assert main(["ingest", str(DATA / "raw"), *map(str, pages), "--out", str(out), "--quiet"]) == 0
+    lib = Library.load(out)
+    pairs = {(d.dropped, d.kept) for d in lib.duplicates}
+    # The samples are in the catalog, the pages are not: the samples are kept, though the
+    # page of sample b is richer (named speakers, chapters).
+    assert pairs == {
+        (
+            "s04e01-from-software-engineer-to-machine-learning",
+            "s04e01-from-software-engineering-to-machine-learning",
+        ),
+        (
+            "s08e01-visualizing-machine-learning-concepts-to-explain-ml",
+            "s08e01-visualising-machine-learning",
+        ),
+    }
+    assert {ep.source for ep in lib} == {p.name for p in (DATA / "raw").iterdir()}
