@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.advice.scoring import POOL_MIN_SCORE, Candidate, candidates
+from bot.advice.scoring import POOL_MIN_SCORE, Candidate, Scorer, candidates, episode_candidates
 from bot.episodes.model import Episode
 
 
@@ -40,9 +40,15 @@ class AdvicePool:
         self._by_id = {c.id: c for c in self.candidates}
 
     @classmethod
-    def build(cls, episodes: Iterable[Episode], min_score: float = POOL_MIN_SCORE) -> AdvicePool:
-        """Score every segment and keep what reaches `min_score` (pins always)."""
-        return cls([c for c in candidates(episodes) if c.pinned or c.score >= min_score])
+    def build(
+        cls,
+        episodes: Iterable[Episode],
+        min_score: float = POOL_MIN_SCORE,
+        scored_by: Scorer = episode_candidates,
+    ) -> AdvicePool:
+        """Every segment's score (see `candidates`); keep what reaches `min_score` (pins always)."""
+        found = candidates(episodes, scored_by)
+        return cls([c for c in found if c.pinned or c.score >= min_score])
 
     def __len__(self) -> int:
         return len(self.candidates)

@@ -1,6 +1,6 @@
 """Which segments are advice: a transparent, rule-based scorer over windows of talk.
 
-A candidate is a window that starts in one segment (see `advice_windows`): one to three whole
+A candidate is a window that starts in one segment (see `windows`): one to three whole
 sentences, or in auto-captions a few clauses that may run on into the next segments. Its score
 is a sum of named points (telling the listener what to do, an imperative, "you should", "my
 advice is", "if you …, do …" … minus questions, the host's lines, introductions, sponsor reads,
@@ -17,7 +17,7 @@ import functools
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.advice.windows import (
@@ -463,13 +463,21 @@ def _pinned(episode: Episode, position: int, found: Candidate | None) -> Candida
     return Candidate(episode, position, (0, len(text)), 100.0, (pin,), True)
 
 
-def candidates(episodes: Iterable[Episode]) -> list[Candidate]:
-    """Every episode's scored candidates (pins included, bans left out), best first."""
+Scorer = Callable[[Episode], dict[int, Candidate]]
+
+
+def candidates(
+    episodes: Iterable[Episode], scored_by: Scorer = episode_candidates
+) -> list[Candidate]:
+    """Every episode's scored candidates (pins included, bans left out), best first.
+
+    `scored_by` gives an episode's `episode_candidates`: by default scored here, or read from
+    where ingest stored them (`bot.archive.derived`)."""
     found: list[Candidate] = []
     for episode in episodes:
         banned = set(episode.advice_ban)
         pinned = set(episode.advice_pin) - banned
-        scored = episode_candidates(episode)
+        scored = scored_by(episode)
         for position in pinned:
             found.append(_pinned(episode, position, scored.get(position)))
         found += [

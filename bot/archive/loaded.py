@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
+from bot.archive.derived import AdviceScores, Derived
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
 from bot.search.index import SearchIndex, build_index
@@ -28,6 +29,14 @@ class Snapshot:
 
     library: Library
     searcher: Searcher
+
+
+def advice_pool(library: Library) -> AdvicePool:
+    """The library's daily-advice pool, from the scores stored beside its folder (each episode
+    scored and stored only when its file or the scoring code changed)."""
+    return AdvicePool.build(
+        library, scored_by=AdviceScores(library, Derived.beside(library.folder))
+    )
 
 
 def _open(folder: Path, builder: IndexBuilder, meaning: Encoder | None) -> Snapshot:
@@ -88,11 +97,11 @@ class Archive:
         return snapshot.searcher.index.episodes[index]
 
     async def advice_pool(self) -> AdvicePool:
-        """The daily-advice pool of the library being served, scored in a worker thread the
-        first time it is asked for (scoring every segment takes a while on a big archive)."""
+        """The daily-advice pool of the library being served, read in a worker thread the first
+        time it is asked for: stored by ingest, scored here only for what changed since."""
         snapshot = self._current
         if self._advice is None or self._advice[0] is not snapshot:
-            pool = await asyncio.to_thread(AdvicePool.build, snapshot.library)
+            pool = await asyncio.to_thread(advice_pool, snapshot.library)
             self._advice = (snapshot, pool)
         return self._advice[1]
 

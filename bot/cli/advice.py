@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.advice.scoring import POOL_MIN_SCORE, Candidate, candidates
+from bot.archive.derived import AdviceScores, Derived
 from bot.cli.options import DEFAULT_OUT, configured_episodes
 from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
@@ -73,7 +74,7 @@ def advice_command(data: Path, top: int, as_json_array: bool) -> int:
         return 2
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    found = candidates(library)
+    found = candidates(library, AdviceScores(library, Derived.beside(data)))
     best = found[:top]
     if as_json_array:
         print(json.dumps([as_json(c) for c in best], ensure_ascii=False, indent=1))

@@ -13,7 +13,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.archive.derived import AdviceScores, Derived
 from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from bot.episodes.library import Library
 from bot.errors import CatalogError
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.pipeline import IngestReport, discover, ingest
@@ -88,8 +90,25 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for error in catalog_errors:
         print(str(error), file=sys.stderr)
     print(summary(report, args.out, took, quiet=args.quiet))
+    print(_derive(args.out))
     failed = report.by_status("failed") or catalog_errors
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _derive(out: Path) -> str:
+    """Compute what the bot reads beside the episodes (see `bot.archive.derived`) for the
+    episodes that changed; the line that says so."""
+    began = time.perf_counter()
+    library = Library.load(out)
+    derived = Derived.beside(out)
+    scored = AdviceScores(library, derived).refresh()
+    took = time.perf_counter() - began
+    if not derived.usable:
+        return f"Derived data: {derived.folder}/ cannot be used; the bot will score advice itself."
+    return (
+        f"Derived data in {derived.folder}/: advice scores of {scored} episodes computed, "
+        f"{len(library) - scored} unchanged, in {took:.1f} s."
+    )
 
 
 def _raw_sources(catalog: catalog_mod.Catalog) -> list[tuple[Path, str]]:

@@ -95,6 +95,10 @@ class Library:
     def get(self, episode_id: str) -> Episode | None:
         return self._state.episodes.get(episode_id)
 
+    def fingerprint(self, episode_id: str) -> str:
+        """A hash of the episode's file as read: what was derived from an equal file holds."""
+        return self._state.fingerprints[episode_id]
+
     @property
     def segment_count(self) -> int:
         return sum(len(e.segments) for e in self._state.episodes.values())
