@@ -33,7 +33,7 @@ def zone(name: str) -> ZoneInfo:
         if not name.strip() or name != name.strip() or name.startswith(("/", ".")):
             raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long
         raise ScheduleError(
             f"{name!r} is not an IANA time zone name like Europe/Berlin or America/New_York"
         ) from exc

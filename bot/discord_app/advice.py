@@ -19,6 +19,7 @@ from bot.discord_app.embeds import INFO_COLOUR, advice_embed
 from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
 from bot.reply.cards import clip, episode_card
+from bot.reply.echo import echoed
 from bot.storage.sqlite import GuildSettings
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,9 @@ class AdviceCog(commands.Cog):
             at = parse_time(time)
             zone(timezone)
         except ScheduleError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(
+                echoed(str(exc), (time, timezone), discord.utils.escape_markdown), ephemeral=True
+            )
             return
         warning = ""
         me = channel.guild.me

@@ -14,6 +14,7 @@ from bot.discord_app.resources import Resources
 from bot.discord_app.views import ExpiringView
 from bot.episodes.model import Episode, link
 from bot.reply.cards import episode_card, episode_page, listing_order, quote_card
+from bot.reply.echo import echoed
 from bot.search.filters import FilterError
 from bot.search.ranking import Match
 
@@ -124,7 +125,9 @@ class EpisodeCog(commands.Cog):
         try:
             episode = self.resources.archive.episode(name)
         except FilterError as exc:  # an unknown name lists the close ones
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(
+                echoed(str(exc), (name,), discord.utils.escape_markdown), ephemeral=True
+            )
             return
         card = EpisodeView(episode, self.rng, self.resources.view_timeout)
         await interaction.response.send_message(embed=episode_embed(episode), view=card)

@@ -20,6 +20,7 @@ from bot.reply.cards import (
     quote_card,
     too_long,
 )
+from bot.reply.echo import echoed
 from bot.search.filters import FilterError
 from bot.search.ranking import Match
 
@@ -147,7 +148,10 @@ class QuoteCog(commands.Cog):
                 min_score=self.resources.config.search.min_score,
             )
         except FilterError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(
+                echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
+                ephemeral=True,
+            )
             return
         if not outcome.matches:
             await interaction.response.send_message(

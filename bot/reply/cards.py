@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.episodes.library import LibraryDiff
 from bot.episodes.model import Episode
+from bot.reply.echo import excerpt, one_line
 from bot.search.ranking import Match
 from bot.text import format_clock
 
@@ -326,10 +327,11 @@ def too_long(limit: int) -> str:
 
 
 def no_match(query: str, suggestions: Iterable[str], escape: Callable[[str], str]) -> str:
-    """Nothing good enough: say so, with "did you mean" hints when there are any."""
-    hints = list(suggestions)
+    """Nothing good enough: say so, with "did you mean" hints when there are any; the query
+    is shown as its short `excerpt`."""
+    hints = [escape(one_line(h)) for h in suggestions]
     hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
-    return f"I found no quote that matches “{clip(escape(query), 200)}”.{hint}"
+    return f"I found no quote that matches “{escape(excerpt(query))}”.{hint}"
 
 
 def _last_time(episode: Episode) -> float | None:

@@ -82,7 +82,11 @@ def channel_option() -> dict[str, Any]:
     }
 
 
-async def advice(server: FakeDiscord, sub: str, user: Any = ALICE, **options: Any) -> Any:
+async def advice(
+    server: FakeDiscord, sub: str, user: Any = ALICE, **options: Any
+) -> dict[str, Any]:
+    """The message data of the answer to `/advice sub`: the callback's, or, when the command
+    deferred (within the 3 s), its first followup's."""
     declared = []
     for name, value in options.items():
         kind = {"channel": 7, "today": 5}.get(name, 3)
@@ -93,14 +97,22 @@ async def advice(server: FakeDiscord, sub: str, user: Any = ALICE, **options: An
         user=user,
         resolved=channel_option() if "channel" in options else None,
     )
-    return await handle.callback()
+    callback = await handle.callback()
+    if callback.body["type"] == 5:  # deferred: the answer is the followup
+        data: dict[str, Any] = (await handle.followup(timeout=10)).body
+        return data
+    return dict(callback.body["data"])
+
+
+def answer(data: dict[str, Any]) -> str:
+    """The text of an answer: its content, else its embed's description."""
+    return str(data.get("content") or data["embeds"][0]["description"])
 
 
 async def set_advice(server: FakeDiscord, time: str = "09:00", tz: str = "Europe/Berlin") -> str:
-    call = await advice(server, "set", channel=CHANNEL.id, time=time, timezone=tz)
-    data = call.body["data"]
+    data = await advice(server, "set", channel=CHANNEL.id, time=time, timezone=tz)
     assert data["flags"] & 64  # private to the admin
-    return str(data.get("content") or data["embeds"][0]["description"])
+    return answer(data)
 
 
 async def history_when(
@@ -130,13 +142,13 @@ async def test_set_validates_and_the_post_goes_out_at_the_local_time(
     clock = StillClock(utc(2026, 11, 21, 7, 30))
     async with podquote(fake_discord, tmp_path, clock):
         bad = await advice(fake_discord, "set", channel=CHANNEL.id, time="25:00", timezone="UTC")
-        assert "not a time of day" in bad.body["data"]["content"]
+        assert "not a time of day" in answer(bad)
         bad = await advice(
             fake_discord, "set", channel=CHANNEL.id, time="09:00", timezone="Mars/Olympus"
         )
-        assert "not an IANA time zone" in bad.body["data"]["content"]
+        assert "not an IANA time zone" in answer(bad)
         refused = await advice(fake_discord, "set", user=BOB, channel=CHANNEL.id, time="09:00")
-        assert "Only the bot's admins" in refused.body["data"]["content"]
+        assert "Only the bot's admins" in answer(refused)
         said = await set_advice(fake_discord)
         assert f"<#{CHANNEL.id}>" in said and "09:00" in said and "Europe/Berlin" in said
         assert "Sat 21 Nov 2026, 09:00 CET" in said
@@ -214,8 +226,7 @@ async def test_a_lost_channel_skips_the_day_and_status_says_why(
         clock.moment = utc(2026, 11, 21, 8, 0)
         history = await history_when(bot, lambda h: h[0].status == "skipped")
         assert history[0].status == "skipped" and why in (history[0].reason or "")
-        status = await advice(fake_discord, "status")
-        text = status.body["data"]["embeds"][0]["description"]
+        text = answer(await advice(fake_discord, "status"))
         assert "Last problem (2026-11-21, skipped)" in text and why in text
         assert "Sun 22 Nov 2026, 09:00 CET" in text  # tried again tomorrow
     fake_discord.errors.clear()  # the 403/404 answers were provoked on purpose
@@ -255,20 +266,20 @@ async def test_now_off_and_status(fake_discord: FakeDiscord, tmp_path: Path) -> 
     async with podquote(fake_discord, tmp_path, clock):
         await set_advice(fake_discord)
         extra = await advice(fake_discord, "now")
-        embed = extra.body["data"]["embeds"][0]
-        assert not extra.body["data"].get("flags")  # public
+        embed = extra["embeds"][0]
+        assert not extra.get("flags")  # public
         assert embed["footer"]["text"] == "Advice from the archive"
         today = await advice(fake_discord, "now", today=True)
-        assert today.body["data"]["embeds"][0]["footer"]["text"] == "Daily advice for 2026-11-21"
+        assert today["embeds"][0]["footer"]["text"] == "Daily advice for 2026-11-21"
         again = await advice(fake_discord, "now", today=True)
-        assert "already posted" in again.body["data"]["content"]
-        status = (await advice(fake_discord, "status")).body["data"]["embeds"][0]["description"]
+        assert "already posted" in answer(again)
+        status = answer(await advice(fake_discord, "status"))
         assert "Today's advice: posted." in status
         assert "left in round 1" in status
         off = await advice(fake_discord, "off")
-        assert "Daily advice is off" in off.body["data"]["content"]
+        assert "Daily advice is off" in answer(off)
         clock.moment = utc(2026, 11, 22, 8, 0)
         await asyncio.sleep(0.1)
         assert posts(fake_discord) == []  # off: nothing posted on the 22nd
-        status = (await advice(fake_discord, "status")).body["data"]["embeds"][0]["description"]
+        status = answer(await advice(fake_discord, "status"))
         assert "Daily advice is **off**" in status
