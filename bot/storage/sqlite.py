@@ -3,11 +3,26 @@
 The schema is a list of migrations; `Store.open` applies the ones a file has not seen, each in
 its own transaction, and records the version in `schema_version`. A database written by a
 newer podquote (a higher version than this code knows) is refused rather than damaged.
+
+What can go wrong with the file is a `StoreError` of one line, never a raw sqlite3 error:
+- it cannot be written (a read-only file or mount): `StoreReadOnly`, found by `open` already,
+  which makes a write and rolls it back;
+- another program holds a lock for more than `BUSY_TIMEOUT`: `StoreBusy`, so a command answers
+  "try again" instead of hanging past Discord's deadline;
+- it was removed or replaced while the bot ran: `StoreGone`. Every call compares the file at
+  the path with the one opened (device and inode) and refuses to go on: writes to a deleted
+  file would vanish at the next start, and a new empty file would forget the post history
+  that keeps the daily post to one a day. A restart opens (or creates) whatever is there.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import os
+import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +84,72 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+BUSY_TIMEOUT = 2.0  # seconds a statement waits for another program's lock
+
+
 class StoreError(Exception):
-    """The database cannot be used (unreadable, or from a newer podquote)."""
+    """The database cannot be used (unreadable, or from a newer podquote). `reason` says it
+    for a member, without the file's path."""
+
+    reason = "the bot's database cannot be used right now"
+
+
+class StoreReadOnly(StoreError):
+    """The file or its mount is read-only: nothing can be saved."""
+
+    reason = "the bot's database is read-only, so nothing can be saved"
+
+
+class StoreBusy(StoreError):
+    """Another program holds a lock on the database for longer than `BUSY_TIMEOUT`."""
+
+    reason = "the database is busy, try again in a moment"
+
+
+class StoreGone(StoreError):
+    """The file was removed or replaced while the bot had it open."""
+
+    reason = (
+        "the bot's database file was removed or replaced while it ran, so nothing is saved "
+        "until an admin restarts the bot"
+    )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at `path`, None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _translated(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A sqlite3 error as the `StoreError` that says what it means for the bot."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return StoreError(f"{path}: not a podquote database: {exc}")
+    if name.startswith("SQLITE_READONLY"):
+        return StoreReadOnly(
+            f"{path}: the database cannot be written (a read-only file or mount?): {exc}"
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreBusy(
+            f"{path}: the database is locked by another program (waited {BUSY_TIMEOUT:g} s): {exc}"
+        )
+    return StoreError(f"{path}: {exc}")
+
+
+def _probe(path: Path, busy_timeout: float) -> None:
+    """Open and close the file with sqlite3, so that a path aiosqlite cannot open fails here,
+    cleanly (aiosqlite's worker thread would otherwise outlive a closed event loop and print
+    a traceback)."""
+    if path.is_dir():
+        raise StoreError(f"{path}: cannot open the database: it is a folder, not a file")
+    try:
+        sqlite3.connect(path, timeout=busy_timeout).close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open the database: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,23 +197,28 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self._file = _identity(path)  # the file opened: see `_connection`
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open (creating it and its folder if needed) and migrate to the latest schema."""
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+        """Open (creating it and its folder if needed), migrate to the latest schema and make
+        sure it can be written; a `StoreError` says why not."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+        await asyncio.to_thread(_probe, path, busy_timeout)
+        try:
+            db = await aiosqlite.connect(path, timeout=busy_timeout)
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open the database: {exc}") from exc
         store = cls(db, path)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA foreign_keys=ON")
+            async with store._connection():
+                await db.execute("PRAGMA journal_mode=WAL")
+                await db.execute("PRAGMA foreign_keys=ON")
             await store.migrate()
-        except aiosqlite.DatabaseError as exc:
-            await db.close()
-            raise StoreError(f"{path}: not a podquote database: {exc}") from exc
+            await store.check_writable()
         except BaseException:
             await db.close()
             raise
@@ -143,31 +227,59 @@ class Store:
     async def close(self) -> None:
         await self._db.close()
 
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for one operation: refused when the file at the path is no longer
+        the one opened; sqlite3 errors become `StoreError`s, and an open transaction is
+        rolled back."""
+        if self._file is not None:
+            now = _identity(self.path)
+            if now != self._file:
+                what = "removed" if now is None else "replaced by another file"
+                raise StoreGone(
+                    f"{self.path}: the database file was {what} while the bot ran; nothing "
+                    "is saved until the bot is restarted (it then opens or creates the file "
+                    "at that path)"
+                )
+        try:
+            yield self._db
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.rollback()
+            raise _translated(self.path, exc) from exc
+
+    async def check_writable(self) -> None:
+        """Make a write and roll it back: `StoreReadOnly` or `StoreBusy` when it cannot."""
+        async with self._connection() as db:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await db.execute("UPDATE schema_version SET version = version")
+            finally:
+                await db.rollback()
+
     async def version(self) -> int:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-        )
-        async with self._db.execute("SELECT MAX(version) FROM schema_version") as cursor:
-            row = await cursor.fetchone()
+        async with self._connection() as db:
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            async with db.execute("SELECT MAX(version) FROM schema_version") as cursor:
+                row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
     async def migrate(self) -> int:
         """Apply pending migrations; return the number applied."""
-        try:
-            current = await self.version()
-        except aiosqlite.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a podquote database: {exc}") from exc
+        current = await self.version()
         if current > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: schema version {current} is newer than this podquote knows "
                 f"({len(MIGRATIONS)}); upgrade podquote"
             )
-        for version in range(current + 1, len(MIGRATIONS) + 1):
-            await self._db.executescript(
-                "BEGIN;\n"
-                + MIGRATIONS[version - 1]
-                + f"\nINSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
-            )
+        async with self._connection() as db:
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                await db.executescript(
+                    "BEGIN;\n"
+                    + MIGRATIONS[version - 1]
+                    + f"\nINSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
+                )
         return len(MIGRATIONS) - current
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
@@ -176,61 +288,67 @@ class Store:
 
     async def saved_guild_settings(self, guild_id: int) -> GuildSettings | None:
         """A server's saved settings, or None when it saved none (one query)."""
-        async with self._db.execute(
-            "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
-            "FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            return None
-        return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
+        async with self._connection() as db:
+            async with db.execute(
+                "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
+                "FROM guild_settings WHERE guild_id = ?",
+                (guild_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
 
     async def save_guild_settings(self, settings: GuildSettings) -> None:
-        await self._db.execute(
-            "INSERT INTO guild_settings (guild_id, advice_channel_id, advice_time, "
-            "advice_timezone, advice_enabled) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (guild_id) DO UPDATE SET advice_channel_id = excluded.advice_channel_id, "
-            "advice_time = excluded.advice_time, advice_timezone = excluded.advice_timezone, "
-            "advice_enabled = excluded.advice_enabled, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            (
-                settings.guild_id,
-                settings.advice_channel_id,
-                settings.advice_time,
-                settings.advice_timezone,
-                int(settings.advice_enabled),
-            ),
-        )
-        await self._db.commit()
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, advice_channel_id, advice_time, "
+                "advice_timezone, advice_enabled) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET "
+                "advice_channel_id = excluded.advice_channel_id, "
+                "advice_time = excluded.advice_time, advice_timezone = excluded.advice_timezone, "
+                "advice_enabled = excluded.advice_enabled, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (
+                    settings.guild_id,
+                    settings.advice_channel_id,
+                    settings.advice_time,
+                    settings.advice_timezone,
+                    int(settings.advice_enabled),
+                ),
+            )
+            await db.commit()
 
     async def advice_guilds(self) -> list[GuildSettings]:
         """Every server with its own advice settings (enabled or not)."""
-        async with self._db.execute(
-            "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
-            "FROM guild_settings ORDER BY guild_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+        async with self._connection() as db:
+            async with db.execute(
+                "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
+                "FROM guild_settings ORDER BY guild_id"
+            ) as cursor:
+                rows = await cursor.fetchall()
+            return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
     async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
         """The server's daily post of that local date, in whatever state it is."""
-        async with self._db.execute(
-            f"SELECT {_ADVICE_COLUMNS} FROM advice_log "
-            "WHERE guild_id = ? AND local_date = ? AND slot = 'daily'",
-            (guild_id, day.isoformat()),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return AdviceRecord(*row) if row else None
+        async with self._connection() as db:
+            async with db.execute(
+                f"SELECT {_ADVICE_COLUMNS} FROM advice_log "
+                "WHERE guild_id = ? AND local_date = ? AND slot = 'daily'",
+                (guild_id, day.isoformat()),
+            ) as cursor:
+                row = await cursor.fetchone()
+            return AdviceRecord(*row) if row else None
 
     async def advice_history(self, guild_id: int) -> list[AdviceRecord]:
         """Every advice row of a server, oldest first."""
-        async with self._db.execute(
-            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
-            (guild_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [AdviceRecord(*r) for r in rows]
+        async with self._connection() as db:
+            async with db.execute(
+                f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
+                (guild_id,),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            return [AdviceRecord(*r) for r in rows]
 
     async def record_intent(
         self,
@@ -246,41 +364,52 @@ class Store:
         """Record, before sending, that a post is about to go out. For a daily post the
         unique index makes this the one place a second post for the day is stopped: it
         returns None when that day's row already exists."""
-        try:
-            cursor = await self._db.execute(
-                "INSERT INTO advice_log (guild_id, local_date, slot, channel_id, segment_id, "
-                "episode_id, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'intent')",
-                (guild_id, day.isoformat(), slot, channel_id, segment_id, episode_id, fingerprint),
-            )
-        except aiosqlite.IntegrityError:
-            await self._db.rollback()
-            return None
-        await self._db.commit()
-        record = await self.advice_record(cursor.lastrowid or 0)
-        assert record is not None
-        return record
+        async with self._connection() as db:
+            try:
+                cursor = await db.execute(
+                    "INSERT INTO advice_log (guild_id, local_date, slot, channel_id, segment_id, "
+                    "episode_id, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'intent')",
+                    (
+                        guild_id,
+                        day.isoformat(),
+                        slot,
+                        channel_id,
+                        segment_id,
+                        episode_id,
+                        fingerprint,
+                    ),
+                )
+            except aiosqlite.IntegrityError:
+                await db.rollback()
+                return None
+            await db.commit()
+            record = await self.advice_record(cursor.lastrowid or 0)
+            assert record is not None
+            return record
 
     async def advice_record(self, record_id: int) -> AdviceRecord | None:
         """One row of the advice log, as it is now."""
-        async with self._db.execute(
-            f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
-        ) as found:
-            row = await found.fetchone()
-        return AdviceRecord(*row) if row else None
+        async with self._connection() as db:
+            async with db.execute(
+                f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
+            ) as found:
+                row = await found.fetchone()
+            return AdviceRecord(*row) if row else None
 
     async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
         """A day with nothing to post (an empty pool): recorded so it is not tried again."""
-        try:
-            await self._db.execute(
-                "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
-                "VALUES (?, ?, 'daily', 'skipped', ?)",
-                (guild_id, day.isoformat(), reason),
-            )
-        except aiosqlite.IntegrityError:
-            await self._db.rollback()
-            return None
-        await self._db.commit()
-        return await self.daily_post(guild_id, day)
+        async with self._connection() as db:
+            try:
+                await db.execute(
+                    "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
+                    "VALUES (?, ?, 'daily', 'skipped', ?)",
+                    (guild_id, day.isoformat(), reason),
+                )
+            except aiosqlite.IntegrityError:
+                await db.rollback()
+                return None
+            await db.commit()
+            return await self.daily_post(guild_id, day)
 
     async def mark_sent(self, record_id: int, message_id: int) -> None:
         await self._update(record_id, "status = 'sent', message_id = ?, reason = NULL", message_id)
@@ -302,9 +431,10 @@ class Store:
         await self._update(record_id, "retry_at = ?", until.astimezone(dt.UTC).isoformat())
 
     async def _update(self, record_id: int, assignments: str, *values: object) -> None:
-        await self._db.execute(
-            f"UPDATE advice_log SET {assignments}, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-            (*values, record_id),
-        )
-        await self._db.commit()
+        async with self._connection() as db:
+            await db.execute(
+                f"UPDATE advice_log SET {assignments}, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                (*values, record_id),
+            )
+            await db.commit()

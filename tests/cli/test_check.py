@@ -27,13 +27,17 @@ MEANING_ON = (
 
 
 def check(
-    tmp_path: Path, *args: str, token: str | None = TOKEN, env: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    token: str | None = TOKEN,
+    env: dict[str, str] | None = None,
+    wrap: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PODQUOTE_CONFIG")}
     if token is not None:
         environ["DISCORD_TOKEN"] = token
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", *args],
+        [*wrap, sys.executable, "-m", "bot", "check", *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -161,3 +165,46 @@ def test_no_config_anywhere_uses_the_defaults(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[0] == "ok: config: none found, using the defaults"
     assert (tmp_path / "data" / "podquote.sqlite3").is_file()
+
+
+# As root (the tests' user here), file modes stop no write. A read-only bind mount of the file
+# in a private mount namespace stops root too: the kernel refuses to open it for writing
+# (EROFS), SQLite quietly opens it read-only, just as for a bot user facing mode 0444 or a
+# read-only volume. A non-root user gets the plain mode 0444.
+READ_ONLY_MOUNT = (
+    "unshare",
+    "--mount",
+    "sh",
+    "-c",
+    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"',
+)
+
+
+def test_a_database_the_bot_cannot_write_is_an_error(tmp_path: Path, config: Path) -> None:
+    assert check(tmp_path, "--config", str(config)).returncode == 0  # created, writable
+    database = tmp_path / "state" / "podquote.sqlite3"
+    if os.geteuid() != 0:
+        database.chmod(0o444)
+        result = check(tmp_path, "--config", str(config))
+    else:
+        if shutil.which("unshare") is None:
+            pytest.skip("running as root without unshare: no way to make the file read-only")
+        result = check(tmp_path, "--config", str(config), wrap=(*READ_ONLY_MOUNT, str(database)))
+        if "ok: config" not in result.stdout:
+            pytest.skip(f"cannot mount read-only here: {result.stderr.strip()}")
+    assert result.returncode == 1, result.stdout
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert line == (
+        f"error: {database}: the database cannot be written (a read-only file or mount?): "
+        "attempt to write a readonly database"
+    )
+    assert result.stderr == ""
+
+
+def test_a_folder_where_the_database_should_be_is_one_line(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "state" / "podquote.sqlite3").mkdir(parents=True)
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert line.endswith("podquote.sqlite3: cannot open the database: it is a folder, not a file")
+    assert result.stderr == ""  # no thread traceback
