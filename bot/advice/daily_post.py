@@ -29,11 +29,12 @@ from typing import Protocol
 from bot.advice.rotation import AdvicePool, PastPost, PoolLeft
 from bot.advice.schedule import ScheduleError, day_end, local_date, next_post, parse_time, zone
 from bot.advice.scoring import Candidate
-from bot.storage.sqlite import AdviceRecord, GuildSettings, Store
+from bot.storage.sqlite import AdviceRecord, GuildSettings, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 MAX_SLEEP = 60.0  # the loop looks again at least this often (settings may have changed)
+REMIND_EVERY = 60  # rounds: a loop that keeps failing says so again about once an hour
 FIRST_RETRY = 60.0  # seconds after a failed send; doubles each time …
 LAST_RETRY = 3600.0  # … up to an hour
 HOLD = 300.0  # seconds the loop leaves an "/advice now" post to the command sending it
@@ -109,6 +110,15 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True)
+class Trouble:
+    """Why the posting loop's rounds fail (the database is read-only, say), since when."""
+
+    reason: str
+    since: dt.datetime
+    rounds: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class AdviceStatus:
     """What `/advice status` shows."""
 
@@ -119,6 +129,8 @@ class AdviceStatus:
     last_sent: AdviceRecord | None
     last_problem: AdviceRecord | None  # the latest skipped or retrying post, with its reason
     pool: PoolLeft
+    trouble: Trouble | None = None  # the posting loop fails: nothing goes out until it is fixed
+    overdue: bool = False  # `next_post` has passed and the post has not gone out
 
 
 def nonce_for(guild_id: int, day: dt.date | None, record_id: int) -> str:
@@ -169,6 +181,7 @@ class DailyAdvice:
         self.defaults = {d.guild_id: d for d in defaults}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.trouble: Trouble | None = None  # why the last round failed, while it fails
 
     # ------------------------------------------------------------------ settings
 
@@ -199,9 +212,13 @@ class DailyAdvice:
                 wait = await self.seconds_to_next()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("daily advice: a round failed; trying again in a minute")
+            except Exception as exc:
+                self._failed(exc)
                 wait = MAX_SLEEP
+            else:
+                if self.trouble is not None:
+                    log.info("daily advice: posting works again (%s)", self.trouble.reason)
+                    self.trouble = None
             self._wake.clear()
             sleeper = asyncio.ensure_future(self.clock.sleep(wait))
             waker = asyncio.ensure_future(self._wake.wait())
@@ -210,6 +227,29 @@ class DailyAdvice:
             finally:
                 sleeper.cancel()
                 waker.cancel()
+
+    def _failed(self, exc: Exception) -> None:
+        """Keep why a round failed for `/advice status`; log it when it starts or changes
+        (a database error in one line, anything else with its traceback), then about once an
+        hour while it lasts."""
+        known = isinstance(exc, StoreError)
+        reason = str(exc) if known else f"an unexpected error ({type(exc).__name__}; see the log)"
+        trouble = self.trouble
+        if trouble is None or trouble.reason != reason:
+            self.trouble = Trouble(reason, self.clock.now())
+            if known:
+                log.error("daily advice: nothing can be posted: %s; trying again each minute", exc)
+            else:
+                log.exception("daily advice: a round failed; trying again each minute")
+            return
+        self.trouble = replace(trouble, rounds=trouble.rounds + 1)
+        if self.trouble.rounds % REMIND_EVERY == 0:
+            log.error(
+                "daily advice: still nothing posted after %d rounds since %s: %s",
+                self.trouble.rounds,
+                trouble.since.isoformat(timespec="seconds"),
+                reason,
+            )
 
     async def seconds_to_next(self) -> float:
         """How long until something may be due (at most `MAX_SLEEP`)."""
@@ -371,6 +411,18 @@ class DailyAdvice:
             await self.store.hold(record.id, self.clock.now() + dt.timedelta(seconds=HOLD))
             return record, candidate
 
+    async def post_now(
+        self, guild_id: int, channel_id: int, *, as_today: bool
+    ) -> AdviceRecord | str:
+        """`/advice now` through the sender, like a daily post: `reserve`, then send (a failure
+        is skipped, or for today's post retried by the loop). Returns the record as it ends,
+        or the reason nothing was posted."""
+        reserved = await self.reserve(guild_id, channel_id, as_today=as_today)
+        if isinstance(reserved, str):
+            return reserved
+        record, candidate = reserved
+        return await self._deliver(record, candidate, record.day if as_today else None, fresh=True)
+
     async def confirm(self, record: AdviceRecord, message_id: int | None, why: str = "") -> None:
         """The outcome of a reserved post: its message id, or why it did not go out."""
         if message_id is not None:
@@ -404,4 +456,6 @@ class DailyAdvice:
             last_sent=sent[-1] if sent else None,
             last_problem=problems[-1] if problems else None,
             pool=(await self.pool()).left(history_of(records)),
+            trouble=self.trouble,
+            overdue=next_at is not None and next_at < now,
         )

@@ -20,7 +20,7 @@ from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
 from bot.reply.cards import clip, episode_card
 from bot.reply.echo import echoed
-from bot.storage.sqlite import GuildSettings
+from bot.storage.sqlite import AdviceRecord, GuildSettings
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +172,16 @@ def status_text(status: AdviceStatus, pool_size: int) -> str:
         )
     if status.next_post is not None:
         stamp = int(status.next_post.timestamp())
+        when = f"**{status.next_post:%a %d %b %Y, %H:%M} {status.next_post.tzname()}**"
+        if status.overdue:
+            lines.append(f"Next post: due since {when} (<t:{stamp}:R>), not posted yet.")
+        else:
+            lines.append(f"Next post: {when} (<t:{stamp}:R>).")
+    if status.trouble is not None:
+        since = int(status.trouble.since.timestamp())
         lines.append(
-            f"Next post: **{status.next_post:%a %d %b %Y, %H:%M} {status.next_post.tzname()}** "
-            f"(<t:{stamp}:R>)."
+            f"⚠️ Nothing can be posted (failing since <t:{since}:f>, tried again each minute): "
+            f"{discord.utils.escape_markdown(status.trouble.reason)}"
         )
     if status.today is not None:
         state = {"sent": "posted", "intent": "on its way", "skipped": "skipped"}[
@@ -247,6 +254,7 @@ class AdviceCog(commands.Cog):
                 echoed(str(exc), (time, timezone), discord.utils.escape_markdown), ephemeral=True
             )
             return
+        await _defer(interaction)
         warning = ""
         me = channel.guild.me
         if me is not None:
@@ -260,9 +268,7 @@ class AdviceCog(commands.Cog):
         await self.daily.configure(settings)
         status = await self.daily.status(interaction.guild_id)
         pool = await self.resources.archive.advice_pool()
-        await interaction.response.send_message(
-            status_text(status, len(pool)) + warning, ephemeral=True
-        )
+        await interaction.followup.send(status_text(status, len(pool)) + warning, ephemeral=True)
 
     @set_.autocomplete("timezone")
     async def timezone_choices(
@@ -277,6 +283,7 @@ class AdviceCog(commands.Cog):
     async def off(self, interaction: discord.Interaction) -> None:
         if not await self._admin_only(interaction) or interaction.guild_id is None:
             return
+        await _defer(interaction)
         current = await self.daily.settings(interaction.guild_id)
         await self.daily.configure(
             GuildSettings(
@@ -287,7 +294,7 @@ class AdviceCog(commands.Cog):
                 False,
             )
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             "Daily advice is off. `/advice set` turns it on again; the history is kept, so "
             "nothing repeats.",
             ephemeral=True,
@@ -298,31 +305,38 @@ class AdviceCog(commands.Cog):
     async def now(self, interaction: discord.Interaction, today: bool = False) -> None:
         if not await self._admin_only(interaction) or interaction.guild_id is None:
             return
-        reserved = await self.daily.reserve(
-            interaction.guild_id, interaction.channel_id or 0, as_today=today
-        )
-        if isinstance(reserved, str):
-            await interaction.response.send_message(f"Not posted: {reserved}.", ephemeral=True)
-            return
-        record, candidate = reserved
-        card = advice_card(candidate, record.day if today else None)
-        try:
-            await interaction.response.send_message(
-                embed=advice_embed(card), view=more_view(candidate.episode.id)
-            )
-            message = await interaction.original_response()
-        except discord.HTTPException as exc:
-            await self.daily.confirm(record, None, f"Discord answered {exc.status}")
-            raise
-        await self.daily.confirm(record, message.id)
+        await _defer(interaction)
+        channel_id = interaction.channel_id or 0
+        posted = await self.daily.post_now(interaction.guild_id, channel_id, as_today=today)
+        await interaction.followup.send(now_text(posted, channel_id), ephemeral=True)
 
     @group.command(name="status", description="Where and when daily advice is posted")
     async def status(self, interaction: discord.Interaction) -> None:
         if not await self._admin_only(interaction) or interaction.guild_id is None:
             return
+        await _defer(interaction)
         status = await self.daily.status(interaction.guild_id)
         pool = await self.resources.archive.advice_pool()
         embed = discord.Embed(
             title="Daily advice", description=status_text(status, len(pool)), colour=INFO_COLOUR
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def _defer(interaction: discord.Interaction) -> None:
+    """Acknowledge at once, privately: what follows reads or writes the database, which may
+    wait up to its busy timeout (or the advice pool), and Discord allows 3 s for the first
+    answer and 15 minutes for the rest."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+
+
+def now_text(posted: AdviceRecord | str, channel_id: int) -> str:
+    """What `/advice now` tells the admin, privately: where it went, or why not."""
+    if isinstance(posted, str):
+        return f"Not posted: {posted}."
+    reason = discord.utils.escape_markdown(posted.reason or "")
+    if posted.status == "sent":
+        return f"Posted in <#{channel_id}>."
+    if posted.status == "intent":
+        return f"Not posted yet ({reason}); I will try again until the day ends."
+    return f"Not posted: {reason}."

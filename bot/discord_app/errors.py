@@ -7,14 +7,24 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.storage.sqlite import StoreBusy, StoreError
+
 log = logging.getLogger(__name__)
 
 
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Tell the member in one private line; a check's refusal is its own message, anything
-    else goes to the log with its traceback (never to the member)."""
+    """Tell the member in one private line; a check's refusal is its own message, a database
+    that cannot be used says why (the details to the log, in one line), anything else goes
+    to the log with its traceback (never to the member)."""
+    cause = getattr(error, "original", error)  # what a command raised, inside discord.py's
     if isinstance(error, app_commands.CheckFailure):
         message = str(error) or "You cannot use this command here."
+    elif isinstance(cause, StoreError):
+        command = interaction.command.qualified_name if interaction.command else "a button"
+        (log.warning if isinstance(cause, StoreBusy) else log.error)("/%s: %s", command, cause)
+        message = f"Sorry, {cause.reason}."
+        if not isinstance(cause, StoreBusy):
+            message += " The admins can find the details in the log."
     else:
         command = interaction.command.qualified_name if interaction.command else "a button"
         log.error("/%s failed", command, exc_info=error)

@@ -266,11 +266,14 @@ async def test_now_off_and_status(fake_discord: FakeDiscord, tmp_path: Path) -> 
     async with podquote(fake_discord, tmp_path, clock):
         await set_advice(fake_discord)
         extra = await advice(fake_discord, "now")
-        embed = extra["embeds"][0]
-        assert not extra.get("flags")  # public
-        assert embed["footer"]["text"] == "Advice from the archive"
+        assert extra["flags"] & 64 and answer(extra) == f"Posted in <#{CHANNEL.id}>."
+        (post,) = posts(fake_discord)  # the post itself is public, in the channel
+        assert post.body["embeds"][0]["footer"]["text"] == "Advice from the archive"
+        assert post.body["nonce"] and post.body["components"]
         today = await advice(fake_discord, "now", today=True)
-        assert today["embeds"][0]["footer"]["text"] == "Daily advice for 2026-11-21"
+        assert answer(today) == f"Posted in <#{CHANNEL.id}>."
+        footer = posts(fake_discord)[-1].body["embeds"][0]["footer"]["text"]
+        assert footer == "Daily advice for 2026-11-21"
         again = await advice(fake_discord, "now", today=True)
         assert "already posted" in answer(again)
         status = answer(await advice(fake_discord, "status"))
@@ -280,6 +283,6 @@ async def test_now_off_and_status(fake_discord: FakeDiscord, tmp_path: Path) -> 
         assert "Daily advice is off" in answer(off)
         clock.moment = utc(2026, 11, 22, 8, 0)
         await asyncio.sleep(0.1)
-        assert posts(fake_discord) == []  # off: nothing posted on the 22nd
+        assert len(posts(fake_discord)) == 2  # off: nothing posted on the 22nd
         status = answer(await advice(fake_discord, "status"))
         assert "Daily advice is **off**" in status
