@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -37,8 +38,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# Interaction tokens let anyone answer, edit or post as the bot for 15 minutes, and discord.py
+# logs them at DEBUG: in the URLs of callbacks and webhooks, and as the `token` of the gateway's
+# INTERACTION_CREATE. They are blanked out there, and wherever their fixed start shows up (the
+# base64 of "interaction:"). Quotes may be JSON-escaped (`\"token\": \"…\"`).
+INTERACTION_TOKENS = (
+    (re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/\s?#'\"\\]+"), rf"\1{REDACTED}"),
+    (re.compile(r"""(\\?['"]token\\?['"]\s*:\s*\\?['"])[^'"\\]+"""), rf"\1{REDACTED}"),
+    (re.compile(r"aW50ZXJhY3Rpb246[\w.-]+"), REDACTED),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with each of `secrets` and every interaction token replaced by `[redacted]`."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    for pattern, replacement in INTERACTION_TOKENS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class Redacting(logging.Formatter):
-    """Wraps a formatter and blanks out secrets (the bot token) wherever they appear."""
+    """Wraps a formatter and blanks out secrets (the bot token, interaction tokens) wherever
+    they appear."""
 
     def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -46,10 +68,7 @@ class Redacting(logging.Formatter):
         self.secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
-        text = self.inner.format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return redact(self.inner.format(record), self.secrets)
 
 
 def setup(

@@ -54,3 +54,24 @@ def test_json_lines_carry_the_traceback_and_never_the_token() -> None:
     assert second["message"] == "reload failed"
     assert "RuntimeError: failed with [redacted]" in second["exc_info"]
     assert SECRET not in out.getvalue()
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_interaction_tokens_are_blanked_in_urls_events_and_json() -> None:
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTpzZWNyZXQ.x-y_z"
+    out = io.StringIO()
+    logs.setup("DEBUG", "json", stream=out)
+    log = logging.getLogger("discord.http")
+    log.debug("POST http://d/api/v10/interactions/123/%s/callback has returned 204", token)
+    log.debug("PATCH http://d/api/v10/webhooks/456/%s/messages/@original", token)
+    log.debug("WebSocket Event: %s", {"t": "INTERACTION_CREATE", "d": {"token": "abc.def"}})
+    log.debug('payload {"token": "xyz-1"} and a bare %s', token)
+    text = out.getvalue()
+    messages = [json.loads(line)["message"] for line in text.splitlines()]
+    assert messages == [
+        "POST http://d/api/v10/interactions/123/[redacted]/callback has returned 204",
+        "PATCH http://d/api/v10/webhooks/456/[redacted]/messages/@original",
+        "WebSocket Event: {'t': 'INTERACTION_CREATE', 'd': {'token': '[redacted]'}}",
+        'payload {"token": "[redacted]"} and a bare [redacted]',
+    ]
+    assert token not in text and "abc.def" not in text and "xyz-1" not in text

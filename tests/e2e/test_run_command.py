@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import DATA, ROOT
 from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.test_bot import _custom_ids
 
 pytestmark = pytest.mark.asyncio
 
@@ -116,3 +117,53 @@ async def test_json_logs_go_to_stdout_one_object_per_line_without_the_token(
     assert any(r["message"] == "database closed" for r in records)
     assert fake_discord.token not in "".join(lines)
     assert (await process.stderr.read()).decode() == ""  # type: ignore[union-attr]
+
+
+async def test_debug_logs_never_show_an_interaction_token(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """An interaction token lets anyone answer, edit or post as the bot for 15 minutes:
+    discord.py logs it at DEBUG in the gateway event and in every callback and webhook URL."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nepisodes = "{DATA / "episodes"}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
+        + fake_discord.config_section()
+    )
+    env = {**os.environ, "DISCORD_TOKEN": fake_discord.token, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "run", "--config", str(config), "--log-level", "DEBUG"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    lines: list[str] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            lines.append(raw.decode())
+
+    reader = asyncio.create_task(read())
+    try:
+        await _wait_for(lambda: any("ready as" in line for line in lines))
+        handle = await fake_discord.send_interaction("quote", {"query": "go quickly go alone"})
+        reply = await handle.callback(timeout=10)
+        context = _custom_ids(reply.body["data"])["Context"]
+        click = await fake_discord.send_component(handle, context)
+        await click.callback()
+        await _wait_for(lambda: sum("/callback" in line for line in lines) >= 2)
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    await reader
+    log = "".join(lines)
+    for token in (handle.token, click.token):
+        assert token not in log
+        assert token[:24] not in log  # not even a part of it
+    assert f"/interactions/{handle.id}/[redacted]/callback" in log
+    assert "'token': '[redacted]'" in log  # the gateway's INTERACTION_CREATE
+    assert fake_discord.token not in log
