@@ -15,6 +15,9 @@ DEFAULT_OUT = Path("data/episodes")
 DEFAULT_CATALOG = Path("data/catalog.yaml")
 DEFAULT_RAW = Path("data/raw")
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+# `run` only: Discord refused the token; cannot reach Discord; Discord answers 5xx; Discord
+# refused another request at start (e.g. syncing commands to a server the bot is not in).
+EXIT_BAD_TOKEN, EXIT_NO_DISCORD, EXIT_DISCORD_FAILING, EXIT_DISCORD_REFUSED = 3, 4, 5, 6
 
 
 def config_option(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,15 @@ import sys
 from typing import Any
 
 from bot.cli.logs import FORMATS, LEVELS
-from bot.cli.options import EXIT_OK, EXIT_USAGE, config_option
+from bot.cli.options import (
+    EXIT_BAD_TOKEN,
+    EXIT_DISCORD_FAILING,
+    EXIT_DISCORD_REFUSED,
+    EXIT_NO_DISCORD,
+    EXIT_OK,
+    EXIT_USAGE,
+    config_option,
+)
 from bot.config.preflight import require_token, startup
 from bot.errors import EpisodeFileError
 
@@ -31,13 +39,24 @@ def add_parser(sub: Any) -> None:
     run.set_defaults(handler=command)
 
 
+# Exit statuses of `run` when Discord will not have the bot (see the README), by kind.
+START_FAILED = {
+    "token": EXIT_BAD_TOKEN,
+    "network": EXIT_NO_DISCORD,
+    "discord": EXIT_DISCORD_FAILING,
+    "refused": EXIT_DISCORD_REFUSED,
+}
+
+
 def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """Start the bot and serve until stopped; 0 on a clean stop, 2 when it cannot start."""
+    """Start the bot and serve until stopped; 0 on a clean stop, 2 when it cannot start
+    (config, episodes, database), 3–6 when Discord will not have it (`START_FAILED`); each
+    with one `error:` line on stderr."""
     import asyncio  # noqa: PLC0415 - only the bot needs the event loop and discord.py
 
     from bot.cli import logs  # noqa: PLC0415
     from bot.config.settings import ConfigError  # noqa: PLC0415
-    from bot.discord_app.runner import run_bot  # noqa: PLC0415
+    from bot.discord_app.runner import StartFailed, run_bot  # noqa: PLC0415
     from bot.storage.sqlite import StoreError  # noqa: PLC0415
 
     try:
@@ -47,6 +66,9 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except (ConfigError, StoreError, EpisodeFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StartFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return START_FAILED[exc.kind]
     except KeyboardInterrupt:
         pass
     return EXIT_OK

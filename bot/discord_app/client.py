@@ -43,6 +43,10 @@ class PodquoteBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # The bot never joins a voice channel: no "PyNaCl/davey is not installed, voice will
+        # NOT be supported" warnings at each start (discord.py's own switches for just those).
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Literal
 
+import aiohttp
 import discord
 import yarl
 
@@ -19,6 +21,46 @@ from bot.storage.sqlite import Store
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 10.0  # seconds a stop waits for replies in flight
+
+StartProblem = Literal["token", "network", "discord", "refused"]
+
+
+class StartFailed(Exception):
+    """The bot could not log in or set itself up on Discord: one line saying why, and what
+    kind of problem it is (`python -m bot run` gives each kind its own exit status)."""
+
+    def __init__(self, kind: StartProblem, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def start_failure(exc: BaseException, api_base: str) -> StartFailed | None:
+    """What a failure to start means, in one line; None for anything else (a bug: it keeps
+    its traceback)."""
+    if isinstance(exc, discord.LoginFailure):
+        return StartFailed(
+            "token",
+            "Discord refused the bot token (401 Unauthorized): check DISCORD_TOKEN "
+            "(Developer Portal → your application → Bot → Reset Token)",
+        )
+    if isinstance(exc, discord.DiscordServerError):
+        return StartFailed(
+            "discord",
+            f"Discord is failing ({_status(exc)}); try again later (https://discordstatus.com)",
+        )
+    if isinstance(exc, discord.HTTPException):
+        return StartFailed(
+            "refused", f"Discord refused a request at start: {_status(exc)}: {exc.text}"
+        )
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError | discord.GatewayNotFound):
+        why = str(exc) or type(exc).__name__
+        return StartFailed("network", f"cannot reach Discord at {api_base}: {why}")
+    return None
+
+
+def _status(exc: discord.HTTPException) -> str:
+    reason = getattr(exc.response, "reason", None) or ""
+    return f"{exc.status} {reason}".strip()
 
 
 def point_at(config: Config) -> None:
@@ -73,7 +115,13 @@ async def run_bot(config: Config, *, sync_global: bool = False, grace: float = S
             waiter = asyncio.create_task(stopping.wait())
             done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if runner in done:
-                runner.result()  # a login failure and the like: raise it
+                try:
+                    runner.result()  # a login failure and the like: raise it
+                except Exception as exc:
+                    failure = start_failure(exc, config.discord.api_base)
+                    if failure is None:
+                        raise
+                    raise failure from exc
             log.info("stopping")
             waiter.cancel()
             await bot.stop(grace)

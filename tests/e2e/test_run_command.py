@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -167,3 +168,103 @@ async def test_debug_logs_never_show_an_interaction_token(
     assert f"/interactions/{handle.id}/[redacted]/callback" in log
     assert "'token': '[redacted]'" in log  # the gateway's INTERACTION_CREATE
     assert fake_discord.token not in log
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then closed): connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _start_failing(tmp_path: Path, discord_section: str, token: str) -> tuple[int, str, str]:
+    """`python -m bot run` expected to stop at once: (exit code, stdout, stderr)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nepisodes = "{DATA / "episodes"}"\ndatabase = "{tmp_path / "db.sqlite3"}"\n'
+        + discord_section
+    )
+    env = {**os.environ, "DISCORD_TOKEN": token, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "run", "--config", str(config)),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def _assert_one_line(stdout: str, stderr: str, error: str) -> None:
+    assert stderr.splitlines() == [error], stderr
+    assert "Traceback" not in stdout + stderr
+    assert "voice will NOT be supported" not in stdout + stderr  # no PyNaCl/davey warnings
+
+
+async def test_a_wrong_token_is_one_line_and_exit_3(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    code, out, err = await _start_failing(
+        tmp_path, fake_discord.config_section(), "not-the-bot-token"
+    )
+    _assert_one_line(
+        out,
+        err,
+        "error: Discord refused the bot token (401 Unauthorized): check DISCORD_TOKEN "
+        "(Developer Portal → your application → Bot → Reset Token)",
+    )
+    assert code == 3
+    assert "not-the-bot-token" not in out + err
+
+
+async def test_discord_out_of_reach_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    port = _closed_port()
+    section = (
+        f'[discord]\napi_base = "http://127.0.0.1:{port}/api/v10"\n'
+        f'gateway_url = "ws://127.0.0.1:{port}/gateway"\n'
+    )
+    code, out, err = await _start_failing(tmp_path, section, "any-token")
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: cannot reach Discord at http://127.0.0.1:{port}/api/v10: ")
+    _assert_one_line(out, err, line)
+    assert code == 4
+
+
+async def test_discord_failing_is_one_line_and_exit_5(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake_discord.fail_next("GET", r"^/users/@me$", 503)
+    code, out, err = await _start_failing(
+        tmp_path, fake_discord.config_section(), fake_discord.token
+    )
+    _assert_one_line(
+        out,
+        err,
+        "error: Discord is failing (503 Service Unavailable); try again later "
+        "(https://discordstatus.com)",
+    )
+    assert code == 5
+
+
+async def test_discord_refusing_the_command_sync_is_one_line_and_exit_6(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """A configured server the bot is not in: Discord answers the command sync with 403."""
+    missing_access = {"message": "Missing Access", "code": 50001}
+    fake_discord.fail_next("PUT", r"/guilds/\d+/commands$", 403, missing_access)
+    code, out, err = await _start_failing(
+        tmp_path, fake_discord.config_section(), fake_discord.token
+    )
+    _assert_one_line(
+        out,
+        err,
+        "error: Discord refused a request at start: 403 Forbidden: Missing Access",
+    )
+    assert code == 6
