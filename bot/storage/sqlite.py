@@ -124,7 +124,7 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def _translated(path: Path, exc: sqlite3.Error) -> StoreError:
+def _translated(path: Path, exc: sqlite3.Error, busy_timeout: float) -> StoreError:
     """A sqlite3 error as the `StoreError` that says what it means for the bot."""
     name = getattr(exc, "sqlite_errorname", "")
     if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
@@ -135,7 +135,7 @@ def _translated(path: Path, exc: sqlite3.Error) -> StoreError:
         )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StoreBusy(
-            f"{path}: the database is locked by another program (waited {BUSY_TIMEOUT:g} s): {exc}"
+            f"{path}: the database is locked by another program (waited {busy_timeout:g} s): {exc}"
         )
     return StoreError(f"{path}: {exc}")
 
@@ -198,6 +198,7 @@ class Store:
         self._db = db
         self.path = path
         self._file = _identity(path)  # the file opened: see `_connection`
+        self.busy_timeout = BUSY_TIMEOUT  # as `open` set it: for what a `StoreBusy` says
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
@@ -213,6 +214,7 @@ class Store:
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open the database: {exc}") from exc
         store = cls(db, path)
+        store.busy_timeout = busy_timeout
         try:
             async with store._connection():
                 await db.execute("PRAGMA journal_mode=WAL")
@@ -247,7 +249,7 @@ class Store:
             if self._db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.rollback()
-            raise _translated(self.path, exc) from exc
+            raise _translated(self.path, exc, self.busy_timeout) from exc
 
     async def check_writable(self) -> None:
         """Make a write and roll it back: `StoreReadOnly` or `StoreBusy` when it cannot."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.advice.daily_post import DailyAdvice
+from bot.advice.daily_post import REMIND_EVERY, DailyAdvice
 from bot.advice.rotation import AdvicePool
 from bot.storage.sqlite import GuildSettings, Store
 from tests.advice.helpers import Crash, FakeClock, RecordingSender, advice_pool, server_error
@@ -296,3 +298,48 @@ async def test_config_defaults_apply_until_the_server_sets_its_own(tmp_path: Pat
         assert await daily.due() == []  # /advice off wins over the config file
     finally:
         await store.close()
+
+
+async def test_a_failing_loop_says_why_in_status_and_the_log_until_it_recovers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), RecordingSender()  # 09:30 in Berlin
+    store = await Store.open(tmp_path / "db", busy_timeout=0.01)
+    bot = Bot(store, clock, sender, advice_pool())
+    await configure(bot)
+    other = sqlite3.connect(tmp_path / "db", isolation_level=None)  # another program …
+    other.execute("BEGIN EXCLUSIVE")  # … locks the database: every round fails
+    loop = asyncio.create_task(bot.daily.run())
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.advice.daily_post"):
+            while bot.daily.trouble is None or bot.daily.trouble.rounds < REMIND_EVERY:
+                await asyncio.sleep(0.001)
+            trouble = bot.daily.trouble
+            assert "locked by another program (waited 0.01 s)" in trouble.reason
+            assert trouble.since == utc(2026, 11, 21, 8, 30)
+            errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(errors) == 2  # when it started, and after REMIND_EVERY rounds
+            assert errors[0].startswith("daily advice: nothing can be posted: ")
+            assert errors[1].startswith(f"daily advice: still nothing posted after {REMIND_EVERY}")
+            other.execute("ROLLBACK")
+            while bot.daily.trouble is not None:
+                await asyncio.sleep(0.001)
+            assert any("posting works again" in r.getMessage() for r in caplog.records)
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+        other.close()
+        await store.close()
+    assert len(sender.posts) == 1
+
+
+async def test_status_shows_the_trouble_and_a_post_overdue(tmp_path: Path) -> None:
+    clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), RecordingSender()
+    async with started(tmp_path / "db", clock, sender) as bot:
+        await configure(bot)
+        bot.daily._failed(RuntimeError("boom"))
+        status = await bot.daily.status(GUILD)
+    assert status.overdue and status.next_post == utc(2026, 11, 21, 8, 0)
+    assert status.trouble is not None
+    assert status.trouble.reason == "an unexpected error (RuntimeError; see the log)"
