@@ -7,11 +7,12 @@ Searches the samples plus the whole shared corpus (as distractors) with each que
 half-remember: loose paraphrases, typos, keyword bags, partial names), one table per set, and
 prints hit@1, hit@3, MRR and median time per engine, and hit@1 per query kind.
 A hit is a result from one of the query's expected source files within `TOLERANCE` seconds of
-the expected second (any time, where the source has none). Off-topic queries must return
-nothing from our engine; the baselines have no notion of "no answer".
-"podquote" is the search as configured by default (words only); "podquote + meaning" also
-weighs near misses by meaning (`[search] meaning = true`, the sentence model installed);
-"podquote, no minimum" always answers, like the baselines: its ranking alone, like for like.
+the expected second (any time, where the source has none). Our search ends one of three ways
+(confident answer, the closest moments when unsure, nothing): its table also says how often
+the right moment is anywhere in the reply, how many confident answers are right, and how many
+off-topic queries got a confident answer (there must be none); the baselines always answer.
+"podquote" is the search as configured by default (with the sentence model), "podquote,
+words only" without it, "podquote, no minimum" its ranking alone, like for like.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ TOLERANCE = 30.0
 HERE = Path(__file__).resolve().parent
 Hit = tuple[str, float | None]  # (source, second)
 NO_MINIMUM = "podquote, no minimum"  # ranking alone, compared like for like with the baselines
+WORDS_ONLY = "podquote, words only"  # without the sentence model
 
 
 @dataclass
@@ -74,8 +76,19 @@ def is_hit(query: Query, hit: Hit) -> bool:
     return False
 
 
-def _hits(outcome: Outcome) -> list[Hit]:
-    return [(m.episode.source, m.start) for m in outcome.matches]
+@dataclass(frozen=True)
+class Reply:
+    """What an engine gave: its moments, best first, and whether it stood by them (None: an
+    engine with no notion of confidence, which always answers)."""
+
+    hits: list[Hit]
+    confident: bool | None = None
+
+
+def _reply(outcome: Outcome) -> Reply:
+    """Our reply: the confident answers, else the closest moments offered when unsure."""
+    shown = outcome.matches or outcome.closest
+    return Reply([(m.episode.source, m.start) for m in shown], outcome.confident)
 
 
 def _seg_hit(index: SearchIndex, seg: int) -> Hit:
@@ -89,9 +102,9 @@ class Engines:
     def __init__(self, index: SearchIndex, tmp: Path) -> None:
         self.index = index
         meaning = load_meaning()
-        print(f"podquote + meaning: {meaning.status}")
-        self.searcher = Searcher(index)  # as configured by default: words only
-        self.with_meaning = Searcher(index, meaning.encoder)  # [search] meaning = true
+        print(f"podquote: {meaning.status}")
+        self.searcher = Searcher(index, meaning.encoder)  # as configured by default
+        self.words_only = Searcher(index)  # the sentence model not installed
         self.texts = index.folded
         self.db = sqlite3.connect(":memory:")
         self.db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
@@ -117,47 +130,47 @@ class Engines:
         self.tantivy_index.reload()
         self.tantivy_searcher = self.tantivy_index.searcher()
 
-    def ours(self, q: str) -> list[Hit]:
-        return _hits(self.searcher.search(q, limit=3))
+    def ours(self, q: str) -> Reply:
+        return _reply(self.searcher.search(q, limit=3))
 
-    def ours_ranking(self, q: str) -> list[Hit]:
-        """Ours with no minimum score: always answers, like the baselines (ranking alone)."""
-        return _hits(self.searcher.search(q, limit=3, min_score=0.0))
+    def ours_words_only(self, q: str) -> Reply:
+        return _reply(self.words_only.search(q, limit=3))
 
-    def ours_with_meaning(self, q: str) -> list[Hit]:
-        return _hits(self.with_meaning.search(q, limit=3))
+    def ours_ranking(self, q: str) -> Reply:
+        """Ours with no minimum: always the best ranked, like the baselines (ranking alone)."""
+        return Reply(_reply(self.searcher.search(q, limit=3, min_score=0.0)).hits)
 
-    def _rapidfuzz(self, scorer: Callable[..., float]) -> Callable[[str], list[Hit]]:
-        def run(q: str) -> list[Hit]:
+    def _rapidfuzz(self, scorer: Callable[..., float]) -> Callable[[str], Reply]:
+        def run(q: str) -> Reply:
             found = process.extract(fold(q), self.texts, scorer=scorer, processor=None, limit=3)
-            return [_seg_hit(self.index, i) for _, _, i in found]
+            return Reply([_seg_hit(self.index, i) for _, _, i in found])
 
         return run
 
-    def fts5(self, q: str) -> list[Hit]:
+    def fts5(self, q: str) -> Reply:
         terms = tokens(fold(q))
         if not terms:
-            return []
+            return Reply([])
         match = " OR ".join(f'"{t}"' for t in terms)
         rows = self.db.execute(
             "SELECT rowid FROM seg WHERE seg MATCH ? ORDER BY bm25(seg) LIMIT 3", (match,)
         ).fetchall()
-        return [_seg_hit(self.index, r[0]) for r in rows]
+        return Reply([_seg_hit(self.index, r[0]) for r in rows])
 
-    def tantivy(self, q: str) -> list[Hit]:
+    def tantivy(self, q: str) -> Reply:
         terms = tokens(fold(q))
         if not terms:
-            return []
+            return Reply([])
         query = self.tantivy_index.parse_query(" ".join(terms), ["body"])
         found = self.tantivy_searcher.search(query, 3).hits
-        return [
-            _seg_hit(self.index, self.tantivy_searcher.doc(addr)["seg"][0]) for _, addr in found
-        ]
+        return Reply(
+            [_seg_hit(self.index, self.tantivy_searcher.doc(addr)["seg"][0]) for _, addr in found]
+        )
 
-    def all(self) -> dict[str, Callable[[str], list[Hit]]]:
+    def all(self) -> dict[str, Callable[[str], Reply]]:
         return {
             "podquote": self.ours,
-            "podquote + meaning": self.ours_with_meaning,
+            WORDS_ONLY: self.ours_words_only,
             NO_MINIMUM: self.ours_ranking,
             "tantivy BM25": self.tantivy,
             "SQLite FTS5 BM25": self.fts5,
@@ -168,10 +181,15 @@ class Engines:
 
 
 def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: bool) -> None:
-    """Print hit@1, hit@3, MRR and median time per engine (and per kind) for one query set."""
+    """Per engine: hit@1, hit@3, MRR of the moments it shows and median time, hit@1 per kind;
+    for ours also how it stood by them: the right moment anywhere in the reply (confident
+    answer or the unsure list), confident answers that are right, off-topic confident."""
     answerable = [q for q in queries if q.kind != "offtopic"]
     offtopic = [q for q in queries if q.kind == "offtopic"]
-    print(f"{'engine':<28}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'ms p50':>8}  off-topic → nothing")
+    print(
+        f"{'engine':<28}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'ms p50':>8}"
+        f"{'in reply':>10}{'conf. right':>13}{'off-topic conf.':>17}"
+    )
     for name, engine in engines.all().items():
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
@@ -179,24 +197,31 @@ def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: 
         took: list[float] = []
         by_kind: dict[str, list[int | None]] = defaultdict(list)
         missed = []
+        confident = confident_right = 0
         for q in answerable:
             began = time.perf_counter()
-            hits = engine(q.text)
+            reply = engine(q.text)
             took.append((time.perf_counter() - began) * 1000)
-            rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h)), None)
+            rank = next((i + 1 for i, h in enumerate(reply.hits) if is_hit(q, h)), None)
             ranks.append(rank)
             by_kind[q.kind].append(rank)
-            if rank != 1:
-                missed.append((q, hits[:3]))
-        silent = sum(1 for q in offtopic if not engine(q.text))
+            if reply.confident:
+                confident += 1
+                confident_right += rank == 1
+            if rank != 1 or not reply.confident:
+                missed.append((q, reply))
+        off_replies = [engine(q.text) for q in offtopic]
         n = len(ranks) or 1
         hit1 = sum(r == 1 for r in ranks) / n
         hit3 = sum(r is not None and r <= 3 for r in ranks) / n
         mrr = sum(1 / r for r in ranks if r) / n
-        abstains = name.startswith("podquote") and name != NO_MINIMUM
-        off = f"{silent}/{len(offtopic)}" if abstains else "n/a (always answers)"
+        sure = name in {"podquote", WORDS_ONLY}  # the engines that can decline to answer
+        in_reply = f"{hit3:.2f}" if sure else "n/a"
+        right = f"{confident_right}/{confident}" if sure else "n/a"
+        off = f"{sum(bool(r.confident) for r in off_replies)}/{len(offtopic)}" if sure else "n/a"
         print(
-            f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}  {off}"
+            f"{name:<28}{hit1:>7.2f}{hit3:>7.2f}{mrr:>7.2f}{statistics.median(took):>8.1f}"
+            f"{in_reply:>10}{right:>13}{off:>17}"
         )
         kinds = "  ".join(
             f"{kind} {sum(r == 1 for r in rs) / len(rs):.2f}"
@@ -204,17 +229,15 @@ def evaluate(engines: Engines, queries: list[Query], wanted: list[str], misses: 
         )
         print(f"    hit@1 by kind: {kinds}")
         if name == "podquote" and misses:
-            for q, hits in missed:
+            for q, reply in missed:
+                how = "confident" if reply.confident else "unsure" if reply.hits else "nothing"
                 print(
-                    f"    MISS [{q.kind}] {q.text!r} want {q.sources[0]}@{q.seconds[0]} got {hits}"
+                    f"    MISS [{q.kind}] ({how}) {q.text!r} want {q.sources[0]}@{q.seconds[0]} "
+                    f"got {reply.hits[:3]}"
                 )
-            for q in offtopic:
-                found = engines.searcher.search(q.text).matches
-                if found:
-                    print(
-                        f"    OFF-TOPIC ANSWERED {q.text!r}: {found[0].score} "
-                        f"{found[0].episode.source}"
-                    )
+            for q, reply in zip(offtopic, off_replies, strict=True):
+                if reply.confident:
+                    print(f"    OFF-TOPIC CONFIDENT {q.text!r}: {reply.hits[0]}")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import IO, Any
 from bot.cli.options import DEFAULT_OUT, configured
 from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
+from bot.reply.cards import UNSURE_HEADING
 from bot.search.filters import FilterError
 from bot.search.index import build_index
 from bot.search.meaning import load_meaning
@@ -46,8 +47,8 @@ def add_parser(sub: Any) -> None:
         "--meaning",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="weigh near misses by meaning with the sentence model, or not (default: the "
-        "config's [search] meaning, off unless set)",
+        help="let the sentence model decide how sure an answer is, or go by words only "
+        "(default: the config's [search] meaning, on unless set)",
     )
     find.add_argument(
         "--jsonl",
@@ -89,7 +90,13 @@ def open_searcher(data: Path, meaning: bool = False) -> Searcher:
     return Searcher(build_index(library), model.encoder)
 
 
-def result_json(match: Match) -> dict[str, Any]:
+def results_json(outcome: Outcome) -> list[dict[str, Any]]:
+    """The results of a search in the JSON contract: the confident answers, else the closest
+    moments, each saying which (`confident`)."""
+    return [result_json(m, outcome.confident) for m in outcome.matches or outcome.closest]
+
+
+def result_json(match: Match, confident: bool = True) -> dict[str, Any]:
     """One result in the JSON contract other tools rely on."""
     return {
         "episode_id": match.episode.id,
@@ -102,6 +109,7 @@ def result_json(match: Match) -> dict[str, Any]:
         "text": match.segment.text,
         "highlight": list(match.highlight),
         "score": match.score,
+        "confident": confident,
     }
 
 
@@ -130,6 +138,9 @@ def format_match(rank: int, match: Match, color: bool) -> str:
 def format_outcome(outcome: Outcome, color: bool) -> str:
     if outcome.matches:
         return "\n\n".join(format_match(i + 1, m, color) for i, m in enumerate(outcome.matches))
+    if outcome.closest:
+        shown = "\n\n".join(format_match(i + 1, m, color) for i, m in enumerate(outcome.closest))
+        return f"{UNSURE_HEADING}\n\n{shown}"
     hint = f" Did you mean: {', '.join(outcome.suggestions)}?" if outcome.suggestions else ""
     return f"No quote matches that.{hint}"
 
@@ -156,7 +167,7 @@ def run_jsonl(searcher: Searcher, lines: Iterable[str], out: IO[str]) -> int:
                 episode=_opt(request, "episode"),
                 limit=min(limit, MAX_LIMIT),
             )
-            record["results"] = [result_json(m) for m in outcome.matches]
+            record["results"] = results_json(outcome)
             if outcome.suggestions:
                 record["suggestions"] = list(outcome.suggestions)
         except (ValueError, FilterError) as exc:
@@ -201,7 +212,7 @@ def search_command(
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if as_json:
-        print(json.dumps([result_json(m) for m in outcome.matches], ensure_ascii=False, indent=2))
+        print(json.dumps(results_json(outcome), ensure_ascii=False, indent=2))
     else:
         print(format_outcome(outcome, color=sys.stdout.isatty()))
-    return 0 if outcome.matches else 1
+    return 0 if outcome.matches or outcome.closest else 1

@@ -42,7 +42,7 @@ class DiscordConfig:
 class SearchConfig:
     results: int = 5
     min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
-    meaning: bool = False  # opt-in: weigh near misses by meaning with the sentence model
+    meaning: bool = True  # the sentence model decides how sure an answer is (words only: off)
     max_query_length: int = 200
     cooldown_seconds: float = 5.0
 

@@ -81,6 +81,7 @@ class Session:
     search: SearchConfig = field(default_factory=SearchConfig)
     results: QuotePager | None = None
     pager: Pager | None = None
+    closest: list[Match] = field(default_factory=list)  # the last unsure /quote's moments
     advised: list[PastPost] = field(default_factory=list)
 
 
@@ -117,9 +118,25 @@ def quote(session: Session, args: Args) -> Reply:
         )
     except FilterError as exc:
         return Reply.refuse(str(exc))
+    session.closest = list(outcome.closest)
+    if outcome.closest:
+        how = f"/post 1–{len(outcome.closest)} shows one as the answer (Discord's Post buttons)."
+        text = render.unsure_text(outcome.closest, lambda text: text)
+        return Reply((Notice(f"{text}\n{how}"),), ok=False)
     if not outcome.matches:
         return Reply.refuse(render.no_match(query, outcome.suggestions, lambda text: text))
     session.results = session.pager = QuotePager(list(outcome.matches))
+    return Reply((session.results.card(),))
+
+
+def post(session: Session, args: Args) -> Reply:
+    """/post N: one of the last unsure /quote's closest moments, shown as the answer."""
+    if not session.closest:
+        return Reply.refuse("Nothing to post: /quote found no unsure moments to choose from.")
+    wanted = args.options.get("number") or args.text
+    if not wanted.isdigit() or not 1 <= int(wanted) <= len(session.closest):
+        return Reply.refuse(f"Which one? Usage: /post 1–{len(session.closest)}")
+    session.results = session.pager = QuotePager([session.closest[int(wanted) - 1]])
     return Reply((session.results.card(),))
 
 
@@ -243,6 +260,13 @@ COMMANDS: tuple[Command, ...] = (
         "about one episode; without a name, the list",
         episode,
         options=("name", "page"),
+    ),
+    Command(
+        "post",
+        "/post N",
+        "after an unsure /quote: show closest moment N as the answer",
+        post,
+        options=("number",),
     ),
     Command("advice", "/advice", "a piece of advice from the archive, as posted daily", advice),
     Command("next", "/next", "the next result or page", next_page, aliases=("n",)),

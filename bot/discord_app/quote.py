@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_app.closest import ClosestView
 from bot.discord_app.embeds import QUOTE_COLOUR, quote_embed
 from bot.discord_app.resources import Resources
 from bot.discord_app.views import ExpiringView
@@ -153,6 +154,13 @@ class QuoteCog(commands.Cog):
                 ephemeral=True,
             )
             return
+        if outcome.closest:
+            closest = ClosestView(list(outcome.closest), self._public, self.resources.view_timeout)
+            await interaction.response.send_message(
+                embed=closest.embed(), view=closest, ephemeral=True
+            )
+            closest.message = await interaction.original_response()
+            return
         if not outcome.matches:
             await interaction.response.send_message(
                 no_match(query, outcome.suggestions, discord.utils.escape_markdown),
@@ -162,6 +170,11 @@ class QuoteCog(commands.Cog):
         view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
         await interaction.response.send_message(embed=view.embed(), view=view)
         view.message = await interaction.original_response()
+
+    def _public(self, match: Match, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
+        """A closest moment posted as the /quote answer (see `ClosestView`)."""
+        view = QuoteView([match], owner_id, self.resources.view_timeout)
+        return view.embed(), view
 
     @quote.autocomplete("speaker")
     async def speaker_choices(

@@ -334,6 +334,32 @@ def no_match(query: str, suggestions: Iterable[str], escape: Callable[[str], str
     return f"I found no quote that matches “{escape(excerpt(query))}”.{hint}"
 
 
+UNSURE_HEADING = "Not sure I found it; the closest moments:"
+CLOSEST_WORDS = 160  # characters of each closest moment's words
+
+
+def closest_lines(closest: Iterable[Match], escape: Callable[[str], str]) -> list[str]:
+    """One line per closest moment: its number, episode, speaker and time, and a short quote
+    of the words around the match (escaped for where it is shown)."""
+    lines = []
+    for number, match in enumerate(closest, start=1):
+        before, hit, after = quote_window(match.segment.text, match.highlight, CLOSEST_WORDS)
+        where = ", ".join(
+            bit for bit in (match.speaker or "", timestamp(match.start, match.estimated)) if bit
+        )
+        words = clip(f"{before}{hit}{after}", CLOSEST_WORDS + 2)
+        title = clip(match.episode.title, 120)
+        lines.append(
+            f"{number}. {escape(title)}{f' — {escape(where)}' if where else ''}: “{escape(words)}”"
+        )
+    return lines
+
+
+def unsure_text(closest: Iterable[Match], escape: Callable[[str], str]) -> str:
+    """The private answer when search is not sure: the closest moments, to check and post."""
+    return "\n".join([UNSURE_HEADING, *closest_lines(closest, escape)])
+
+
 def _last_time(episode: Episode) -> float | None:
     times = [t for s in episode.segments for t in (s.end, s.start) if t is not None]
     return max(times) if times and episode.timing == "exact" else None

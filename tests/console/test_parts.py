@@ -39,7 +39,7 @@ def test_completion_offers_commands_options_and_their_values() -> None:
     assert candidates("/quo", "/quo", _values) == ["/quote "]
     assert candidates("/qu", "/qu", _values) == ["/quote ", "/quit "]
     assert candidates("", "", _values)[0] == "/quote "
-    assert candidates("/p", "/p", _values) == ["/prev "]
+    assert candidates("/p", "/p", _values) == ["/post ", "/prev "]
     assert candidates("/quote drift ", "", _values) == ["query:", "speaker:", "episode:"]
     assert candidates("/quote drift sp", "sp", _values) == ["speaker:"]
     assert candidates("/quote drift speaker:me", "speaker:me", _values) == [

@@ -112,6 +112,30 @@ async def test_quote_found_paged_context_and_watch_link(
         assert _embed(shown.body)["description"].count("`") >= 4
 
 
+async def test_an_unsure_search_offers_the_closest_moments_privately_to_post(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    async with podquote(fake_discord, tmp_path):  # words only: a loose paraphrase is unsure
+        handle = await fake_discord.send_interaction(
+            "quote", {"query": "back then ai wasnt hyped and progress was slow"}, user=BOB
+        )
+        reply = await handle.callback()
+        assert reply.body["data"]["flags"] & 64  # only the asker sees the list
+        embed = _embed(reply.body)
+        assert embed["title"] == "Not sure I found it; the closest moments:"
+        assert embed["description"].startswith("1. Visualising Machine Learning")
+        buttons = _custom_ids(reply.body["data"])
+        assert "Post 1" in buttons
+        posted = await fake_discord.send_component(handle, buttons["Post 1"], user=BOB)
+        public = await posted.callback()
+        assert public.body["type"] == 4
+        assert not public.body["data"].get("flags", 0) & 64  # posted for everyone
+        quote = _embed(public.body)
+        assert quote["title"] == "Visualising Machine Learning"
+        assert "Back then the excitement around AI" in quote["description"].replace("**", "")
+        assert public.body["data"]["allowed_mentions"] == {"parse": []}
+
+
 async def test_no_match_too_long_and_unknown_speaker_are_private_answers(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:

