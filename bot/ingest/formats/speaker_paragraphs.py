@@ -3,7 +3,7 @@
 - `**Name:** text` paragraphs (Changelog's Practical AI), with inline `\\[MM:SS\\]` stamps and
   `**Break:**` ad breaks;
 - front matter of show notes, then `Name (HH:MM:SS):` lines each followed by a paragraph
-  (Lenny's Podcast);
+  (Lenny's Podcast), where a bare `(HH:MM:SS):` line times the same speaker's next paragraph;
 - show notes, a "Click here to read the raw transcript..." banner, then a speaker-name line and
   paragraphs (sample d, Podcast.__init__): the guest's answers usually have no name line, so an
   unnamed paragraph that answers the host is the guest's.
@@ -34,6 +34,7 @@ FORMAT = FORMAT_LINES
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOLD = re.compile(r"^\*\*([^*:\n]{1,60}?):?\*\*:?\s*(.*)$")
 _TIMED_NAME = re.compile(r"^([^\s(][^()\n]{0,60}?) \((\d{1,2}:\d{2}(?::\d{2})?)\):\s*$")
+_TIMED_BARE = re.compile(r"^\((\d{1,2}:\d{2}(?::\d{2})?)\):\s*$")  # same speaker, new time
 _NAME_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*){0,3}$")
 _BANNER = re.compile(r"^click here to read the (raw|full) transcript", re.IGNORECASE)
 _STAMP = re.compile(r"\\?\[(\d{1,2}:\d{2}(?::\d{2})?)\\?\]")
@@ -157,6 +158,11 @@ def _read_timed(lines: list[str]) -> Transcript:
             started, joined = True, False
             speaker = squash(m.group(1))
             pending = (parse_clock(m.group(2)), number)
+            continue
+        bare = _TIMED_BARE.match(text)
+        if bare and started:
+            joined = False
+            pending = (parse_clock(bare.group(1)), number)
             continue
         if not started:
             if text.startswith("#"):
