@@ -75,7 +75,8 @@ def list_card(episodes: list[Episode], page: int) -> Card:
     lines: list[Line] = []
     for ep in render.page_of(episodes, page):
         show = f" · {ep.show}" if ep.show else ""
-        lines.append((Span(ep.title, "strong"), Span(f"{show} · {len(ep.segments):,} quotes")))
+        style = "" if render.made_title(ep) else "strong"  # a title made from a file name
+        lines.append((Span(ep.title, style), Span(f"{show} · {len(ep.segments):,} quotes")))
     turn = " · /next, /prev turn the page" if pages > 1 else ""
     return Card(
         title="Episodes",

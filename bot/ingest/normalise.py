@@ -5,7 +5,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from bot.episodes.model import Chapter, ChapterMark, Episode, Facts, Segment, Timing, Transcript
+from bot.episodes.model import (
+    Chapter,
+    ChapterMark,
+    Episode,
+    Facts,
+    Segment,
+    Timing,
+    TitleFrom,
+    Transcript,
+)
+from bot.ingest.file_names import title_from_name
 from bot.ingest.segmenter import chapter_of, make_pieces, segment
 from bot.ingest.timing import fill_times
 from bot.text import clean, format_clock, words
@@ -102,9 +112,11 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
     speakers = {name: facts.speakers.get(name) for name in seen_speakers}
     for name, full in facts.speakers.items():
         speakers.setdefault(name, full)
+    title, title_from = _title(transcript.facts, facts, source)
     return Episode(
         id=episode_id,
-        title=facts.title or source,
+        title=title,
+        title_from=title_from,
         source=source,
         format=transcript.format,
         segments=tuple(segments),
@@ -123,6 +135,14 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
         set_aside=tuple(transcript.set_aside),
         notes=tuple(notes),
     )
+
+
+def _title(found: Facts, facts: Facts, source: str) -> tuple[str, TitleFrom]:
+    """The stated title and who stated it (the file, else the catalog), else one made from
+    the file's name, marked so."""
+    if facts.title:
+        return facts.title, "file" if found.title else "catalog"
+    return title_from_name(source), "filename"
 
 
 def _fill_ends(segments: list[Segment]) -> list[Segment]:

@@ -210,10 +210,13 @@ def episode_link(episode: Episode) -> str | None:
 
 
 def episode_facts(episode: Episode) -> list[tuple[str, str]]:
-    """Show, hosts, guests, date, duration, number of quotes, timing: (name, plain value)."""
+    """Show, hosts, guests, date, duration, number of quotes, timing, and a title that no
+    file or catalog states: (name, plain value)."""
     guests = [full or short for short, full in episode.speakers if short not in episode.hosts]
     hosts = [episode.full_name(h) or h for h in episode.hosts]
     facts: list[tuple[str, str]] = []
+    if made_title(episode):
+        facts.append(("Title", "made from the file name"))
     if episode.show:
         facts.append(("Show", episode.show))
     if hosts:
@@ -230,6 +233,11 @@ def episode_facts(episode: Episode) -> list[tuple[str, str]]:
     if episode.timing in timing:
         facts.append(("Times", timing[episode.timing]))
     return facts
+
+
+def made_title(episode: Episode) -> bool:
+    """The title was made from the file's name (nothing stated one): shown modestly."""
+    return episode.title_from == "filename"
 
 
 def chapter_lines(episode: Episode) -> tuple[list[tuple[str, str]], int]:
@@ -284,7 +292,9 @@ def episode_page(episodes: list[Episode], page: int) -> tuple[str, int]:
     lines = []
     for ep in page_of(episodes, page):
         show = f" · {escape_clip(ep.show, 60)}" if ep.show else ""
-        lines.append(f"**{escape_clip(ep.title, 200)}**{show} · {len(ep.segments):,} quotes")
+        title = escape_clip(ep.title, 200)
+        title = title if made_title(ep) else f"**{title}**"
+        lines.append(f"{title}{show} · {len(ep.segments):,} quotes")
     return clip("\n".join(lines) or "No episodes yet.", DESCRIPTION_LIMIT), page_count(episodes)
 
 
