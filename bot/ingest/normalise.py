@@ -17,6 +17,7 @@ from bot.episodes.model import (
 )
 from bot.ingest.file_names import title_from_name
 from bot.ingest.segmenter import chapter_of, make_pieces, segment
+from bot.ingest.speaker_labels import numbered_labels
 from bot.ingest.timing import fill_times
 from bot.text import clean, format_clock, words
 
@@ -108,10 +109,16 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
         Chapter(m.title, m.start if m.start is not None else _first_start(segments, i))
         for i, m in enumerate(marks)
     )
+    renamed, label_notes = numbered_labels((s.speaker for s in segments), facts.speakers)
+    notes.extend(label_notes)
+    if renamed:
+        segments = [replace(s, speaker=renamed.get(s.speaker or "", s.speaker)) for s in segments]
     seen_speakers = dict.fromkeys(s.speaker for s in segments if s.speaker)
     speakers = {name: facts.speakers.get(name) for name in seen_speakers}
     for name, full in facts.speakers.items():
-        speakers.setdefault(name, full)
+        if name not in renamed:
+            speakers.setdefault(name, full)
+    hosts = [renamed.get(h, h) for h in facts.hosts]
     title, title_from = _title(transcript.facts, facts, source)
     return Episode(
         id=episode_id,
@@ -130,7 +137,7 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
         description=facts.description,
         timing=_timing(segments),
         speakers=tuple(speakers.items()),
-        hosts=tuple(facts.hosts),
+        hosts=tuple(hosts),
         chapters=chapters,
         set_aside=tuple(transcript.set_aside),
         notes=tuple(notes),
