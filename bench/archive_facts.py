@@ -30,6 +30,7 @@ TITLE_KINDS = ("file", "catalog", "filename", "path")
 SPEAKER_KINDS = ("named", "numbered", "unknown")
 _FILE_SUFFIXES = {".txt", ".md", ".vtt", ".srt", ".json", ".html", ".xml", ".xsl", ".mp3"}
 _NUMBERED = re.compile(r"^(speaker[ _-]?\d+|spk[ _-]?\d+)$", re.IGNORECASE)
+_SPEAKER_N = re.compile(r"^Speaker [1-9]\d*$")  # as readers show a number; else a raw label
 _NAMELESS = {"speaker", "unknown", "unknown speaker", "unidentified speaker"}
 
 
@@ -73,9 +74,17 @@ def report(name: str, episodes: Iterable[Episode], catalog: Catalog | None) -> N
     eps = sorted(episodes, key=lambda e: e.source)
     titles = Counter(title_kind(e, catalog) for e in eps)
     speakers = Counter(speaker_kind(e, s.speaker) for e in eps for s in e.segments)
+    raw = sum(
+        1
+        for e in eps
+        for s in e.segments
+        if speaker_kind(e, s.speaker) == "numbered"
+        and not _SPEAKER_N.match(e.full_name(s.speaker) or "")
+    )
     segments = sum(speakers.values())
     print(f"\n{name}: {len(eps)} episodes, {segments:,} segments")
-    print("  titles   " + ", ".join(f"from the {k} {titles[k]}" for k in TITLE_KINDS[:3]) + ",")
+    named = {"file": "the file", "catalog": "the catalog", "filename": "the file name"}
+    print("  titles   " + ", ".join(f"from {named[k]} {titles[k]}" for k in TITLE_KINDS[:3]) + ",")
     print(f"           still a path {titles['path']}")
     print(
         "  segments "
@@ -84,6 +93,7 @@ def report(name: str, episodes: Iterable[Episode], catalog: Catalog | None) -> N
             for k in SPEAKER_KINDS
         )
     )
+    print(f"           of the numbered, raw diarisation labels (SPEAKER_00, spk_1…) {raw:,}")
     by_folder: dict[str, Counter[str]] = {}
     for ep in eps:
         by_folder.setdefault(_folder(ep.source), Counter())[title_kind(ep, catalog)] += 1
