@@ -25,11 +25,15 @@ class TranscriptError(LocatedError):
 
 
 class NotATranscript(PodquoteError):
-    """A readable file that is clearly not a transcript (show notes, a list of episodes)."""
+    """A readable file that is clearly not a transcript (show notes, a list of episodes).
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    `show` is the show it names for the files beside it (podcast metadata), if any.
+    """
+
+    def __init__(self, path: Path | str, reason: str, show: str | None = None) -> None:
         self.path = str(path)
         self.reason = reason
+        self.show = show
         super().__init__(f"{self.path}: skipped: {reason}")
 
 
@@ -56,10 +60,14 @@ class ReaderError(Exception):
 
 
 class NotTranscriptContent(Exception):
-    """Raised inside a reader for content that is not a transcript; the ingest adds the path."""
+    """Raised inside a reader for content that is not a transcript; the ingest adds the path.
 
-    def __init__(self, reason: str) -> None:
+    `show` is the show such a file names for the files beside it (podcast metadata).
+    """
+
+    def __init__(self, reason: str, show: str | None = None) -> None:
         self.reason = reason
+        self.show = show
         super().__init__(reason)
 
 

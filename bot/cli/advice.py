@@ -89,7 +89,7 @@ def advice_command(data: Path, top: int, as_json_array: bool) -> int:
     )
     for rank, c in enumerate(best, 1):
         when = timestamp(c.start, c.segment.estimated)
-        who = ", ".join(p for p in (c.speaker or "unknown speaker", when) if p)
+        who = ", ".join(p for p in (c.speaker, when) if p)
         mark = " [pinned]" if c.pinned else ("" if c.score >= POOL_MIN_SCORE else " [not in pool]")
         print(f"\n{rank:>2}. {c.score:3.0f}  {c.id}  {who}{mark}")
         print(f"    “{c.text}”")

@@ -125,9 +125,9 @@ def format_match(rank: int, match: Match, color: bool) -> str:
     text = match.segment.text
     on, off = (BOLD, RESET) if color else ("»", "«")
     quote = f"{text[:a]}{on}{text[a:b]}{off}{text[b:]}"
-    who = match.speaker or "unknown speaker"
+    who = ", ".join(p for p in (match.speaker, _clock(match)) if p)
     lines = [
-        f"{rank}. {match.episode.title} — {who}, {_clock(match)}  (score {match.score:.0f})",
+        f"{rank}. {match.episode.title} — {who}  (score {match.score:.0f})",
         f"   “{quote}”",
     ]
     if match.url:

@@ -21,7 +21,8 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> Card:
         Span(after + "”"),
     )
     episode = match.episode
-    fields = [("Speaker", match.speaker or "Unknown speaker"), ("Time", shared.when)]
+    fields = [("Speaker", match.speaker)] if match.speaker else []
+    fields.append(("Time", shared.when))
     chapter = match.segment.chapter
     if chapter is not None and chapter < len(episode.chapters):
         fields.append(("Chapter", episode.chapters[chapter].title))
@@ -41,7 +42,7 @@ def context_card(match: Match) -> Card:
         lines.append(
             (
                 Span(line.when, "dim"),
-                Span(f" {line.who}: ", "strong"),
+                Span(f" {line.who}: " if line.who else " ", "strong"),
                 Span(line.text, "match" if line.current else ""),
             )
         )
@@ -75,7 +76,8 @@ def list_card(episodes: list[Episode], page: int) -> Card:
     lines: list[Line] = []
     for ep in render.page_of(episodes, page):
         show = f" · {ep.show}" if ep.show else ""
-        lines.append((Span(ep.title, "strong"), Span(f"{show} · {len(ep.segments):,} quotes")))
+        style = "" if render.made_title(ep) else "strong"  # a title made from a file name
+        lines.append((Span(ep.title, style), Span(f"{show} · {len(ep.segments):,} quotes")))
     turn = " · /next, /prev turn the page" if pages > 1 else ""
     return Card(
         title="Episodes",
@@ -97,7 +99,7 @@ def advice_card(candidate: Candidate, left: int, total: int) -> Card:
             (Span(f"score {candidate.score:.0f}: {why}", "dim"),),
         ),
         fields=(
-            ("Speaker", candidate.speaker or "Unknown speaker"),
+            *([("Speaker", candidate.speaker)] if candidate.speaker else []),
             ("Time", shared.when),
             ("Episode", candidate.episode.title),
         ),

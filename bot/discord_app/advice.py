@@ -139,7 +139,7 @@ class MoreFromEpisode(
         if more:
             entries = []
             for shown in map(advice_card, more):
-                who = f"{shown.speaker}, {shown.when}"
+                who = ", ".join(p for p in (shown.speaker, shown.when) if p)
                 entries.append(
                     f"{shown.advice}\n— [{who}]({shown.url})"
                     if shown.url

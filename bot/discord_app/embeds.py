@@ -12,9 +12,11 @@ INFO_COLOUR = discord.Colour(0x3A506B)
 
 
 def _card_embed(card: QuoteCard | AdviceCard, text: str, colour: discord.Colour) -> discord.Embed:
-    """What a quote and an advice embed share: the words, who said them and when."""
+    """What a quote and an advice embed share: the words, who said them (when the source
+    says) and when."""
     embed = discord.Embed(title=card.title, url=card.url, description=text, colour=colour)
-    embed.add_field(name="Speaker", value=card.speaker, inline=True)
+    if card.speaker:
+        embed.add_field(name="Speaker", value=card.speaker, inline=True)
     embed.add_field(name="Time", value=card.when, inline=True)
     return embed
 

@@ -15,7 +15,15 @@ from typing import Any
 
 import yaml
 
-from bot.episodes.model import SCHEMA_VERSION, Chapter, Episode, Segment, SetAside
+from bot.episodes.model import (
+    SCHEMA_VERSION,
+    TITLE_FROM,
+    Chapter,
+    Episode,
+    Segment,
+    SetAside,
+    TitleFrom,
+)
 from bot.errors import EpisodeFileError, yaml_problem
 
 _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,6 +62,7 @@ def dumps(ep: Episode) -> str:
         "schema": SCHEMA_VERSION,
         "id": ep.id,
         "title": ep.title,
+        **({"title_from": ep.title_from} if ep.title_from else {}),
         "show": ep.show,
         "season": ep.season,
         "episode": ep.episode,
@@ -203,7 +212,18 @@ def _episode(data: dict[str, Any]) -> Episode:
         advice_pin=_numbers(data, "pin"),
         advice_ban=_numbers(data, "ban"),
         catalogued=bool(data.get("catalogued", False)),
+        title_from=_title_from(data.get("title_from")),
     )
+
+
+def _title_from(value: Any) -> TitleFrom | None:
+    """`title_from: file | catalog | filename`; absent in files written before it existed."""
+    if value is None:
+        return None
+    for known in TITLE_FROM:
+        if value == known:
+            return known
+    raise ValueError(f"title_from {value!r} is not one of {', '.join(TITLE_FROM)}")
 
 
 def _numbers(data: dict[str, Any], key: str) -> tuple[int, ...]:

@@ -8,6 +8,8 @@ from typing import Literal
 SCHEMA_VERSION = 1
 
 Timing = Literal["exact", "estimated", "mixed", "none"]
+TitleFrom = Literal["file", "catalog", "filename"]  # stated by the file, the catalog, or made
+TITLE_FROM: tuple[TitleFrom, ...] = ("file", "catalog", "filename")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,9 @@ class Episode:
     advice_pin: tuple[int, ...] = ()  # segment numbers a curator put in the advice pool
     advice_ban: tuple[int, ...] = ()  # segment numbers a curator keeps out of it
     catalogued: bool = False  # the catalog has an entry for this source
+    # Where the title came from; "filename": nothing stated one, so it was made from the
+    # file's name (shown modestly). None in files written before this was recorded.
+    title_from: TitleFrom | None = None
 
     def full_name(self, speaker: str | None) -> str | None:
         """The speaker's full name where the catalog or file states it."""

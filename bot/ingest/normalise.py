@@ -5,8 +5,19 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from bot.episodes.model import Chapter, ChapterMark, Episode, Facts, Segment, Timing, Transcript
+from bot.episodes.model import (
+    Chapter,
+    ChapterMark,
+    Episode,
+    Facts,
+    Segment,
+    Timing,
+    TitleFrom,
+    Transcript,
+)
+from bot.ingest.file_names import title_from_name
 from bot.ingest.segmenter import chapter_of, make_pieces, segment
+from bot.ingest.speaker_labels import numbered_labels
 from bot.ingest.timing import fill_times
 from bot.text import clean, format_clock, words
 
@@ -98,13 +109,21 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
         Chapter(m.title, m.start if m.start is not None else _first_start(segments, i))
         for i, m in enumerate(marks)
     )
+    renamed, label_notes = numbered_labels((s.speaker for s in segments), facts.speakers)
+    notes.extend(label_notes)
+    if renamed:
+        segments = [replace(s, speaker=renamed.get(s.speaker or "", s.speaker)) for s in segments]
     seen_speakers = dict.fromkeys(s.speaker for s in segments if s.speaker)
     speakers = {name: facts.speakers.get(name) for name in seen_speakers}
     for name, full in facts.speakers.items():
-        speakers.setdefault(name, full)
+        if name not in renamed:
+            speakers.setdefault(name, full)
+    hosts = [renamed.get(h, h) for h in facts.hosts]
+    title, title_from = _title(transcript.facts, facts, source)
     return Episode(
         id=episode_id,
-        title=facts.title or source,
+        title=title,
+        title_from=title_from,
         source=source,
         format=transcript.format,
         segments=tuple(segments),
@@ -118,11 +137,19 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
         description=facts.description,
         timing=_timing(segments),
         speakers=tuple(speakers.items()),
-        hosts=tuple(facts.hosts),
+        hosts=tuple(hosts),
         chapters=chapters,
         set_aside=tuple(transcript.set_aside),
         notes=tuple(notes),
     )
+
+
+def _title(found: Facts, facts: Facts, source: str) -> tuple[str, TitleFrom]:
+    """The stated title and who stated it (the file, else the catalog), else one made from
+    the file's name, marked so."""
+    if facts.title:
+        return facts.title, "file" if found.title else "catalog"
+    return title_from_name(source), "filename"
 
 
 def _fill_ends(segments: list[Segment]) -> list[Segment]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from bot.episodes import files as episode_io
 from bot.episodes.model import Episode, Facts, Transcript
@@ -52,6 +52,7 @@ class FileResult:
     format: str | None = None
     message: str = ""
     episode: Episode | None = None
+    folder_show: str | None = None  # the show podcast metadata names for its folder's files
 
     @property
     def segments(self) -> int:
@@ -118,7 +119,7 @@ def parse_bytes(data: bytes, path: Path | str, name: str) -> Transcript:
     except ReaderError as exc:
         raise TranscriptError(path, exc.line, exc.why) from exc
     except NotTranscriptContent as exc:
-        raise NotATranscript(path, exc.reason) from exc
+        raise NotATranscript(path, exc.reason, exc.show) from exc
     except RecursionError as exc:
         raise TranscriptError(path, None, "nested too deeply to read") from exc
     if not transcript.utterances:
@@ -154,7 +155,7 @@ def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
     try:
         transcript = read_transcript(path, source)
     except NotATranscript as exc:
-        return FileResult(path, source, "skipped", message=exc.reason)
+        return FileResult(path, source, "skipped", message=exc.reason, folder_show=exc.show)
     except TranscriptError as exc:
         return FileResult(path, source, "failed", message=str(exc))
     facts, notes = merge_facts(transcript.facts, catalog.facts_for(source))
@@ -201,6 +202,24 @@ def with_advice_choices(episode: Episode, catalog: Catalog) -> Episode:
     )
 
 
+def shows_from_folders(results: list[FileResult]) -> None:
+    """An episode that names no show takes the one its folder's podcast metadata names
+    (`metadata.json` beside TWIML's transcripts), with a note; never when two disagree."""
+    named: dict[PurePosixPath, set[tuple[str, str]]] = {}
+    for result in results:
+        if result.folder_show:
+            folder = PurePosixPath(result.source).parent
+            named.setdefault(folder, set()).add((result.folder_show, result.source))
+    for result in results:
+        ep = result.episode
+        stated = named.get(PurePosixPath(result.source).parent, set())
+        if ep is None or ep.show or len({show for show, _ in stated}) != 1:
+            continue
+        show, where = min(stated)
+        note = f"show {show!r} from {PurePosixPath(where).name}, the podcast metadata beside it"
+        result.episode = replace(ep, show=show, notes=(*ep.notes, note))
+
+
 def unique_ids(results: list[FileResult]) -> None:
     """Give every episode a distinct id, in source order: a repeat gets its file type
     (`031-scikit-learn-vtt` beside `031-scikit-learn`), then `-2`, `-3`…"""
@@ -233,6 +252,7 @@ def ingest(
     files = discover(paths)
     for path, source in progress(files):
         report.results.append(ingest_one(path, source, catalog))
+    shows_from_folders(report.results)
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)
     for result in report.results:

@@ -28,7 +28,7 @@ class AdviceCard:
     title: str
     url: str | None
     advice: str  # Markdown: the escaped words in quotes, "…" where a sentence was cut
-    speaker: str
+    speaker: str | None  # None when the source does not say who speaks
     when: str
     episode: str
     footer: str
@@ -55,7 +55,7 @@ def advice_card(candidate: Candidate, day: dt.date | None = None) -> AdviceCard:
         title=clip(f"💡 {episode.title}", TITLE_LIMIT),
         url=candidate.url,
         advice=quoted(candidate.text, lambda t: escape_clip(t, DESCRIPTION_LIMIT - 8)),
-        speaker=escape_clip(candidate.speaker or "Unknown speaker", FIELD_VALUE_LIMIT),
+        speaker=escape_clip(candidate.speaker, FIELD_VALUE_LIMIT) if candidate.speaker else None,
         when=timestamp(candidate.start, candidate.segment.estimated) or "unknown",
         episode=escape_clip(episode.title, FIELD_VALUE_LIMIT),
         footer=clip(footer_for(day), FOOTER_LIMIT),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.episodes.library import LibraryDiff
 from bot.episodes.model import Episode
+from bot.ingest.speaker_labels import is_label
 from bot.reply.echo import excerpt, one_line
 from bot.search.ranking import Match
 from bot.text import format_clock
@@ -107,7 +108,7 @@ class QuoteCard:
     title: str
     url: str | None
     quote: str  # Markdown: escaped transcript text with the match in bold
-    speaker: str
+    speaker: str | None  # None when the source does not say who speaks: the field is left out
     when: str
     chapter: str | None
     thumbnail: str | None
@@ -115,8 +116,9 @@ class QuoteCard:
     footer: str
 
     def total_length(self) -> int:
-        parts = [self.title, self.quote, self.speaker, self.when, self.chapter or "", self.footer]
-        return sum(len(p) for p in parts) + len("Speaker") + len("Time") + len("Chapter")
+        parts = [self.title, self.quote, self.when, self.chapter or "", self.footer]
+        speaker = len(self.speaker) + len("Speaker") if self.speaker else 0
+        return sum(len(p) for p in parts) + speaker + len("Time") + len("Chapter")
 
 
 def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
@@ -137,7 +139,7 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
         title=clip(episode.title, TITLE_LIMIT),
         url=match.url,
         quote=quote,
-        speaker=escape_clip(match.speaker or "Unknown speaker", FIELD_VALUE_LIMIT),
+        speaker=escape_clip(match.speaker, FIELD_VALUE_LIMIT) if match.speaker else None,
         when=when or "unknown",
         chapter=chapter,
         thumbnail=thumbnail(episode),
@@ -148,10 +150,11 @@ def quote_card(match: Match, rank: int = 1, of: int = 1) -> QuoteCard:
 
 @dataclass(frozen=True, slots=True)
 class ContextLine:
-    """One segment around a match, as plain text (`current`: the match's own segment)."""
+    """One segment around a match, as plain text (`current`: the match's own segment;
+    `who` is None where the source does not say who speaks)."""
 
     when: str
-    who: str
+    who: str | None
     text: str
     current: bool
 
@@ -167,7 +170,7 @@ def context_lines(match: Match, around: int = 1) -> list[ContextLine]:
         lines.append(
             ContextLine(
                 when=timestamp(seg.start, seg.estimated) or "—",
-                who=episode.full_name(seg.speaker) or "Unknown speaker",
+                who=episode.full_name(seg.speaker),
                 text=seg.text,
                 current=i == match.position,
             )
@@ -184,7 +187,8 @@ def context_text(match: Match, around: int = 1) -> str:
         body = escape_clip(line.text, share)
         if line.current:
             body = f"**{body}**"
-        parts.append(f"`{line.when}` {escape_clip(line.who, 100)}: {body}")
+        who = f"{escape_clip(line.who, 100)}: " if line.who else ""
+        parts.append(f"`{line.when}` {who}{body}")
     return clip("\n\n".join(parts), DESCRIPTION_LIMIT)
 
 
@@ -211,10 +215,17 @@ def episode_link(episode: Episode) -> str | None:
 
 
 def episode_facts(episode: Episode) -> list[tuple[str, str]]:
-    """Show, hosts, guests, date, duration, number of quotes, timing: (name, plain value)."""
-    guests = [full or short for short, full in episode.speakers if short not in episode.hosts]
+    """Show, hosts, guests, date, duration, number of quotes, timing, and a title that no
+    file or catalog states: (name, plain value)."""
+    guests = [
+        full or short
+        for short, full in episode.speakers
+        if short not in episode.hosts and not is_label(full or short)  # "Speaker 2" is no guest
+    ]
     hosts = [episode.full_name(h) or h for h in episode.hosts]
     facts: list[tuple[str, str]] = []
+    if made_title(episode):
+        facts.append(("Title", "made from the file name"))
     if episode.show:
         facts.append(("Show", episode.show))
     if hosts:
@@ -231,6 +242,11 @@ def episode_facts(episode: Episode) -> list[tuple[str, str]]:
     if episode.timing in timing:
         facts.append(("Times", timing[episode.timing]))
     return facts
+
+
+def made_title(episode: Episode) -> bool:
+    """The title was made from the file's name (nothing stated one): shown modestly."""
+    return episode.title_from == "filename"
 
 
 def chapter_lines(episode: Episode) -> tuple[list[tuple[str, str]], int]:
@@ -285,7 +301,9 @@ def episode_page(episodes: list[Episode], page: int) -> tuple[str, int]:
     lines = []
     for ep in page_of(episodes, page):
         show = f" · {escape_clip(ep.show, 60)}" if ep.show else ""
-        lines.append(f"**{escape_clip(ep.title, 200)}**{show} · {len(ep.segments):,} quotes")
+        title = escape_clip(ep.title, 200)
+        title = title if made_title(ep) else f"**{title}**"
+        lines.append(f"{title}{show} · {len(ep.segments):,} quotes")
     return clip("\n".join(lines) or "No episodes yet.", DESCRIPTION_LIMIT), page_count(episodes)
 
 

@@ -24,7 +24,8 @@ def test_advice_rotates_without_repeats_and_explains_itself() -> None:
         (card,) = reply.parts
         assert isinstance(card, Card)
         text = plain(reply)
-        assert "score " in text and "Speaker:" in text and "left in this session's round" in text
+        assert "score " in text and "Time:" in text and "left in this session's round" in text
+        assert "Unknown speaker" not in text  # a speaker the source does not name is left out
         seen.append(card.footer.split(" · ")[0])
         episodes.append(dict(card.fields)["Episode"])
     assert len(set(seen)) == 4  # no repeats

@@ -4,6 +4,8 @@
   was set aside (which the episode reports), with the source's words found independently of
   the readers.
 - Times never go backwards within an episode, except where the source does (then a note says so).
+- Every corpus episode has a title in words, never a path: stated by the file, or made from its
+  name and marked `title_from: filename` (the corpus is ingested with no catalog).
 """
 
 from __future__ import annotations
@@ -111,14 +113,21 @@ def _corpus_source_words(path: Path, text: str) -> list[str] | None:
     return None
 
 
+def _check_title(ep: Episode) -> None:
+    assert ep.title_from in ("file", "filename"), ep.source
+    assert ep.title != ep.source and Path(ep.source).name not in ep.title, ep.source
+    assert "/" not in ep.title or " " in ep.title, ep.source
+
+
 @pytest.mark.corpus
-def test_corpus_files_lose_nothing_and_keep_time_order(corpus: Path) -> None:
+def test_corpus_files_lose_nothing_keep_time_order_and_have_titles(corpus: Path) -> None:
     checked = 0
     for path, source in discover([corpus]):
         result = ingest_one(path, source, empty())
         if result.episode is None:
             continue
         _check_times(result.episode)
+        _check_title(result.episode)
         text = path.read_text(encoding="utf-8", errors="replace")
         expected = _corpus_source_words(path, text)
         if expected is not None:

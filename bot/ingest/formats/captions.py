@@ -289,9 +289,13 @@ def caption_transcript(
     notes: list[str],
     names: dict[str, str | None],
     voices: Iterable[str] = (),
+    *,
+    facts: Facts | None = None,
 ) -> Transcript:
-    """The transcript of a caption file once its cues are read: fragments to be merged."""
-    facts = Facts()
+    """The transcript of a caption file once its cues are read: fragments to be merged.
+
+    `facts` are what the file states besides its speakers (a header's title…)."""
+    facts = facts if facts is not None else Facts()
     speaker_facts(facts, names, voices)
     return Transcript(
         format=fmt,

@@ -30,6 +30,8 @@ _INLINE_TIME = re.compile(r"\[(\d{1,2}:\d{2}:\d{2})(?:\.\d+)?\]")
 _LEADING_TIME = re.compile(rf"\s*{_INLINE_TIME.pattern}\s*")
 _MARKER = re.compile(r"\*\*([^*\n]{1,40})\*\*\s*:?\s*")
 _GENERIC_LABELS = frozenset({"", "speaker", "unknown"})
+# "Transcript for Go Time #300": the page's title names the page; the episode is the rest.
+_PAGE_TITLE = re.compile(r"^transcripts?\s*(?:for|of|:|[-–—])\s*", re.IGNORECASE)
 # Markup openers, and the closers html.parser searches for after them (Python 3.11).
 _OPENER = re.compile(r"<(?:!--|!\[|[!?/A-Za-z])")
 _COMMENT_CLOSE = re.compile(r"--\s*>")
@@ -231,7 +233,7 @@ def read(text: str, name: str) -> Transcript:
     facts = Facts(url=collector.canonical)
     for block in collector.blocks:
         if block.kind == "title":
-            facts.title = facts.title or squash(block.text) or None
+            facts.title = facts.title or _PAGE_TITLE.sub("", squash(block.text)) or None
         elif block.kind == "cite":
             label = squash(block.text).rstrip(":").strip()
             state.turn = label != state.label

@@ -2,8 +2,10 @@
 
 Shapes read: youtube-transcript-api `[{text, start, duration}]`; Whisper
 `{segments: [{start, end, text, speaker?}], text?}` and `[{start, end, text}]`; sentence
-timings `[[text, start, end]]`; word timings `[[" word", start, end]]`. Diarisation without
-text, podcast metadata and lists of episodes (even truncated ones) are not transcripts.
+timings `[[text, start, end]]`; word timings `[[" word", start, end]]`. An object's metadata
+(title, channel, video id, date) states the episode's facts. Diarisation without text, podcast
+metadata (whose title names the show of the folder's files) and lists of episodes (even
+truncated ones) are not transcripts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from bot.episodes.model import Facts, SetAside, Transcript, Utterance
 from bot.errors import NotTranscriptContent, ReaderError
+from bot.ingest.formats import stated
 from bot.ingest.formats.captions import LineCounter, has_words, is_sound, timing_notes
 
 FORMAT = "json"
@@ -41,6 +44,8 @@ _EPISODE_KEYS = frozenset(
 _PODCAST_KEYS = frozenset(
     {"feed_url", "web_url", "feed", "rss", "html_description", "language", "author", "itunes"}
 )
+
+_METADATA_KEYS = ("metadata", "info", "video", "episode")
 
 LinesOf = Callable[[str | None], list[int]]
 
@@ -268,6 +273,16 @@ def _is_podcast(data: dict[str, Any]) -> bool:
     return "title" in data and bool(_PODCAST_KEYS & data.keys()) and "segments" not in data
 
 
+def _metadata(data: dict[str, Any]) -> Facts:
+    """What a transcript object states beside its segments (title, channel, video id, date),
+    at its top level or in a `metadata` / `info` object."""
+    facts = stated.facts_from(data.items())
+    for key in _METADATA_KEYS:
+        if isinstance(data.get(key), dict):
+            stated.facts_from(data[key].items(), facts)
+    return facts
+
+
 def _show(value: Any) -> str:
     """A short repr for messages."""
     shown = repr(value)
@@ -436,7 +451,8 @@ def read(text: str, name: str) -> Transcript:
                 out.notes.append("no segments: the whole text is one untimed utterance")
                 items = [_Item(data["text"], line, None, None)]
             elif _is_podcast(data):
-                raise NotTranscriptContent("podcast metadata, no transcript")
+                show = stated.facts_from([("show", data.get("title"))]).show
+                raise NotTranscriptContent("podcast metadata, no transcript", show=show)
             elif data and all(_is_episode(value) for value in data.values()):
                 raise NotTranscriptContent("a list of episodes, not a transcript")
             else:
@@ -457,14 +473,14 @@ def read(text: str, name: str) -> Transcript:
         if item.start is not None and item.end is not None
     ]
     out.notes.extend(timing_notes(timed, limit=overlap_limit, item="item"))
-    speakers: dict[str, str | None] = {}
+    facts = _metadata(data) if isinstance(data, dict) else Facts()
     for utterance in out.utterances:
         if utterance.speaker is not None:
-            speakers.setdefault(utterance.speaker, None)
+            facts.speakers.setdefault(utterance.speaker, None)
     return Transcript(
         format=FORMAT,
         utterances=out.utterances,
-        facts=Facts(speakers=speakers),
+        facts=facts,
         set_aside=out.set_aside,
         notes=out.notes,
         fragments=True,

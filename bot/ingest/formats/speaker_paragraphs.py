@@ -3,7 +3,7 @@
 - `**Name:** text` paragraphs (Changelog's Practical AI), with inline `\\[MM:SS\\]` stamps and
   `**Break:**` ad breaks;
 - front matter of show notes, then `Name (HH:MM:SS):` lines each followed by a paragraph
-  (Lenny's Podcast);
+  (Lenny's Podcast), where a bare `(HH:MM:SS):` line times the same speaker's next paragraph;
 - show notes, a "Click here to read the raw transcript..." banner, then a speaker-name line and
   paragraphs (sample d, Podcast.__init__): the guest's answers usually have no name line, so an
   unnamed paragraph that answers the host is the guest's.
@@ -17,12 +17,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
 
 from bot.episodes.model import Facts, SetAside, Transcript, Utterance
 from bot.errors import ReaderError
+from bot.ingest.formats.stated import Header, front_matter, leading_header
 from bot.ingest.segmenter import split_sentences
 from bot.text import parse_clock, squash
 
@@ -31,9 +29,9 @@ FORMAT_TIMED = "markdown-timed-speakers"
 FORMAT_LINES = "speaker-name-lines"
 FORMAT = FORMAT_LINES
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOLD = re.compile(r"^\*\*([^*:\n]{1,60}?):?\*\*:?\s*(.*)$")
 _TIMED_NAME = re.compile(r"^([^\s(][^()\n]{0,60}?) \((\d{1,2}:\d{2}(?::\d{2})?)\):\s*$")
+_TIMED_BARE = re.compile(r"^\((\d{1,2}:\d{2}(?::\d{2})?)\):\s*$")  # same speaker, new time
 _NAME_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*){0,3}$")
 _BANNER = re.compile(r"^click here to read the (raw|full) transcript", re.IGNORECASE)
 _STAMP = re.compile(r"\\?\[(\d{1,2}:\d{2}(?::\d{2})?)\\?\]")
@@ -122,10 +120,11 @@ def _stamped(block: _Block) -> list[Utterance]:
 
 
 def _read_bold(lines: list[str]) -> Transcript:
+    header = leading_header(lines)
     blocks: list[_Block] = []
-    set_aside: list[SetAside] = []
+    set_aside: list[SetAside] = list(header.set_aside)
     speaker: str | None = None
-    for line, para in _paragraphs(lines):
+    for line, para in _paragraphs(lines, header.body):
         m = _BOLD.match(para)
         if m:
             speaker = squash(m.group(1)).rstrip(":")
@@ -137,7 +136,7 @@ def _read_bold(lines: list[str]) -> Transcript:
         else:
             blocks.append(_Block(para, line, speaker, False))
     utterances = [u for b in blocks for u in _stamped(b)]
-    return _finish(FORMAT_BOLD, utterances, Facts(), set_aside, [])
+    return _finish(FORMAT_BOLD, utterances, header.facts, set_aside, header.notes)
 
 
 def _read_timed(lines: list[str]) -> Transcript:
@@ -157,6 +156,11 @@ def _read_timed(lines: list[str]) -> Transcript:
             started, joined = True, False
             speaker = squash(m.group(1))
             pending = (parse_clock(m.group(2)), number)
+            continue
+        bare = _TIMED_BARE.match(text)
+        if bare and started:
+            joined = False
+            pending = (parse_clock(bare.group(1)), number)
             continue
         if not started:
             if text.startswith("#"):
@@ -180,37 +184,12 @@ def _read_timed(lines: list[str]) -> Transcript:
 
 def _front_matter(lines: list[str]) -> tuple[Facts, int, list[str]]:
     """Facts from a Lenny's-style YAML front matter, and the line index after it."""
-    notes: list[str] = []
-    if not lines or lines[0].strip() != "---":
-        return Facts(), 0, notes
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        return Facts(), 0, notes
-    try:
-        data: Any = yaml.load("\n".join(lines[1:end]), Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        notes.append(f"line 2: front matter is not valid YAML ({exc.__class__.__name__}); ignored")
-        return Facts(), end + 1, notes
-    if not isinstance(data, dict):
-        return Facts(), end + 1, notes
-    duration = data.get("duration_seconds")
-    if duration is None and isinstance(data.get("duration"), str):
-        duration = parse_clock(data["duration"])
-    video = data.get("video_id")
-    guest = data.get("guest")
-    facts = Facts(
-        title=squash(str(data["title"])) if data.get("title") else None,
-        show=str(data["channel"]) if data.get("channel") else None,
-        youtube_id=str(video) if video else None,
-        url=str(data["youtube_url"]) if data.get("youtube_url") else None,
-        duration=float(duration) if isinstance(duration, int | float) else None,
-        date=str(data["publish_date"]) if data.get("publish_date") else None,
-        description=squash(str(data["description"])) if data.get("description") else None,
-    )
+    header = Header()
+    front_matter(lines, header)
+    guest = header.data.get("guest")
     if isinstance(guest, str) and guest.strip():
-        facts.speakers[guest.strip()] = guest.strip()
-    return facts, end + 1, notes
+        header.facts.speakers[guest.strip()] = guest.strip()
+    return header.facts, header.body, header.notes
 
 
 def _unify_short_names(blocks: list[_Block], notes: list[str]) -> None:

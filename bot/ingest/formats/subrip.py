@@ -1,4 +1,7 @@
-"""SubRip (.srt) captions, read with the `srt` library; line numbers from its own cue regex."""
+"""SubRip (.srt) captions, read with the `srt` library; line numbers from its own cue regex.
+
+SubRip has no header, but some files open with one anyway (`Title: …` lines, front matter):
+it states the episode's facts and is set aside before the cues are parsed."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from bot.ingest.formats.captions import (
     speaker_names,
     timing_notes,
 )
+from bot.ingest.formats.stated import leading_header
 from bot.text import line_of, squash
 
 FORMAT = "subrip"
@@ -83,6 +87,10 @@ def _subtitles(text: str) -> list[tuple[int, float, float, list[tuple[int, str]]
 def read(text: str, name: str) -> Transcript:
     """Read a SubRip file: multi-line cues, `Name:` prefixes, turn markers, sound cues."""
     text = normalise_newlines(text)
+    all_lines = text.split("\n")
+    header = leading_header(all_lines)
+    if header.body:  # blank the header out, keeping every line where it was
+        text = "\n" * header.body + "\n".join(all_lines[header.body :])
     cues = _subtitles(text)
     if not cues:
         raise NotTranscriptContent("no SubRip cues")
@@ -109,4 +117,7 @@ def read(text: str, name: str) -> Transcript:
     if glued > NOTES_PER_KIND:
         notes.append(f"{glued - NOTES_PER_KIND} more cues have no spaces between words")
     notes.extend(timing_notes((f"line {n}", start, end) for n, start, end, _ in cues))
-    return caption_transcript(FORMAT, builder, notes, names)
+    notes.extend(header.notes)
+    transcript = caption_transcript(FORMAT, builder, notes, names, facts=header.facts)
+    transcript.set_aside[:0] = header.set_aside
+    return transcript

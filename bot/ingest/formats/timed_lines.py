@@ -2,7 +2,8 @@
 
 Covers sample b (YouTube auto-captions, `M:SS text`), sample e (`HH:MM:SS` then the caption
 line) and Talk Python's `HH:MM:SS text` transcripts with inline `<v Name>` voice tags. A file
-of a few dozen timed titles minutes apart is a chapter list, not a transcript.
+of a few dozen timed titles minutes apart is a chapter list, not a transcript. A header before
+the first timed line (front matter, `Title:` lines) states facts and is not speech.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import statistics
 
 from bot.episodes.model import Transcript, Utterance
 from bot.errors import NotTranscriptContent, ReaderError
+from bot.ingest.formats.stated import leading_header
 from bot.text import parse_clock, squash
 
 FORMAT = "timed-lines"
@@ -40,11 +42,14 @@ def sniff(text: str, name: str) -> bool:
 
 
 def read(text: str, name: str) -> Transcript:
+    lines = text.split("\n")
+    header = leading_header(lines)
     utterances: list[Utterance] = []
     pending: float | None = None
     pending_used = True
     speaker: str | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number in range(header.body + 1, len(lines) + 1):
+        raw = lines[number - 1]
         if not raw.strip():
             continue
         bare = _BARE.match(raw)
@@ -65,7 +70,14 @@ def read(text: str, name: str) -> Transcript:
     if not utterances:
         raise ReaderError(None, "no timed text lines")
     _reject_chapter_list(utterances)
-    return Transcript(FORMAT, utterances, fragments=True)
+    return Transcript(
+        FORMAT,
+        utterances,
+        header.facts,
+        set_aside=header.set_aside,
+        notes=header.notes,
+        fragments=True,
+    )
 
 
 def _clock(value: str, line: int) -> float:

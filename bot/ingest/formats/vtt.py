@@ -2,6 +2,7 @@
 
 webvtt-py skips a cue it cannot read without a word, so the scan checks that every cue block
 it finds was read, and raises `ReaderError` for one that was not instead of losing its text.
+The header (`WEBVTT - Title`, `Title: …` lines) and NOTE blocks state the episode's facts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 from webvtt.vtt import WebVTTCueBlock, WebVTTRegionBlock, WebVTTStyleBlock
 
-from bot.episodes.model import Transcript
+from bot.episodes.model import Facts, Transcript
 from bot.errors import ReaderError
 from bot.ingest.formats.captions import (
     CaptionBuilder,
@@ -25,12 +26,14 @@ from bot.ingest.formats.captions import (
     speaker_names,
     timing_notes,
 )
+from bot.ingest.formats.stated import facts_from, key_value
 
 FORMAT = "webvtt"
 
 _TAG = re.compile(r"<[^<>]*>")
 _HEADER = re.compile(r"WEBVTT(?=[ \t\n]|\Z)")
 _NOTE = re.compile(r"NOTE(?=[ \t]|\Z)")
+_NOT_TITLES = {"file", "captions", "subtitles"}  # `WEBVTT FILE` and the like name no episode
 
 Numbered = list[tuple[int, str]]
 
@@ -154,4 +157,24 @@ def read(text: str, name: str) -> Transcript:
     builder.finish()
     timed = [(c.timing_line, c.start, c.end) for c in cues if c.start is not None]
     notes.extend(timing_notes((f"line {n}", s, e) for n, s, e in timed if e is not None))
-    return caption_transcript(FORMAT, builder, notes, names, voices)
+    facts = _stated(text.split("\n"))
+    return caption_transcript(FORMAT, builder, notes, names, voices, facts=facts)
+
+
+def _stated(lines: list[str]) -> Facts:
+    """What the header and the NOTE blocks state: `WEBVTT - Title`, `Title: …`, `Episode: 12`."""
+    blocks = _blocks(lines)
+    if not blocks:
+        return Facts()
+    header = [line for _, line in blocks[0]]
+    after = header[0][len("WEBVTT") :].strip(" \t-–—:")
+    pairs: list[tuple[str, str]] = []
+    if after and key_value(after) is None and after.casefold() not in _NOT_TITLES:
+        pairs.append(("title", after))
+    texts = [after, *header[1:]]
+    for block in blocks[1:]:
+        first = block[0][1]
+        if _NOTE.match(first):
+            texts.extend([first[len("NOTE") :], *(line for _, line in block[1:])])
+    pairs.extend(pair for pair in map(key_value, texts) if pair is not None)
+    return facts_from(pairs)

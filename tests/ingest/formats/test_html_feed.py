@@ -42,7 +42,7 @@ def test_changelog_cites_title_and_canonical_url() -> None:
     # 300 multiple choices.html, lines 1-24
     t = html_feed.read(_text("gotime_300_head.html"), "300 multiple choices.html")
     assert t.format == "html-transcript" and not t.fragments  # whole paragraphs
-    assert t.facts.title == "Transcript for Go Time #300"
+    assert t.facts.title == "Go Time #300"  # the page says "Transcript for Go Time #300"
     assert t.facts.url == "https://changelog.com/gotime/300"
     assert _rows(t) == [
         ("Welcome to Go Time. This is a ", 15, None, "Kris Brandow", True),
