@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.cli.options import DEFAULT_OUT, configured
+from bot.config.settings import SearchConfig
 from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.reply.cards import UNSURE_HEADING
@@ -65,7 +66,10 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         parser.error(f"--limit must be between 1 and {MAX_LIMIT}")
     config = None if args.data and args.meaning is not None else configured(parser)
-    meaning = config.search.meaning if args.meaning is None and config else args.meaning
+    if args.meaning is not None:
+        meaning = args.meaning
+    else:  # the config's, else the default's: on
+        meaning = (config.search if config else SearchConfig()).meaning
     return search_command(
         args.data or (config.data.episodes if config else DEFAULT_OUT),
         meaning=bool(meaning),

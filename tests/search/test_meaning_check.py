@@ -134,13 +134,13 @@ def test_the_cli_says_how_sure_each_result_is(tmp_path: Path) -> None:
             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         )
 
-    found = search("--meaning", "--json", PARAPHRASE)
-    assert found.returncode == 0, found.stderr
-    first = json.loads(found.stdout)[0]
-    assert (first["start"], first["confident"]) == (222.0, True)
-    for words_only in (search("--no-meaning", "--json", PARAPHRASE), search("--json", PARAPHRASE)):
-        assert words_only.returncode == 0
-        assert {r["confident"] for r in json.loads(words_only.stdout)} == {False}
+    for found in (search("--meaning", "--json", PARAPHRASE), search("--json", PARAPHRASE)):
+        assert found.returncode == 0, found.stderr  # no config: the default, meaning on
+        first = json.loads(found.stdout)[0]
+        assert (first["start"], first["confident"]) == (222.0, True)
+    words_only = search("--no-meaning", "--json", PARAPHRASE)
+    assert words_only.returncode == 0
+    assert {r["confident"] for r in json.loads(words_only.stdout)} == {False}
     unsure = search("--no-meaning", PARAPHRASE)
     assert unsure.stdout.startswith("Not sure I found it; the closest moments:")
     nothing = search("--meaning", OFF_TOPIC[1])
