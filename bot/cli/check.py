@@ -46,6 +46,19 @@ def check_config(given: Path | None, environ: Mapping[str, str]) -> tuple[Config
     return config, Finding("ok", f"config: {config.path}")
 
 
+def check_guilds(config: Config) -> Finding:
+    """Where the commands will show: at once in the configured servers, else globally, which
+    Discord can take up to an hour to show (a warning: the bot works, just not yet)."""
+    ids = config.discord.guild_ids
+    if ids:
+        return Finding("ok", f"commands: synced to {len(ids)} configured server(s) at start")
+    return Finding(
+        "warning",
+        "commands: no [discord] guild_ids, so they are registered globally and Discord can "
+        "take up to an hour to show them; put your server's id in guild_ids to see them at once",
+    )
+
+
 def check_token(environ: Mapping[str, str]) -> Finding:
     try:
         preflight.require_token(environ)
@@ -121,7 +134,8 @@ def check_meaning(config: Config) -> Finding:
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     """Every check in order; the episodes and database only when the config reads."""
     config, first = check_config(given, environ)
-    found = [first, check_token(environ)]
+    found = [first] + ([check_guilds(config)] if config is not None else [])
+    found.append(check_token(environ))
     if config is not None:
         found += check_episodes(config)
         found.append(check_database(config))

@@ -29,6 +29,11 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="also sync the commands globally (slow to show; guilds are instant)",
     )
+    run.add_argument(
+        "--resync",
+        action="store_true",
+        help="register the commands with Discord even if they did not change since last time",
+    )
     run.add_argument("--log-level", default="INFO", choices=LEVELS)
     run.add_argument(
         "--log-format",
@@ -62,7 +67,7 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         config = startup(args.config)
         logs.setup(args.log_level, args.log_format, secrets=[require_token()])
-        asyncio.run(run_bot(config, sync_global=args.sync_global))
+        asyncio.run(run_bot(config, sync_global=args.sync_global, resync=args.resync))
     except (ConfigError, StoreError, EpisodeFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

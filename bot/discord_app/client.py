@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 
 import discord
@@ -39,6 +41,7 @@ class PodquoteBot(commands.Bot):
         store: Store,
         *,
         sync_global: bool = False,
+        resync: bool = False,
         clock: Clock | None = None,
     ) -> None:
         intents = discord.Intents.none()
@@ -56,6 +59,7 @@ class PodquoteBot(commands.Bot):
         )
         self.resources = Resources(config, archive, store)  # what the cogs are handed
         self.sync_global = sync_global
+        self.resync = resync
         self.tree.on_error = self.on_app_command_error
         self.clock = clock
         self.daily: DailyAdvice | None = None
@@ -74,14 +78,36 @@ class PodquoteBot(commands.Bot):
         )
         await self.add_cog(AdviceCog(self.resources, self.daily))
         self.add_dynamic_items(MoreFromEpisode)
-        for guild_id in self.config.discord.guild_ids:
+        if self.application_id is not None:
+            log.info("invite link (%s): %s", INVITE_NEEDS, invite_url(self.application_id))
+        guild_ids = self.config.discord.guild_ids
+        for guild_id in guild_ids:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %d", len(synced), guild_id)
-        if self.sync_global:
-            synced = await self.tree.sync()
-            log.info("synced %d commands globally (may take an hour to show)", len(synced))
+            await self._sync(guild)
+        if self.sync_global or not guild_ids:
+            if not guild_ids:
+                log.warning(
+                    "no [discord] guild_ids configured: the commands are registered globally, "
+                    "which Discord can take up to an hour to show in every server; put your "
+                    "server's id in guild_ids to see them at once"
+                )
+            await self._sync(None)
+
+    async def _sync(self, guild: discord.Object | None) -> None:
+        """Register the commands with Discord for one server (None: globally), unless the
+        same commands were registered there last time (kept in the database): restarts do not
+        spend Discord's sync rate limit. `resync` forces it."""
+        target = "global" if guild is None else str(guild.id)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        where = "globally" if guild is None else f"to guild {guild.id}"
+        if not self.resync and await self.store.synced_commands(target) == digest:
+            log.info("commands unchanged since the last sync %s: not syncing", where)
+            return
+        synced = await self.tree.sync(guild=guild)
+        await self.store.save_synced_commands(target, digest)
+        log.info("synced %d commands %s", len(synced), where)
 
     @property
     def config(self) -> Config:
@@ -139,6 +165,26 @@ class PodquoteBot(commands.Bot):
     ) -> None:
         """Errors of commands: see `report_error`."""
         await report_error(interaction, error)
+
+
+# What the bot needs in a server: the scopes of its invite and the permissions it asks for
+# (reading and posting quotes and the daily advice as embeds; looking back in the advice
+# channel's history for a post a crash may have left unconfirmed).
+INVITE_SCOPES = ("bot", "applications.commands")
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+)
+INVITE_NEEDS = (
+    "scopes bot and applications.commands; View Channels, Send Messages, Embed Links, "
+    "Read Message History"
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server with exactly what it needs."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
+    )
 
 
 def advice_defaults(config: Config) -> list[GuildSettings]:

@@ -139,7 +139,8 @@ class QuoteCog(commands.Cog):
             return
         searcher = self.resources.archive.searcher
         try:
-            # Off the event loop: milliseconds, tens with the meaning check on a near miss.
+            # Off the event loop: milliseconds by words, the sentence model for those they
+            # do not settle (see bot/search/ranking.py).
             outcome = await asyncio.to_thread(
                 searcher.search,
                 query,

@@ -69,7 +69,9 @@ def point_at(config: Config) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
 
 
-async def run_bot(config: Config, *, sync_global: bool = False, grace: float = STOP_GRACE) -> None:
+async def run_bot(
+    config: Config, *, sync_global: bool = False, resync: bool = False, grace: float = STOP_GRACE
+) -> None:
     """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts.
 
     A stop lets replies in flight finish (up to `grace` seconds), logs out, then closes the
@@ -83,7 +85,7 @@ async def run_bot(config: Config, *, sync_global: bool = False, grace: float = S
     for problem in archive.library.problems:
         log.warning("%s", problem)
     store = await Store.open(config.data.database)
-    bot = PodquoteBot(config, archive, store, sync_global=sync_global)
+    bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     reloads: set[asyncio.Task[None]] = set()

