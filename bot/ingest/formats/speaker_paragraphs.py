@@ -21,8 +21,9 @@ from typing import Any
 
 import yaml
 
+from bot import yaml_safe
 from bot.episodes.model import Facts, SetAside, Transcript, Utterance
-from bot.errors import ReaderError
+from bot.errors import ReaderError, yaml_problem
 from bot.ingest.segmenter import split_sentences
 from bot.text import parse_clock, squash
 
@@ -31,7 +32,6 @@ FORMAT_TIMED = "markdown-timed-speakers"
 FORMAT_LINES = "speaker-name-lines"
 FORMAT = FORMAT_LINES
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOLD = re.compile(r"^\*\*([^*:\n]{1,60}?):?\*\*:?\s*(.*)$")
 _TIMED_NAME = re.compile(r"^([^\s(][^()\n]{0,60}?) \((\d{1,2}:\d{2}(?::\d{2})?)\):\s*$")
 _NAME_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*){0,3}$")
@@ -188,7 +188,9 @@ def _front_matter(lines: list[str]) -> tuple[Facts, int, list[str]]:
     except StopIteration:
         return Facts(), 0, notes
     try:
-        data: Any = yaml.load("\n".join(lines[1:end]), Loader=_LOADER)
+        data: Any = yaml_safe.load("\n".join(lines[1:end]))
+    except yaml_safe.YAMLLimitError as exc:  # hostile, not a quirk: the file fails
+        raise ReaderError(*yaml_problem(exc, 2)) from None
     except yaml.YAMLError as exc:
         notes.append(f"line 2: front matter is not valid YAML ({exc.__class__.__name__}); ignored")
         return Facts(), end + 1, notes
