@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bot"
 FLOORS: dict[str, int] = {
     "errors": 0,
     "text": 0,
+    "yaml_safe": 0,
     "episodes": 1,
     "storage": 1,
     "ingest": 2,

@@ -148,6 +148,9 @@ def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -
             lines.extend(f"  {count} × {reason}" for reason, count in reasons.most_common())
         else:
             lines.extend(f"  {r.path}: {r.message}" for r in skipped)
+    if report.passed_over:
+        lines.append(f"Not read ({len(report.passed_over)}):")
+        lines.extend(f"  {entry}" for entry in report.passed_over)
     if failed:
         lines.append(f"Failed: {len(failed)} (one line each on stderr).")
     if report.stale:

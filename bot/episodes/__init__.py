@@ -2,5 +2,5 @@
 `Transcript`), one episode file read and written (`files`), and the folder of them loaded as a
 `Library` with what changed between two loads (`library`).
 
-Imports: `bot.errors`, `bot.text` only.
+Imports: `bot.errors`, `bot.text`, `bot.yaml_safe` only.
 """

@@ -122,13 +122,10 @@ def _read_folder(folder: Path) -> _State:
     problems: list[EpisodeFileError] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = episode_io.read_text(path)
             episode = episode_io.loads(text, path)
         except EpisodeFileError as exc:
             problems.append(exc)
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(EpisodeFileError(path, f"cannot read: {exc}"))
             continue
         if episode.id in episodes:
             problems.append(EpisodeFileError(path, f"id {episode.id!r} is used by another file"))

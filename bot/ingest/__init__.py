@@ -3,5 +3,5 @@
 `segmenter` cuts quotable segments, `timing` fills missing times, `normalise` builds the
 `Episode`, and `pipeline` runs a folder through it and writes the episode files.
 
-Imports: `bot.episodes`, `bot.errors`, `bot.text`.
+Imports: `bot.episodes`, `bot.errors`, `bot.text`, `bot.yaml_safe`.
 """

@@ -10,11 +10,10 @@ from typing import Any
 
 import yaml
 
+from bot import yaml_safe
 from bot.episodes.model import Facts
 from bot.errors import CatalogError, yaml_problem
 from bot.text import parse_clock, slugify
-
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR_FIELDS = ("title", "show", "youtube_id", "url", "description")
 _INT_FIELDS = ("season", "episode")
@@ -88,15 +87,14 @@ def load(path: Path) -> Catalog:
 
 def parse(text: str, path: Path) -> Catalog:
     """Validate catalog text (see `load`)."""
-    loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else {}
+        data, node = yaml_safe.load_with_node(text)
+    except yaml_safe.YAMLLimitError as exc:
+        line, why = yaml_problem(exc)
+        raise CatalogError(path, line, why) from None
     except yaml.YAMLError as exc:
         line, why = yaml_problem(exc)
-        raise CatalogError(path, line, f"not valid YAML ({why})") from exc
-    finally:
-        loader.dispose()
+        raise CatalogError(path, line, f"not valid YAML ({why})") from None
     catalog = Catalog(path)
     if node is None or data is None:
         return catalog

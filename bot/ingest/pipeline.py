@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -11,6 +13,7 @@ from bot.episodes import files as episode_io
 from bot.episodes.model import Episode, Facts, Transcript
 from bot.errors import (
     CatalogError,
+    EpisodeFileError,
     NotATranscript,
     NotTranscriptContent,
     ReaderError,
@@ -66,47 +69,177 @@ class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)
+    passed_over: list[PassedOver] = field(default_factory=list)
 
     def by_status(self, status: str) -> list[FileResult]:
         return [r for r in self.results if r.status == status]
 
 
-def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Files under the given paths (recursive, sorted) with their source names.
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """An entry of an input folder that ingest does not read, and why (a link out of the
+    folder, a FIFO, a device, a link loop): listed in the summary, never opened."""
 
-    The source name is the path relative to the folder given (or the file name).
-    Hidden files and the project's own catalog/manifest files are passed over.
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Discovery:
+    """The files to read, with their source names, and what was passed over."""
+
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    passed_over: list[PassedOver] = field(default_factory=list)
+
+
+def _kind(mode: int) -> str | None:
+    """What an entry that is neither a regular file nor a folder is; None for those two."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"  # pragma: no cover - no other kinds on Linux
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def walk(paths: Iterable[Path]) -> Discovery:
+    """Files under the given paths (recursive, sorted) with their source names, and what
+    was passed over.
+
+    The source name is the path relative to the folder given (or the file name). Hidden
+    files and the project's own catalog/manifest files are passed over silently. Inside a
+    folder given, a symbolic link is followed only when its target is inside that same
+    folder (a link to `/etc/passwd` is not a transcript of ours); a folder reached again
+    (a link loop) is not read twice, nor is a file reached again through a link. FIFOs,
+    sockets and devices are never opened (opening a FIFO waits for a writer). A file given
+    by name is read wherever it is, if it is a regular file.
     """
-    found: list[tuple[Path, str]] = []
-    for root in paths:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                rel = path.relative_to(root)
-                if (
-                    path.is_file()
-                    and not any(p.startswith(".") for p in rel.parts)
-                    and path.name.lower() not in _IGNORED_NAMES
-                ):
-                    found.append((path, rel.as_posix()))
+    walker = _Walker()
+    for given in paths:
+        try:
+            info = given.stat()
+        except OSError as exc:
+            walker.pass_over(given, f"cannot read: {exc.strerror or exc}")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            walker.root = given.resolve()
+            walker.folder(given, Path(), {(info.st_dev, info.st_ino)})
+            continue
+        kind = _kind(info.st_mode)
+        if kind is not None:
+            walker.pass_over(given, f"{kind}, not a file: not opened")
+            continue
+        walker.found.files.append((given, given.name))
+    return walker.found
+
+
+@dataclass(slots=True)
+class _Walker:
+    """One `walk`: what it found, the files and folders read (by device and inode), and the
+    real path of the folder given."""
+
+    found: Discovery = field(default_factory=Discovery)
+    seen: dict[tuple[int, int], Path] = field(default_factory=dict)
+    root: Path = Path("/")
+
+    def pass_over(self, path: Path, reason: str) -> None:
+        self.found.passed_over.append(PassedOver(path, reason))
+
+    def folder(self, folder: Path, rel: Path, folders: set[tuple[int, int]]) -> None:
+        """Read `folder` (at `rel` under the folder given) in name order; `folders` are
+        the folders on the way down to it, by device and inode."""
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            self.pass_over(folder, f"cannot read the folder: {exc.strerror or exc}")
+            return
+        for entry in entries:
+            if not entry.name.startswith("."):
+                self.entry(entry, rel / entry.name, folders)
+
+    def entry(self, entry: os.DirEntry[str], name: Path, folders: set[tuple[int, int]]) -> None:
+        path = Path(entry.path)
+        try:
+            if entry.is_symlink():
+                target = path.resolve(strict=True)
+                if not _inside(target, self.root):
+                    self.pass_over(path, f"a link to {target}, outside the folder: not followed")
+                    return
+            info = path.stat()
+        except FileNotFoundError:
+            self.pass_over(path, "a link to nothing (broken): not followed")
+            return
+        except RuntimeError:  # Path.resolve on links that point at each other
+            self.pass_over(path, "a link loop: not followed")
+            return
+        except OSError as exc:  # no permission, and the like
+            self.pass_over(path, f"cannot read: {exc.strerror or exc}")
+            return
+        key = (info.st_dev, info.st_ino)
+        if stat.S_ISDIR(info.st_mode):
+            if key in folders:
+                self.pass_over(path, "a link to a folder it is in (a loop): not followed")
+            elif key in self.seen:
+                self.pass_over(path, f"the same folder as {self.seen[key]}: read once")
+            else:
+                self.seen[key] = path
+                self.folder(path, name, folders | {key})
+            return
+        kind = _kind(info.st_mode)
+        if kind is not None:
+            self.pass_over(path, f"{kind}, not a file: not opened")
+        elif entry.name.lower() in _IGNORED_NAMES:
+            return
+        elif key in self.seen:
+            self.pass_over(path, f"the same file as {self.seen[key]}: read once")
         else:
-            found.append((root, root.name))
-    return found
+            self.seen[key] = path
+            self.found.files.append((path, name.as_posix()))
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """The files `walk` finds under the given paths, with their source names."""
+    return walk(paths).files
 
 
 def read_transcript(path: Path, source: str | None = None) -> Transcript:
     """Decode, detect and read one file.
 
     Raises `TranscriptError` (with path and line) or `NotATranscript`; never anything else.
+    The file is opened without waiting and must be a regular file (a FIFO put in its place
+    after `walk` is refused, not waited on).
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TranscriptError(
-                path, None, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
-            )
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise TranscriptError(path, None, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TranscriptError(path, None, "not a regular file: not read")
+        if info.st_size > MAX_FILE_BYTES:
+            raise TranscriptError(
+                path, None, f"file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise TranscriptError(path, None, f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # pragma: no cover - it grew while being read
+        raise TranscriptError(path, None, f"file is over the limit of {MAX_FILE_BYTES:,} bytes")
     return parse_bytes(data, path, source or path.name)
 
 
@@ -248,19 +381,32 @@ def ingest(
     prune: bool = False,
 ) -> IngestReport:
     """Ingest every file under `paths` into `out`; per-file problems never stop the run."""
-    report = IngestReport()
-    files = discover(paths)
-    for path, source in progress(files):
+    found = walk(paths)
+    report = IngestReport(passed_over=found.passed_over)
+    for path, source in progress(found.files):
         report.results.append(ingest_one(path, source, catalog))
     shows_from_folders(report.results)
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)
     for result in report.results:
         if result.episode is not None:
-            report.written.append(episode_io.write(result.episode, out))
+            _write(result, out, report)
     written = {p.name for p in report.written}
     report.stale = sorted(p for p in out.glob("*.yaml") if p.name not in written)
     if prune:
         for p in report.stale:
             p.unlink()
     return report
+
+
+def _write(result: FileResult, out: Path, report: IngestReport) -> None:
+    """Write one episode file; a failure fails that input file only."""
+    assert result.episode is not None
+    try:
+        report.written.append(episode_io.write(result.episode, out))
+        return
+    except EpisodeFileError as exc:  # an episode the library would refuse
+        why = f"not written: its episode file would not load: {exc.why}"
+    except OSError as exc:
+        why = f"cannot write its episode file: {exc.strerror or exc}"
+    result.status, result.message, result.episode = "failed", f"{result.path}: {why}", None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -134,3 +136,71 @@ def test_samples_a_and_b_merge_with_their_corpus_pages(corpus: Path, tmp_path: P
         ),
     }
     assert {ep.source for ep in lib} == {p.name for p in (DATA / "raw").iterdir()}
+
+
+def _break_second_segment(folder: Path, field: str, raw: str) -> Path:
+    """Put raw JSON text as one field of the second segment line of one shipped episode."""
+    path = folder / "s08e01-visualising-machine-learning.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    row = json.loads(lines[58][2:])
+    row[field] = "@VALUE@"
+    lines[58] = "- " + json.dumps(row, ensure_ascii=False).replace('"@VALUE@"', raw)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "why"),
+    [
+        ("start", "1e400", "line 59: start is inf, not a time in seconds (0 to 10,000,000)"),
+        (
+            "start",
+            "1" + "0" * 400,
+            "line 59: start is a 401-digit number, not a time in seconds (0 to 10,000,000)",
+        ),
+        ("line", "7" * 5000, "line 59: the segment has a number of more than 4,300 digits"),
+        (
+            "cues",
+            "[" * 100_000 + "]" * 100_000,
+            "line 59: the segment is nested too deeply to read",
+        ),
+    ],
+    ids=["1e400", "10 and 400 zeros", "5000 digits", "cues 100000 deep"],
+)
+def test_one_bad_value_is_one_problem_naming_file_and_line_and_every_other_episode_loads(
+    folder: Path, field: str, raw: str, why: str
+) -> None:
+    broken = _break_second_segment(folder, field, raw)
+    lib = Library.load(folder)
+    assert len(lib) == 4
+    assert lib.get("s08e01-visualising-machine-learning") is None
+    assert [str(p) for p in lib.problems] == [f"{broken}: {why}"]
+    # A reload that meets it says the same and keeps serving the others.
+    good = Library.load(DATA / "episodes")
+    good.folder = folder
+    diff = good.reload()
+    assert diff.removed == ("s08e01-visualising-machine-learning",)
+    assert [str(p) for p in diff.problems] == [f"{broken}: {why}"]
+    assert len(good) == 4
+
+
+def test_a_fifo_or_a_folder_among_the_episodes_is_a_problem_not_a_wait(folder: Path) -> None:
+    os.mkfifo(folder / "waiting.yaml")
+    (folder / "a-folder.yaml").mkdir()
+    lib = Library.load(folder)  # would wait forever on an ordinary open of the FIFO
+    assert len(lib) == 5
+    assert sorted(str(p) for p in lib.problems) == [
+        f"{folder / 'a-folder.yaml'}: cannot read: not a regular file",
+        f"{folder / 'waiting.yaml'}: cannot read: not a regular file",
+    ]
+
+
+def test_a_copy_caught_mid_write_is_a_problem_not_a_shorter_episode(folder: Path) -> None:
+    path = folder / "s08e01-visualising-machine-learning.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(lines[:114]) + "\n", encoding="utf-8")
+    lib = Library.load(folder)
+    assert len(lib) == 4
+    assert [str(p) for p in lib.problems] == [
+        f"{path}: has 57 of 105 segments: incomplete, still being written?"
+    ]

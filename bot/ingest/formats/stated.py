@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
+from bot import yaml_safe
 from bot.episodes.model import Facts, SetAside
+from bot.errors import ReaderError, yaml_problem
 from bot.text import parse_clock, squash
-
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Key (folded: lower case, `_` for spaces and dashes) → the `Facts` field it states.
 _FIELDS = {
@@ -178,7 +178,9 @@ def front_matter(lines: list[str], header: Header) -> None:
         return
     header.body = end + 1
     try:
-        data: Any = yaml.load("\n".join(lines[1:end]), Loader=_LOADER)
+        data: Any = yaml_safe.load("\n".join(lines[1:end]))
+    except yaml_safe.YAMLLimitError as exc:  # hostile, not a quirk: the file fails
+        raise ReaderError(*yaml_problem(exc, 2)) from None
     except yaml.YAMLError as exc:
         header.notes.append(
             f"line 2: front matter is not valid YAML ({exc.__class__.__name__}); ignored"
