@@ -22,7 +22,7 @@ from bot.discord_app.errors import report_error
 from bot.discord_app.inflight import InFlight, TrackingTree
 from bot.discord_app.quote import QuoteCog
 from bot.discord_app.resources import Resources
-from bot.storage.sqlite import GuildSettings, Store
+from bot.storage.sqlite import GuildSettings, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,11 @@ class PodquoteBot(commands.Bot):
             log.info("commands unchanged since the last sync %s: not syncing", where)
             return
         synced = await self.tree.sync(guild=guild)
-        await self.store.save_synced_commands(target, digest)
         log.info("synced %d commands %s", len(synced), where)
+        try:
+            await self.store.save_synced_commands(target, digest)
+        except StoreError as exc:  # e.g. read-only: the bot still serves; the next start syncs
+            log.warning("could not remember the commands synced %s: %s", where, exc)
 
     @property
     def config(self) -> Config:

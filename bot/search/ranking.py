@@ -60,7 +60,7 @@ COLLAPSE_SECONDS = 20.0
 # MEANING_WORDS words around each, plus MEANING_RANK_WEIGHT / their rank by words. How sure the
 # best one is: its cosine + SCORE_WEIGHT × its words' score / 100. From CONFIDENT_AT the answer
 # is confident; from UNSURE_AT the closest moments are offered; under it, nothing.
-MEANING_TOP = 3
+MEANING_TOP = 5
 MEANING_WORDS = 32
 MEANING_RANK_WEIGHT = 0.4
 SCORE_WEIGHT = 0.5

@@ -93,7 +93,7 @@ def test_broken_files_are_named_errors(text: str, message: str) -> None:
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "episodes"
 VISUALISING = SHIPPED / "s08e01-visualising-machine-learning.yaml"
-SECOND_SEGMENT = 59  # its line in that file
+SECOND_SEGMENT = 60  # its line in that file
 
 
 def _with_segment_field(name: str, raw_value: str, line: int = SECOND_SEGMENT) -> str:
@@ -147,16 +147,16 @@ def test_a_bad_value_in_a_segment_line_names_the_line_and_what_is_wrong(
 @pytest.mark.parametrize(
     ("old", "new", "why"),
     [
-        ("duration: null", "duration: .inf", "line 11: duration is inf, not a time in seconds"),
-        ("season: 8", "season: " + "9" * 5000, "line 5: not valid YAML (a number of 5,000 digits"),
-        ("season: 8", "season: '8'", "line 5: season is '8', not a whole number"),
+        ("duration: null", "duration: .inf", "line 12: duration is inf, not a time in seconds"),
+        ("season: 8", "season: " + "9" * 5000, "line 6: not valid YAML (a number of 5,000 digits"),
+        ("season: 8", "season: '8'", "line 6: season is '8', not a whole number"),
         ("id: s08e01-visualising-machine-learning", "id: ../../etc/x", "line 2: id '../../etc/x'"),
         ("title: Visualising Machine Learning", "title: [a, b]", "line 3: title is a list, not"),
-        ("timing: exact", "timing: 3", "line 13: timing 3 is not one of exact, estimated"),
-        ("  start: 177.0", "  start: 1.0e+400", "line 21: a chapter's start is inf, not a time"),
-        ("hosts:\n- Alexey", "hosts:\n- [Alexey]", "line 18: a host is a list, not text"),
-        ("notes: []", "notes: " + "[" * 500 + "]" * 500, "line 53: nested more than 100 levels"),
-        ("segment_count: 105", "segment_count: -1", "line 56: segment_count is -1, not a whole"),
+        ("timing: exact", "timing: 3", "line 14: timing 3 is not one of exact, estimated"),
+        ("  start: 177.0", "  start: 1.0e+400", "line 22: a chapter's start is inf, not a time"),
+        ("hosts:\n- Alexey", "hosts:\n- [Alexey]", "line 19: a host is a list, not text"),
+        ("notes: []", "notes: " + "[" * 500 + "]" * 500, "line 54: nested more than 100 levels"),
+        ("segment_count: 105", "segment_count: -1", "line 57: segment_count is -1, not a whole"),
     ],
 )
 def test_a_bad_value_in_the_header_names_the_line_and_what_is_wrong(
@@ -204,7 +204,8 @@ def test_an_alias_bomb_in_an_episode_file_fails_at_once() -> None:
 
 def test_a_file_cut_at_a_line_boundary_is_incomplete_not_a_shorter_episode() -> None:
     lines = VISUALISING.read_text(encoding="utf-8").split("\n")
-    cut = "\n".join(lines[: 57 + 57]) + "\n"  # the header, `segments:` and 57 segments
+    header = lines.index("segments:") + 1  # the header and `segments:`
+    cut = "\n".join(lines[: header + 57]) + "\n"  # and 57 segments
     assert _error(cut) == "has 57 of 105 segments: incomplete, still being written?"
     header_only = "\n".join(lines[:40]) + "\n"
     assert _error(header_only) == "has no `segments:`: incomplete, still being written?"
@@ -226,13 +227,14 @@ def test_a_file_cut_in_the_middle_of_a_line_is_incomplete() -> None:
 def test_more_segments_than_the_count_is_an_error_and_a_file_without_a_count_loads() -> None:
     text = VISUALISING.read_text(encoding="utf-8")
     assert _error(text.replace("segment_count: 105", "segment_count: 104")) == (
-        "line 56: has 105 segments but segment_count says 104"
+        "line 57: has 105 segments but segment_count says 104"
     )
     older = text.replace("segment_count: 105\n", "")
     assert episode_io.loads(older) == episode_io.loads(text)
     lines = older.split("\n")
+    header = lines.index("segments:") + 1
     shorter = "\n".join([*lines[:100], ""])  # an older file cut short cannot be told apart
-    assert len(episode_io.loads(shorter).segments) == 100 - 56
+    assert len(episode_io.loads(shorter).segments) == 100 - header
 
 
 def test_the_count_is_written_just_before_the_segments() -> None:

@@ -198,7 +198,8 @@ def test_a_fifo_or_a_folder_among_the_episodes_is_a_problem_not_a_wait(folder: P
 def test_a_copy_caught_mid_write_is_a_problem_not_a_shorter_episode(folder: Path) -> None:
     path = folder / "s08e01-visualising-machine-learning.yaml"
     lines = path.read_text(encoding="utf-8").split("\n")
-    path.write_text("\n".join(lines[:114]) + "\n", encoding="utf-8")
+    header = lines.index("segments:") + 1  # the header and `segments:`
+    path.write_text("\n".join(lines[: header + 57]) + "\n", encoding="utf-8")
     lib = Library.load(folder)
     assert len(lib) == 4
     assert [str(p) for p in lib.problems] == [

@@ -36,5 +36,5 @@ def test_a_file_written_before_title_from_still_loads() -> None:
 
 def test_an_unknown_origin_is_a_named_error() -> None:
     text = episode_io.dumps(EPISODE).replace("title_from: filename", "title_from: guessed")
-    with pytest.raises(EpisodeFileError, match="title_from 'guessed' is not one of file"):
+    with pytest.raises(EpisodeFileError, match="title_from is 'guessed', not one of file"):
         episode_io.loads(text, "ep.yaml")
