@@ -211,7 +211,8 @@ class Searcher:
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
         self._expansions_lock = threading.Lock()
-        self._episode_people: dict[int, frozenset[str]] = {}  # filled as episodes come up
+        # (episode, speaker) -> the words naming them (see `_people`), filled as they come up
+        self._people_words: dict[tuple[int, str | None], tuple[frozenset[str], frozenset[str]]] = {}
 
     # -- query terms -------------------------------------------------------------------
     def expand(self, term: str) -> list[tuple[int, float]]:
@@ -465,18 +466,18 @@ class Searcher:
 
     def _people(self, seg: int) -> tuple[frozenset[str], frozenset[str]]:
         """The words naming the segment's speaker, and those naming anyone of its episode
-        (speakers, hosts) or its show."""
+        (speakers, hosts) or its show; worked out once per episode and speaker."""
         episode_index = int(self.index.seg_episode[seg])
         episode, _, segment = self.index.segment(seg)
-        speaker = frozenset(
-            tokens(fold(f"{segment.speaker or ''} {episode.full_name(segment.speaker) or ''}"))
-        )
-        names = self._episode_people.get(episode_index)
-        if names is None:
+        key = (episode_index, segment.speaker)
+        found = self._people_words.get(key)
+        if found is None:
+            speaker = f"{segment.speaker or ''} {episode.full_name(segment.speaker) or ''}"
             people = [f"{label} {full or ''}" for label, full in episode.speakers]
-            names = frozenset(tokens(fold(" ".join([*people, *episode.hosts, episode.show or ""]))))
-            self._episode_people[episode_index] = names
-        return speaker, names
+            everyone = " ".join([*people, *episode.hosts, episode.show or ""])
+            found = (frozenset(tokens(fold(speaker))), frozenset(tokens(fold(everyone))))
+            self._people_words[key] = found
+        return found
 
     def _neighbours(self, seg: int) -> list[int]:
         """The segments just before and after `seg` in its episode."""
