@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -26,3 +29,23 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.md").is_file():
         pytest.skip("../shared/corpus is absent: corpus tests need it")
     return CORPUS
+
+
+def spread(paths: Iterable[Path], per_folder: int = 4) -> list[Path]:
+    """A fixed spread of corpus files: from each folder, `per_folder` files (one in 20 of a
+    big folder) evenly spaced by name, the first and last included; every file when
+    `PODQUOTE_FULL_CORPUS=1`. Corpus-scale checks so read every layout of the corpus (each
+    show and year has its own folder) and the suite keeps within CI's time."""
+    ordered = sorted(paths, key=lambda p: (str(p.parent), p.name))
+    if os.environ.get("PODQUOTE_FULL_CORPUS") == "1":
+        return ordered
+    out: list[Path] = []
+    for _, group in groupby(ordered, key=lambda p: p.parent):
+        files = list(group)
+        k = min(len(files), max(per_folder, len(files) // 20))
+        if k == 1:
+            out.append(files[0])
+            continue
+        picks = sorted({round(i * (len(files) - 1) / (k - 1)) for i in range(k)})
+        out += [files[i] for i in picks]
+    return out
