@@ -34,11 +34,11 @@ def candidates(line: str, word: str, values: Values) -> list[str]:
     if command is None:
         return []
     name, colon, value = word.partition(":")
-    if colon and name.casefold() in command.options:
+    if colon and name.casefold() in command.accepts:
         wanted = value.casefold()
         return [f"{name}:{v}" for v in values(name.casefold()) if v.casefold().startswith(wanted)]
-    found = [f"{o}:" for o in command.options if o.startswith(word.casefold())]
-    names = "|".join(re.escape(o) for o in command.options)
+    found = [f"{o}:" for o in command.accepts if o.startswith(word.casefold())]
+    names = "|".join(re.escape(o) for o in command.accepts)
     typing = re.search(rf"(?:^|\s)({names}):([^:]*)$", before, re.IGNORECASE) if names else None
     if typing:  # a value with a space in it, e.g. speaker:Meor A|
         typed = typing.group(2)

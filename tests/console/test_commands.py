@@ -185,7 +185,9 @@ def test_help_lists_every_command_version_and_archive_size(session: Session) -> 
     shown = card(run(session, "/help"))
     text = plain(Reply((shown,)))
     for command in COMMANDS:
-        assert command.usage in text
+        assert f"{command.info.written} — {command.summary}" in text
+    assert "/advice — a piece of advice" in text
+    assert "/next (or n) — " in text
     assert "The archive holds 5 episodes and 599 quotes." in text
     assert "podquote 0.1.0" in shown.footer
 
