@@ -17,7 +17,7 @@ from bot.advice.rotation import PastPost
 from bot.archive.loaded import Archive
 from bot.config.settings import SearchConfig
 from bot.console import cards
-from bot.console.parse import Args, UsageError, parse_args, split_command
+from bot.console.parse import Args, UnknownOption, UsageError, parse_args, split_command
 from bot.console.replies import Card, Notice, Reply, Span
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
@@ -309,6 +309,16 @@ def dispatch(session: Session, line: str) -> Reply | None:
         return Reply.refuse(f"Unknown command {typed!r}. Commands: {command_names()}")
     try:
         args = parse_args(rest, command.accepts)
+    except UnknownOption as exc:
+        return Reply.refuse(unknown_option(command, exc.name))
     except UsageError as exc:
         return Reply.refuse(f"{exc} (usage: {command.usage})")
     return command.handler(session, args)
+
+
+def unknown_option(command: Command, name: str) -> str:
+    """The line for an option the command does not take, the typed name excerpted."""
+    typed = excerpt(name, 40)
+    if not command.options:
+        return f"Unknown option {typed!r}: /{command.name} takes none."
+    return f"Unknown option {typed!r}. Options of /{command.name}: {', '.join(command.options)}."

@@ -203,6 +203,25 @@ def test_unknown_command_is_one_line_listing_the_commands(session: Session) -> N
     assert run(session, "/quit").quit
 
 
+def test_an_unknown_option_is_named_with_the_known_ones(session: Session) -> None:
+    for line, expected in (
+        (
+            "/quote drift spekaer:alexey",
+            "Unknown option 'spekaer'. Options of /quote: speaker, episode.",
+        ),
+        ("/episode visualising pgae:2", "Unknown option 'pgae'. Options of /episode: page."),
+        ("/post number:1 nr:2", "Unknown option 'nr': /post takes none."),
+        ("/quote drift " + "x" * 300 + ":y", "Unknown option 'xxxxx"),
+    ):
+        reply = run(session, line)
+        assert not reply.ok, line
+        assert notice(reply).startswith(expected), line
+        assert len(notice(reply)) < 120, line  # the typed name is shown as a short excerpt
+    # Colons in the words of a query are words: these are answered.
+    assert card(run(session, "/quote catapult basket drift at 10:30")).title
+    assert card(run(session, "/quote note: catapult basket drift")).title
+
+
 def test_search_settings_come_from_the_config(archive: Archive) -> None:
     session = Session(archive, SearchConfig(results=1, max_query_length=10))
     assert "under 10 characters" in notice(run(session, "/quote catapult basket"))
