@@ -11,6 +11,7 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import SearchConfig
 from bot.console.commands import COMMANDS, Session, dispatch
+from bot.console.repl import option_values
 from bot.console.replies import Card, Notice, Reply
 from bot.console.view import plain
 from bot.reply.cards import timestamp
@@ -220,6 +221,15 @@ def test_an_unknown_option_is_named_with_the_known_ones(session: Session) -> Non
     # Colons in the words of a query are words: these are answered.
     assert card(run(session, "/quote catapult basket drift at 10:30")).title
     assert card(run(session, "/quote note: catapult basket drift")).title
+
+
+def test_tab_offers_episode_titles_and_ids(session: Session) -> None:
+    values = option_values(session)
+    titles = values("name")
+    assert "Visualising Machine Learning" in titles
+    assert "s08e01-visualising-machine-learning" in titles
+    assert values("episode") == titles
+    assert "Meor Amer" in values("speaker")
 
 
 def test_search_settings_come_from_the_config(archive: Archive) -> None:

@@ -77,9 +77,12 @@ def test_a_command_without_options_takes_any_text() -> None:
 
 
 def _values(option: str) -> list[str]:
-    return {"speaker": ["Meor", "Meor Amer", "Alexey"], "episode": ["s08e01-visualising"]}.get(
-        option, []
-    )
+    episodes = ["Visualising Machine Learning", "s08e01-visualising"]
+    return {
+        "speaker": ["Meor", "Meor Amer", "Alexey"],
+        "episode": episodes,
+        "name": episodes,
+    }.get(option, [])
 
 
 def test_completion_offers_commands_options_and_their_values() -> None:
@@ -96,7 +99,10 @@ def test_completion_offers_commands_options_and_their_values() -> None:
     assert candidates("/quote x episode:s08", "episode:s08", _values) == [
         "episode:s08e01-visualising"
     ]
-
+    assert candidates("/quote x episode:vis", "episode:vis", _values) == [
+        "episode:Visualising Machine Learning"
+    ]
+    assert candidates("/quote x episode:Visualising M", "M", _values) == ["Machine Learning"]
     assert candidates("/quote x speaker:meor a", "a", _values) == ["Amer"]
     assert candidates("/quote x speaker:Meor ", "", _values) == [
         "query:",
@@ -105,7 +111,25 @@ def test_completion_offers_commands_options_and_their_values() -> None:
         "Amer",
     ]
     assert candidates("/help ", "", _values) == []
+    assert candidates("/quote visu", "visu", _values) == []  # a query names nothing
     assert candidates("/nope x", "x", _values) == []
+
+
+def test_episode_completes_titles_and_ids_in_its_free_text() -> None:
+    assert candidates("/episode visu", "visu", _values) == ["Visualising Machine Learning"]
+    assert candidates("/episode s08", "s08", _values) == ["s08e01-visualising"]
+    assert candidates("/episode Visualising Ma", "Ma", _values) == ["Machine Learning"]
+    assert candidates("/episode  visualising machine l", "l", _values) == ["Learning"]
+    assert candidates("/episode ", "", _values) == [
+        "name:",
+        "page:",
+        "Visualising Machine Learning",
+        "s08e01-visualising",
+    ]
+    assert candidates("/episode name:Vis", "name:Vis", _values) == [
+        "name:Visualising Machine Learning"
+    ]
+    assert candidates("/episode page:", "page:", _values) == []
 
 
 def test_history_lives_under_xdg_state_home(tmp_path: Path) -> None:
