@@ -43,13 +43,14 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "quote",
         "/quote WORDS [speaker:NAME] [episode:NAME]",
-        "what you remember of it; typos and any word order are fine",
+        "the best matches for what you remember of it, the first shown; typos and any word "
+        "order are fine",
         "/quote query [speaker] [episode]",
     ),
     CommandInfo(
         "episode",
         "/episode [NAME] [page:N]",
-        "about one episode (its id or part of its title); without a name, the list",
+        "one episode (its id or part of its title); without a name, the list",
         "/episode [name]",
     ),
     CommandInfo(
