@@ -12,8 +12,8 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /venv
 WORKDIR /src
 # Only pyproject.toml: this layer is rebuilt when the dependencies change, not the code. The
-# sentence model is there for [search] meaning = true (off by default), so turning it on
-# needs no rebuild.
+# sentence model is there for [search] meaning = true (the default), so search weighs near
+# misses by meaning in the image too.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
     && pip install --requirement requirements.txt \
