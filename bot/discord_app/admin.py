@@ -14,6 +14,7 @@ from bot.discord_app.embeds import INFO_COLOUR
 from bot.discord_app.resources import Resources
 from bot.errors import PodquoteError
 from bot.reply.cards import RELOAD_FAILED, diff_summary
+from bot.reply.commands import HELP_INTRO, slash_commands
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,21 @@ class AdminCog(commands.Cog):
             title="podquote",
             colour=INFO_COLOUR,
             description=(
-                "I find the exact words from the podcast and talk archive, with the speaker, "
-                "the time and a link that starts the video at that moment.\n\n"
-                "**/quote** `query` — what you remember of it; typos and any word order are "
-                "fine. Optional `speaker` and `episode` narrow it down.\n"
-                "**/episode** `name` — about one episode; without a name, the list.\n"
-                "**/reload** — admins: re-read the transcripts.\n\n"
+                f"{HELP_INTRO}\n\n{help_lines()}\n\n"
                 f"The archive holds **{len(library):,}** episodes and "
                 f"**{library.segment_count:,}** quotes."
             ),
         )
         embed.set_footer(text=f"podquote {__version__}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def help_lines() -> str:
+    """/help's list of the slash commands, from the one list (`bot.reply.commands`):
+    "**/quote** `query [speaker] [episode]` — what you remember of it; …"."""
+    lines = []
+    for command in slash_commands():
+        name, _, args = command.discord.partition(" ")
+        shown = f"**{name}** `{args}`" if args else f"**{name}**"
+        lines.append(f"{shown} — {command.discord_does or command.does}")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
+from bot.reply.commands import slash_commands
 from bot.storage.sqlite import Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, default_guild, run_bot
@@ -46,6 +47,17 @@ def _embed(call_body: dict) -> dict:  # type: ignore[type-arg]
     return call_body["data"]["embeds"][0]
 
 
+def _usage(command: dict) -> str:  # type: ignore[type-arg]
+    """A registered slash command written as the command list writes it: `/advice
+    set|off|now|status`, `/quote query [speaker] [episode]`."""
+    options = command.get("options", [])
+    if any(o["type"] == 1 for o in options):  # subcommands
+        args = ["|".join(o["name"] for o in options)]
+    else:
+        args = [o["name"] if o.get("required") else f"[{o['name']}]" for o in options]
+    return " ".join([f"/{command['name']}", *args])
+
+
 def _custom_ids(message: dict) -> dict[str, str]:  # type: ignore[type-arg]
     ids = {}
     for row in message.get("components", []):
@@ -61,6 +73,9 @@ async def test_login_syncs_the_commands_to_the_configured_guild(
         (sync,) = fake_discord.command_syncs
         names = sorted(c["name"] for c in sync.payload)
         assert names == ["advice", "episode", "help", "quote", "reload"]
+        # The one command list (what /help, the console and the README show) says the same.
+        registered = {c["name"]: _usage(c) for c in sync.payload}
+        assert registered == {c.name: c.discord for c in slash_commands()}
         advice = next(c for c in sync.payload if c["name"] == "advice")
         assert str(advice["default_member_permissions"]) == "32"  # manage server
         assert sorted(o["name"] for o in advice["options"]) == ["now", "off", "set", "status"]
@@ -251,6 +266,12 @@ async def test_help_and_cooldown(fake_discord: FakeDiscord, tmp_path: Path) -> N
         handle = await fake_discord.send_interaction("help")
         embed = _embed((await handle.callback()).body)
         assert "**5** episodes" in embed["description"]
+        for command in slash_commands():  # every slash command, /advice too
+            assert f"**/{command.name}**" in embed["description"]
+        assert (
+            "**/advice** `set|off|now|status` — admins: the daily advice post"
+            in (embed["description"])
+        )
         first = await fake_discord.send_interaction("quote", {"query": "drift"}, user=BOB)
         assert (await first.callback()).body["type"] == 4
         second = await fake_discord.send_interaction("quote", {"query": "drift"}, user=BOB)
