@@ -1,4 +1,4 @@
-"""/reload (admins only) and /help."""
+"""/reload (admins only), /help, and who may change a server's settings."""
 
 from __future__ import annotations
 
@@ -28,6 +28,26 @@ def is_admin(config: DiscordConfig, interaction: discord.Interaction) -> bool:
         return True
     if not config.admin_user_ids and not config.admin_role_ids:
         return interaction.permissions.administrator
+    return False
+
+
+def may_manage(config: DiscordConfig, interaction: discord.Interaction) -> bool:
+    """The server's own settings (daily advice, the /quote cooldown, the stats): the bot's
+    admins (`is_admin`), or members who can manage the server."""
+    return is_admin(config, interaction) or interaction.permissions.manage_guild
+
+
+MANAGERS_ONLY = "Only the bot's admins (or members who can manage the server) can {what}."
+
+
+async def refuse_unless_manager(
+    config: DiscordConfig, interaction: discord.Interaction, what: str
+) -> bool:
+    """Checked at run time, whatever Discord's permission settings say: True when the member
+    `may_manage`; else they are told privately that they cannot `what`, and False."""
+    if may_manage(config, interaction):
+        return True
+    await interaction.response.send_message(MANAGERS_ONLY.format(what=what), ephemeral=True)
     return False
 
 
@@ -80,7 +100,9 @@ class AdminCog(commands.Cog):
                 "**/quote** `query` — what you remember of it; typos and any word order are "
                 "fine. Optional `speaker` and `episode` narrow it down.\n"
                 "**/episode** `name` — about one episode; without a name, the list.\n"
-                "**/reload** — admins: re-read the transcripts.\n\n"
+                "**/reload** — admins: re-read the transcripts.\n"
+                "**/settings cooldown**, **/stats**, **/advice** — admins: the wait between "
+                "two /quote commands, what members looked for, daily advice.\n\n"
                 f"The archive holds **{len(library):,}** episodes and "
                 f"**{library.segment_count:,}** quotes."
             ),
