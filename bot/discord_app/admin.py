@@ -12,6 +12,7 @@ from bot import __version__
 from bot.config.settings import DiscordConfig
 from bot.discord_app.embeds import INFO_COLOUR
 from bot.discord_app.resources import Resources
+from bot.discord_app.usage import mark
 from bot.errors import PodquoteError
 from bot.reply.cards import RELOAD_FAILED, diff_summary
 
@@ -44,9 +45,11 @@ async def refuse_unless_manager(
     config: DiscordConfig, interaction: discord.Interaction, what: str
 ) -> bool:
     """Checked at run time, whatever Discord's permission settings say: True when the member
-    `may_manage`; else they are told privately that they cannot `what`, and False."""
+    `may_manage`; else they are told privately that they cannot `what` (the command's
+    outcome: refused), and False."""
     if may_manage(config, interaction):
         return True
+    mark(interaction, "refused")
     await interaction.response.send_message(MANAGERS_ONLY.format(what=what), ephemeral=True)
     return False
 
@@ -62,6 +65,7 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     async def reload(self, interaction: discord.Interaction) -> None:
         if not is_admin(self.resources.config.discord, interaction):
+            mark(interaction, "refused")
             await interaction.response.send_message(
                 "Only the bot's admins can reload the transcripts.", ephemeral=True
             )
