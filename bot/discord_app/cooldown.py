@@ -113,7 +113,9 @@ class QuoteCooldown:
 
     def give_back(self, interaction: discord.Interaction[Any]) -> bool:
         """Undo the use this /quote was charged (a miss or a refusal); True when there was
-        one to give back."""
+        one to give back. Only for a /quote whose check passed (its body, or an error after
+        the check): one the check refused took nothing, and this would undo the use that
+        refused it."""
         key = interaction.extras.pop(_KEY, None)
         checked = interaction.extras.get(_CHECKED)
         bucket = self._buckets.get(key) if key is not None else None

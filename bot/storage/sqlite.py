@@ -1,4 +1,5 @@
-"""SQLite storage through one aiosqlite connection: schema versions, settings, post history.
+"""SQLite storage through one aiosqlite connection: schema versions, settings, post history,
+the search log.
 
 The schema is a list of migrations; `Store.open` applies the ones a file has not seen, each in
 its own transaction, and records the version in `schema_version`. A database written by a

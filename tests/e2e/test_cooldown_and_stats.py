@@ -135,6 +135,27 @@ async def test_a_second_quote_is_refused_privately_but_misses_and_refusals_are_n
     assert not any("chocolate" in line or "catapult" in line for line in caplog.messages)
 
 
+async def test_a_quote_that_fails_on_the_bots_side_is_not_charged_either(
+    fake_discord: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.stats.record")
+    async with podquote(fake_discord, tmp_path) as bot:
+        searcher = bot.archive.searcher
+        real = searcher.search
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("boom")
+
+        searcher.search = broken  # type: ignore[method-assign]
+        body = await quote(fake_discord, BOB, FOUND)
+        assert body["data"]["content"].startswith("Sorry, something went wrong")
+        searcher.search = real  # type: ignore[method-assign]
+        assert (await quote(fake_discord, BOB, FOUND))["type"] == 4
+        assert refused(await quote(fake_discord, BOB, FOUND))
+        assert [r.outcome for r in await recorded(bot)] == ["error", "found", "refused"]
+    assert "/quote outcome=error" in caplog.text
+
+
 async def test_admins_set_the_cooldown_of_their_server_and_members_cannot(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
