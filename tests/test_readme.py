@@ -143,7 +143,7 @@ def test_an_example_prints_what_the_readme_shows(example: Example, tmp_path: Pat
 
 def table_row(command: CommandInfo) -> str:
     """The README table's row for a command of the list."""
-    usage = f"`{command.usage}`"
+    usage = f"`{command.usage}`" if command.usage else "—"
     if command.aliases:
         usage += " (or " + ", ".join(f"`{a}`" for a in command.aliases) + ")"
     discord = f"`{command.discord}`" if command.slash else command.discord or "—"

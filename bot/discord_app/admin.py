@@ -1,4 +1,4 @@
-"""/reload (admins only) and /help."""
+"""/reload (admins only), /help, and who may change a server's settings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot import __version__
 from bot.config.settings import DiscordConfig
 from bot.discord_app.embeds import INFO_COLOUR
 from bot.discord_app.resources import Resources
+from bot.discord_app.usage import mark
 from bot.errors import PodquoteError
 from bot.reply.cards import RELOAD_FAILED, diff_summary
 from bot.reply.commands import HELP_INTRO, slash_commands
@@ -32,6 +33,28 @@ def is_admin(config: DiscordConfig, interaction: discord.Interaction) -> bool:
     return False
 
 
+def may_manage(config: DiscordConfig, interaction: discord.Interaction) -> bool:
+    """The server's own settings (daily advice, the /quote cooldown, the stats): the bot's
+    admins (`is_admin`), or members who can manage the server."""
+    return is_admin(config, interaction) or interaction.permissions.manage_guild
+
+
+MANAGERS_ONLY = "Only the bot's admins (or members who can manage the server) can {what}."
+
+
+async def refuse_unless_manager(
+    config: DiscordConfig, interaction: discord.Interaction, what: str
+) -> bool:
+    """Checked at run time, whatever Discord's permission settings say: True when the member
+    `may_manage`; else they are told privately that they cannot `what` (the command's
+    outcome: refused), and False."""
+    if may_manage(config, interaction):
+        return True
+    mark(interaction, "refused")
+    await interaction.response.send_message(MANAGERS_ONLY.format(what=what), ephemeral=True)
+    return False
+
+
 class AdminCog(commands.Cog):
     """Administration and help."""
 
@@ -43,6 +66,7 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     async def reload(self, interaction: discord.Interaction) -> None:
         if not is_admin(self.resources.config.discord, interaction):
+            mark(interaction, "refused")
             await interaction.response.send_message(
                 "Only the bot's admins can reload the transcripts.", ephemeral=True
             )

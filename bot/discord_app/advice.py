@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.advice.daily_post import AdvicePost, AdviceStatus, DailyAdvice, PostFailed, PostGone
 from bot.advice.schedule import ScheduleError, parse_time, zone, zone_names
-from bot.discord_app.admin import is_admin
+from bot.discord_app.admin import refuse_unless_manager
 from bot.discord_app.embeds import INFO_COLOUR, advice_embed
 from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
@@ -220,16 +220,9 @@ class AdviceCog(commands.Cog):
         self.daily = daily
 
     async def _admin_only(self, interaction: discord.Interaction) -> bool:
-        if (
-            is_admin(self.resources.config.discord, interaction)
-            or interaction.permissions.manage_guild
-        ):
-            return True
-        await interaction.response.send_message(
-            "Only the bot's admins (or members who can manage the server) can change daily advice.",
-            ephemeral=True,
+        return await refuse_unless_manager(
+            self.resources.config.discord, interaction, "change daily advice"
         )
-        return False
 
     @group.command(name="set", description="Post daily advice to a channel at a local time")
     @app_commands.describe(

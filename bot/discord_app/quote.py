@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.closest import ClosestView
+from bot.discord_app.cooldown import Key
 from bot.discord_app.embeds import QUOTE_COLOUR, quote_embed
-from bot.discord_app.resources import Resources
+from bot.discord_app.resources import Resources, resources_of
+from bot.discord_app.usage import mark
 from bot.discord_app.views import ExpiringView
 from bot.reply.cards import (
     CHOICE_NAME_LIMIT,
@@ -97,22 +98,35 @@ class QuoteView(ExpiringView):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
+def quote_key(interaction: discord.Interaction) -> Key:
+    """`dynamic_cooldown`'s key for /quote (see `bot.discord_app.cooldown`)."""
+    return resources_of(interaction.client).cooldown.key(interaction)
+
+
+def quote_bucket(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """`dynamic_cooldown`'s factory for /quote: a bucket, or None when the cooldown is off."""
+    return resources_of(interaction.client).cooldown.bucket(interaction)
+
+
 class QuoteCog(commands.Cog):
     """The /quote command."""
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
-        self._last_use: dict[int, float] = {}
 
-    def _cooldown_left(self, user_id: int) -> float:
-        now = time.monotonic()
-        wait = self.resources.config.search.cooldown_seconds - (
-            now - self._last_use.get(user_id, -1e9)
-        )
-        if wait <= 0:
-            self._last_use[user_id] = now
-            return 0.0
-        return wait
+    def _not_charged(self, interaction: discord.Interaction, outcome: str) -> None:
+        """A miss or a refusal: marked so, and the cooldown's use given back."""
+        mark(interaction, outcome)
+        self.resources.cooldown.give_back(interaction)
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A /quote that failed after its check (an option discord.py could not convert, a
+        search that raised) is not the member's turn either; one refused by a check (the
+        cooldown itself) took nothing to give back."""
+        if not isinstance(error, app_commands.CheckFailure):
+            self.resources.cooldown.give_back(interaction)
 
     @app_commands.command(name="quote", description="Find a quote from the archive")
     @app_commands.describe(
@@ -120,6 +134,7 @@ class QuoteCog(commands.Cog):
         speaker="Only quotes by this speaker",
         episode="Only quotes from this episode",
     )
+    @app_commands.checks.dynamic_cooldown(quote_bucket, key=quote_key)
     async def quote(
         self,
         interaction: discord.Interaction,
@@ -129,13 +144,8 @@ class QuoteCog(commands.Cog):
     ) -> None:
         limit = self.resources.config.search.max_query_length
         if len(query) > limit:
+            self._not_charged(interaction, "refused")
             await interaction.response.send_message(too_long(limit), ephemeral=True)
-            return
-        wait = self._cooldown_left(interaction.user.id)
-        if wait > 0:
-            await interaction.response.send_message(
-                f"Easy there! You can ask again in {wait:.0f} s.", ephemeral=True
-            )
             return
         searcher = self.resources.archive.searcher
         try:
@@ -150,12 +160,14 @@ class QuoteCog(commands.Cog):
                 min_score=self.resources.config.search.min_score,
             )
         except FilterError as exc:
+            self._not_charged(interaction, "refused")
             await interaction.response.send_message(
                 echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
                 ephemeral=True,
             )
             return
         if outcome.closest:
+            mark(interaction, "unsure")
             closest = ClosestView(list(outcome.closest), self._public, self.resources.view_timeout)
             await interaction.response.send_message(
                 embed=closest.embed(), view=closest, ephemeral=True
@@ -163,11 +175,13 @@ class QuoteCog(commands.Cog):
             closest.message = await interaction.original_response()
             return
         if not outcome.matches:
+            self._not_charged(interaction, "none")
             await interaction.response.send_message(
                 no_match(query, outcome.suggestions, discord.utils.escape_markdown),
                 ephemeral=True,
             )
             return
+        mark(interaction, "found", outcome.matches[0].episode.id)
         view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
         await interaction.response.send_message(embed=view.embed(), view=view)
         view.message = await interaction.original_response()

@@ -20,7 +20,7 @@ class CommandInfo:
     """One command: how the console takes it, what it does, and how Discord offers it."""
 
     name: str  # without its "/"
-    usage: str  # in the console, e.g. "/quote WORDS [speaker:NAME] [episode:NAME]"
+    usage: str  # in the console, e.g. "/quote WORDS [speaker:NAME] [episode:NAME]"; "": none
     does: str  # what it does, one line
     discord: str = ""  # a slash command ("/reload"), a button ("the Context button"), or ""
     discord_does: str = ""  # what the slash command does on Discord, when not `does`
@@ -78,14 +78,27 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "/reload",
         "admins: re-read the transcripts and say what changed",
     ),
+    CommandInfo(
+        "settings",
+        "",
+        "admins: the wait between two /quote commands of a member (0: none)",
+        "/settings cooldown [seconds]",
+    ),
+    CommandInfo(
+        "stats",
+        "",
+        "admins: what members looked for: searches per day, found / unsure / none, the most "
+        "asked episodes",
+        "/stats [days]",
+    ),
     CommandInfo("help", "/help", "what the bot does and its commands", "/help"),
     CommandInfo("quit", "/quit", "leave (Ctrl-D too)", aliases=("exit",)),
 )
 
 
 def command_names() -> str:
-    """`/quote, /episode, …`: every command, in order (the "Unknown command" line)."""
-    return ", ".join(f"/{command.name}" for command in COMMANDS)
+    """`/quote, /episode, …`: every console command, in order (the "Unknown command" line)."""
+    return ", ".join(f"/{command.name}" for command in COMMANDS if command.usage)
 
 
 def slash_commands() -> tuple[CommandInfo, ...]:

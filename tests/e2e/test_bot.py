@@ -72,13 +72,20 @@ async def test_login_syncs_the_commands_to_the_configured_guild(
     async with podquote(fake_discord, tmp_path):
         (sync,) = fake_discord.command_syncs
         names = sorted(c["name"] for c in sync.payload)
-        assert names == ["advice", "episode", "help", "quote", "reload"]
+        assert names == ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
         # The one command list (what /help, the console and the README show) says the same.
         registered = {c["name"]: _usage(c) for c in sync.payload}
         assert registered == {c.name: c.discord for c in slash_commands()}
         advice = next(c for c in sync.payload if c["name"] == "advice")
         assert str(advice["default_member_permissions"]) == "32"  # manage server
         assert sorted(o["name"] for o in advice["options"]) == ["now", "off", "set", "status"]
+        settings = next(c for c in sync.payload if c["name"] == "settings")
+        assert str(settings["default_member_permissions"]) == "32"
+        (cooldown,) = settings["options"]
+        (seconds,) = cooldown["options"]
+        assert (seconds["min_value"], seconds["max_value"]) == (0, 3600)
+        stats = next(c for c in sync.payload if c["name"] == "stats")
+        assert str(stats["default_member_permissions"]) == "32"
         reload = next(c for c in sync.payload if c["name"] == "reload")
         assert str(reload["default_member_permissions"]) == "8"  # administrator
         quote = next(c for c in sync.payload if c["name"] == "quote")

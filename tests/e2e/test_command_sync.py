@@ -17,7 +17,7 @@ from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
 
 GUILD = default_guild()
-COMMANDS = ["advice", "episode", "help", "quote", "reload"]
+COMMANDS = ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
 
 pytestmark = pytest.mark.asyncio
 
