@@ -24,9 +24,46 @@ from bot.reply.cards import (
 )
 from bot.reply.echo import echoed
 from bot.search.filters import FilterError
-from bot.search.ranking import Match
+from bot.search.ranking import Match, Outcome
 
 AUTOCOMPLETE_CHOICES = 25
+# A search still running after this long is deferred (privately: Discord allows 3 s for the
+# first answer); words take milliseconds, the sentence model a few hundred on a busy machine.
+DEFER_AFTER = 1.0
+FOUND_BELOW = "Found it; it is posted below."
+
+
+async def answer_privately(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """A private answer: the first response, or the edit of the private "thinking…" one."""
+    if interaction.response.is_done():
+        if view is None:
+            return await interaction.edit_original_response(content=content, embed=embed)
+        return await interaction.edit_original_response(content=content, embed=embed, view=view)
+    if view is None:
+        await interaction.response.send_message(content, embed=embed, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+    return await interaction.original_response()
+
+
+async def answer_publicly(
+    interaction: discord.Interaction, embed: discord.Embed, view: discord.ui.View
+) -> discord.Message:
+    """The public answer: the first response or, after a private deferral, a follow-up.
+
+    A follow-up sent while the deferral still shows "thinking…" would take the deferral's
+    privacy (Discord's rule for the first follow-up), so that one is resolved first.
+    """
+    if not interaction.response.is_done():
+        await interaction.response.send_message(embed=embed, view=view)
+        return await interaction.original_response()
+    await interaction.edit_original_response(content=FOUND_BELOW)
+    return await interaction.followup.send(embed=embed, view=view, wait=True)
 
 
 class QuoteView(ExpiringView):
@@ -147,44 +184,59 @@ class QuoteCog(commands.Cog):
             self._not_charged(interaction, "refused")
             await interaction.response.send_message(too_long(limit), ephemeral=True)
             return
-        searcher = self.resources.archive.searcher
         try:
-            # Off the event loop: milliseconds by words, the sentence model for those they
-            # do not settle (see bot/search/ranking.py).
-            outcome = await asyncio.to_thread(
-                searcher.search,
-                query,
-                speaker=speaker,
-                episode=episode,
-                limit=self.resources.config.search.results,
-                min_score=self.resources.config.search.min_score,
-            )
+            outcome = await self._search(interaction, query, speaker, episode)
         except FilterError as exc:
             self._not_charged(interaction, "refused")
-            await interaction.response.send_message(
-                echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
-                ephemeral=True,
+            await answer_privately(
+                interaction,
+                content=echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
             )
             return
         if outcome.closest:
             mark(interaction, "unsure")
             closest = ClosestView(list(outcome.closest), self._public, self.resources.view_timeout)
-            await interaction.response.send_message(
-                embed=closest.embed(), view=closest, ephemeral=True
+            closest.message = await answer_privately(
+                interaction, embed=closest.embed(), view=closest
             )
-            closest.message = await interaction.original_response()
             return
         if not outcome.matches:
             self._not_charged(interaction, "none")
-            await interaction.response.send_message(
-                no_match(query, outcome.suggestions, discord.utils.escape_markdown),
-                ephemeral=True,
+            await answer_privately(
+                interaction,
+                content=no_match(query, outcome.suggestions, discord.utils.escape_markdown),
             )
             return
         mark(interaction, "found", outcome.matches[0].episode.id)
         view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
-        await interaction.response.send_message(embed=view.embed(), view=view)
-        view.message = await interaction.original_response()
+        view.message = await answer_publicly(interaction, view.embed(), view)
+
+    async def _search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        speaker: str | None,
+        episode: str | None,
+    ) -> Outcome:
+        """The search, off the event loop (milliseconds by words, the sentence model for
+        what they do not settle: bot/search/ranking.py); deferred privately when it runs past
+        `DEFER_AFTER`, so the answer never misses Discord's deadline."""
+        search = self.resources.config.search
+        running = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.resources.archive.searcher.search,
+                query,
+                speaker=speaker,
+                episode=episode,
+                limit=search.results,
+                min_score=search.min_score,
+            )
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), DEFER_AFTER)
+        except TimeoutError:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            return await running
 
     def _public(self, match: Match, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
         """A closest moment posted as the /quote answer (see `ClosestView`)."""
