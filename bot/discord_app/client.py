@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.advice.daily_post import Clock, DailyAdvice
 from bot.archive.loaded import Archive
+from bot.config.preflight import no_commands_line, servers_without_commands
 from bot.config.settings import Config
 from bot.discord_app.admin import AdminCog
 from bot.discord_app.advice import AdviceCog, DiscordSender, MoreFromEpisode
@@ -65,6 +66,7 @@ class PodquoteBot(commands.Bot):
         self.daily: DailyAdvice | None = None
         self._advice_task: asyncio.Task[None] | None = None
         self._prune_task: asyncio.Task[None] | None = None
+        self.servers_recorded = asyncio.Event()  # the servers of READY are in the database
 
     async def setup_hook(self) -> None:
         await self.resources.cooldown.load()
@@ -180,6 +182,30 @@ class PodquoteBot(commands.Bot):
             len(self.archive.library),
             self.archive.library.segment_count,
         )
+        await self._servers_seen([(g.id, g.name) for g in self.guilds], whole=True)
+        self.servers_recorded.set()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined the server %s (%d)", guild.name, guild.id)
+        await self._servers_seen([(guild.id, guild.name)], whole=False)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("left the server %s (%d)", guild.name, guild.id)
+        with contextlib.suppress(StoreError):
+            await self.store.forget_guild_seen(guild.id)
+
+    async def _servers_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
+        """Keep the servers the bot is in (for `check`) and warn of each where members see
+        no commands: one not in guild_ids while the commands are not registered globally."""
+        try:
+            await self.store.save_guilds_seen(guilds, whole=whole)
+            synced = await self.store.synced_targets()
+        except (StoreError, ValueError) as exc:  # ValueError: closed while stopping
+            log.warning("could not remember the servers the bot is in: %s", exc)
+            synced = {"global"} if self.sync_global or not self.config.discord.guild_ids else set()
+        guild_ids = self.config.discord.guild_ids
+        for server in servers_without_commands(guilds, guild_ids, synced):
+            log.warning("%s", no_commands_line(*server))
 
     async def close(self) -> None:
         for task in (self._advice_task, self._prune_task):

@@ -119,6 +119,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX searches_day ON searches (day);
     CREATE INDEX searches_guild_day ON searches (guild_id, day);
     """,
+    # 6: the servers the bot is in, as it last saw them (`check` warns of those where no
+    # commands are registered: not in guild_ids, and no global sync).
+    """
+    CREATE TABLE guilds_seen (
+        guild_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
 )
 
 
@@ -452,6 +461,41 @@ class Store:
                 (target, payload_hash),
             )
             await db.commit()
+
+    async def synced_targets(self) -> set[str]:
+        """Where commands were ever synced: "global" and server ids."""
+        async with (
+            self._connection() as db,
+            db.execute("SELECT target FROM command_syncs") as cursor,
+        ):
+            return {str(row[0]) for row in await cursor.fetchall()}
+
+    async def save_guilds_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
+        """Remember servers the bot is in (id, name); `whole`: these are all of them."""
+        async with self._connection() as db:
+            if whole:
+                await db.execute("DELETE FROM guilds_seen")
+            await db.executemany(
+                "INSERT INTO guilds_seen (guild_id, name) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, "
+                "seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                guilds,
+            )
+            await db.commit()
+
+    async def forget_guild_seen(self, guild_id: int) -> None:
+        """The bot left (or was removed from) a server."""
+        async with self._connection() as db:
+            await db.execute("DELETE FROM guilds_seen WHERE guild_id = ?", (guild_id,))
+            await db.commit()
+
+    async def guilds_seen(self) -> list[tuple[int, str]]:
+        """The servers the bot was last seen in, by name."""
+        async with (
+            self._connection() as db,
+            db.execute("SELECT guild_id, name FROM guilds_seen ORDER BY name, guild_id") as cursor,
+        ):
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
 
     async def quote_cooldowns(self) -> dict[int, float]:
         """Each server's own /quote cooldown in seconds (servers that set none are left out)."""

@@ -182,7 +182,7 @@ def test_an_older_database_gains_the_cooldowns_and_the_search_log_keeping_its_da
     async def scenario() -> None:
         store = await Store.open(path)
         try:
-            assert await store.version() == len(MIGRATIONS) == 5
+            assert await store.version() == len(MIGRATIONS) == 6
             assert (await store.guild_settings(7)).advice_enabled
             assert await store.quote_cooldowns() == {}
             await store.save_quote_cooldown(7, 30)
@@ -284,12 +284,32 @@ def test_read_only_opens_change_nothing_and_refuse_what_they_cannot_read(tmp_pat
     with sqlite3.connect(older) as raw:
         assert raw.execute("SELECT MAX(version) FROM schema_version").fetchone() == (3,)
     newer = tmp_path / "newer.sqlite3"
-    _migrated_to(newer, 5)
+    _migrated_to(newer, 6)
     with sqlite3.connect(newer) as raw:
-        raw.execute("INSERT INTO schema_version VALUES (6)")
-    with pytest.raises(StoreError, match="schema version 6 is newer"):
+        raw.execute("INSERT INTO schema_version VALUES (7)")
+    with pytest.raises(StoreError, match="schema version 7 is newer"):
         asyncio.run(Store.open(newer, read_only=True))
     stranger = tmp_path / "stranger.sqlite3"
     sqlite3.connect(stranger).close()
     with pytest.raises(StoreError, match="schema version 0 is older"):
         asyncio.run(Store.open(stranger, read_only=True))
+
+
+def test_the_servers_seen_are_kept_whole_or_one_by_one(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[tuple[int, str]], ...]:
+        store = await Store.open(tmp_path / "db.sqlite3")
+        try:
+            await store.save_guilds_seen([(2, "Beta"), (1, "Alpha")], whole=True)
+            first = await store.guilds_seen()
+            await store.save_guilds_seen([(3, "Gamma"), (1, "Alpha renamed")], whole=False)
+            await store.forget_guild_seen(2)
+            second = await store.guilds_seen()
+            await store.save_guilds_seen([(4, "Delta")], whole=True)  # a new READY: all of them
+            return first, second, await store.guilds_seen()
+        finally:
+            await store.close()
+
+    first, second, third = asyncio.run(scenario())
+    assert first == [(1, "Alpha"), (2, "Beta")]
+    assert second == [(1, "Alpha renamed"), (3, "Gamma")]
+    assert third == [(4, "Delta")]
