@@ -59,6 +59,31 @@ def check_guilds(config: Config) -> Finding:
     )
 
 
+def check_admins(config: Config) -> list[Finding]:
+    """What configured admins mean: they may run the admin commands besides the server's
+    administrators, but Discord shows /reload only to administrators until a server admin
+    lets the others see it (nothing to say when none are configured)."""
+    users, roles = config.discord.admin_user_ids, config.discord.admin_role_ids
+    if not users and not roles:
+        return []
+    listed = " and ".join(
+        part
+        for part in (
+            f"{len(users)} user(s) of admin_user_ids" if users else "",
+            f"the {len(roles)} role(s) of admin_role_ids" if roles else "",
+        )
+        if part
+    )
+    return [
+        Finding(
+            "ok",
+            f"admins: the server's administrators and the {listed}; Discord shows /reload "
+            "only to administrators until a server admin lets the others see it (Server "
+            "Settings → Integrations → the bot → /reload)",
+        )
+    ]
+
+
 def check_token(environ: Mapping[str, str]) -> Finding:
     try:
         preflight.require_token(environ)
@@ -143,7 +168,9 @@ def check_meaning(config: Config) -> Finding:
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     """Every check in order; the episodes and database only when the config reads."""
     config, first = check_config(given, environ)
-    found = [first] + ([check_guilds(config)] if config is not None else [])
+    found = [first]
+    if config is not None:
+        found += [check_guilds(config), *check_admins(config)]
     found.append(check_token(environ))
     if config is not None:
         found += check_episodes(config)

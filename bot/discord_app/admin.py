@@ -21,16 +21,17 @@ log = logging.getLogger(__name__)
 
 
 def is_admin(config: DiscordConfig, interaction: discord.Interaction) -> bool:
-    """Checked at run time, whatever Discord's permission settings say: the configured admin
-    users and roles; with none configured, the server's administrators."""
+    """Checked at run time, whatever Discord's permission settings say: the server's
+    administrators, and the configured admin users and roles besides them (the lists extend
+    Discord's permission, never narrow it: an administrator can remove the bot anyway)."""
+    if interaction.permissions.administrator:
+        return True
     user = interaction.user
     if user.id in config.admin_user_ids:
         return True
-    if isinstance(user, discord.Member) and any(r.id in config.admin_role_ids for r in user.roles):
-        return True
-    if not config.admin_user_ids and not config.admin_role_ids:
-        return interaction.permissions.administrator
-    return False
+    return isinstance(user, discord.Member) and any(
+        r.id in config.admin_role_ids for r in user.roles
+    )
 
 
 def may_manage(config: DiscordConfig, interaction: discord.Interaction) -> bool:
