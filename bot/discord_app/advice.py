@@ -24,7 +24,10 @@ from bot.storage.sqlite import AdviceRecord, GuildSettings
 
 log = logging.getLogger(__name__)
 
-HISTORY_LOOKBACK = 100  # messages searched for a half-done post after a restart
+# A half-done post is looked for in every message since its intent was recorded (less this,
+# for clocks that disagree), however busy the channel: Discord forgets a send's nonce within
+# minutes, so after a restart only the channel itself can say whether the post went out.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 MORE_ADVICE = 3
 
 
@@ -70,9 +73,9 @@ class DiscordSender:
         channel = await self._channel(post.channel_id)
         marker = footer_for(post.day)
         me = self.client.user.id if self.client.user else None
-        after = discord.Object(discord.utils.time_snowflake(post.since - dt.timedelta(minutes=5)))
+        after = discord.Object(discord.utils.time_snowflake(post.since - CLOCK_SKEW))
         try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK, after=after):
+            async for message in channel.history(limit=None, after=after):
                 if message.author.id == me and any(
                     (e.footer.text or "") == marker for e in message.embeds
                 ):
