@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load as load_weights
-from tokenizers import Tokenizer
+
+from bot.search.wordpiece import WordPiece
 
 # The Hugging Face Hub's checksum of sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -117,7 +118,7 @@ def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
 class Encoder:
     """all-MiniLM-L6-v2: text → unit vector of 384 floats (mean of the last layer's tokens)."""
 
-    def __init__(self, tokenizer: Tokenizer, weights: dict[str, np.ndarray], heads: int) -> None:
+    def __init__(self, tokenizer: WordPiece, weights: dict[str, np.ndarray], heads: int) -> None:
         self.tokenizer = tokenizer
         self.heads = heads
         self.words = weights["embeddings.word_embeddings.weight"]
@@ -170,9 +171,7 @@ class Encoder:
                     f"{MODEL_SHA256[:12]}…"
                 )
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            tokenizer.no_padding()
-            tokenizer.enable_truncation(MAX_TOKENS)
+            tokenizer = WordPiece.load(folder / "tokenizer.json", MAX_TOKENS)
             return cls(tokenizer, load_weights(weights), int(config["num_attention_heads"]))
         except ModelError:
             raise
@@ -185,7 +184,7 @@ class Encoder:
         The texts' tokens go through the position-wise layers as one matrix (the weights are
         read once for all of them); attention stays within each text.
         """
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
+        ids = [np.asarray(self.tokenizer.encode(text), dtype=np.int64) for text in texts]
         bounds = np.cumsum([0] + [len(i) for i in ids])
         x = self.words[np.concatenate(ids)] + np.concatenate(
             [self.positions[: len(i)] for i in ids]
