@@ -142,9 +142,9 @@ def _break_second_segment(folder: Path, field: str, raw: str) -> Path:
     """Put raw JSON text as one field of the second segment line of one shipped episode."""
     path = folder / "s08e01-visualising-machine-learning.yaml"
     lines = path.read_text(encoding="utf-8").split("\n")
-    row = json.loads(lines[58][2:])
+    row = json.loads(lines[59][2:])
     row[field] = "@VALUE@"
-    lines[58] = "- " + json.dumps(row, ensure_ascii=False).replace('"@VALUE@"', raw)
+    lines[59] = "- " + json.dumps(row, ensure_ascii=False).replace('"@VALUE@"', raw)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -152,17 +152,17 @@ def _break_second_segment(folder: Path, field: str, raw: str) -> Path:
 @pytest.mark.parametrize(
     ("field", "raw", "why"),
     [
-        ("start", "1e400", "line 59: start is inf, not a time in seconds (0 to 10,000,000)"),
+        ("start", "1e400", "line 60: start is inf, not a time in seconds (0 to 10,000,000)"),
         (
             "start",
             "1" + "0" * 400,
-            "line 59: start is a 401-digit number, not a time in seconds (0 to 10,000,000)",
+            "line 60: start is a 401-digit number, not a time in seconds (0 to 10,000,000)",
         ),
-        ("line", "7" * 5000, "line 59: the segment has a number of more than 4,300 digits"),
+        ("line", "7" * 5000, "line 60: the segment has a number of more than 4,300 digits"),
         (
             "cues",
             "[" * 100_000 + "]" * 100_000,
-            "line 59: the segment is nested too deeply to read",
+            "line 60: the segment is nested too deeply to read",
         ),
     ],
     ids=["1e400", "10 and 400 zeros", "5000 digits", "cues 100000 deep"],
