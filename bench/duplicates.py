@@ -99,7 +99,7 @@ def merged(name: str, library: Library) -> None:
 
 
 def scores(library: Library) -> None:
-    """Every pair's score against the known talks: the distributions and the margin."""
+    """Every pair's scores against the known talks: the distributions and the margin."""
     every = {ep.id: ep for ep in map(episode_io.read, sorted(library.folder.glob("*.yaml")))}
     youtube_of = {ep.source: ep.youtube_id for ep in every.values()}
     talk = {i: known_talk(ep, youtube_of) for i, ep in every.items()}
@@ -108,58 +108,67 @@ def scores(library: Library) -> None:
     for ep in every.values():
         if ep.youtube_id:
             videos.setdefault(ep.youtube_id, []).append(ep.id)
-    found = same_talk.score_pairs(prints, videos.values())
-    same = found.same()
-    pairs, others = [], []
-    for n in range(len(found)):
-        a, b = found.ids[found.first[n]], found.ids[found.second[n]]
-        row = (found.likeness(n), bool(same[n]), a, b)
-        (pairs if talk[a] == talk[b] else others).append(row)
+    raw, final = same_talk.score_pairs(prints, videos.values())
     groups = Counter(talk.values())
     known = sum(k * (k - 1) // 2 for k in groups.values())
     total = len(every) * (len(every) - 1) // 2
     print(
-        f"\nPairs of sources: {total:,}; known copies (one talk) {known}, "
-        f"in {sum(1 for k in groups.values() if k > 1)} talks; the others share "
-        f"{len(others):,} pairs with a compared run, {total - known - len(others):,} none."
-    )
-    rule = (
-        f"containment ≥ {same_talk.MIN_CONTAINMENT}, on ≥ {same_talk.MIN_RUNS} runs, "
-        f"the shorter ≥ {same_talk.MIN_LENGTH} of the longer; boilerplate: a run in ≥ "
-        f"{same_talk.BOILERPLATE_TALKS} talks ({len(found.boilerplate):,} sampled runs)"
-    )
-    print(f"Same talk by text when: {rule}")
-    histogram(
-        "known copies, containment",
-        [r[0].containment for r in pairs] + [0.0] * (known - len(pairs)),
-    )
-    histogram("other pairs that share a run, containment", [r[0].containment for r in others])
-    missed = known - sum(1 for r in pairs if r[1])
-    false = [r for r in others if r[1]]
-    print(f"  known copies not tied by text: {missed}; other pairs tied by text: {len(false)}")
-    print("  the known copies that score lowest:")
-    for like, _, a, b in sorted(pairs, key=lambda r: r[0].containment)[:6]:
-        print(f"    {_row(like)}  {a} | {b}")
-    print("  the other pairs that score highest (containment):")
-    for like, _, a, b in sorted(others, key=lambda r: -r[0].containment)[:8]:
-        print(f"    {_row(like)}  {a} | {b}")
-    judged = [
-        r
-        for r in others
-        if r[0].judged_runs >= same_talk.MIN_RUNS and r[0].length >= same_talk.MIN_LENGTH
-    ]
-    low = min((r[0].containment for r in pairs), default=0.0)
-    high = max((r[0].containment for r in others), default=0.0)
-    high_judged = max((r[0].containment for r in judged), default=0.0)
-    print(
-        f"  margin: known copies ≥ {low:.3f}, other pairs ≤ {high:.3f} "
-        f"(≤ {high_judged:.3f} among those of comparable length judged on enough runs); "
-        f"threshold {same_talk.MIN_CONTAINMENT}"
+        f"\nPairs of sources: {total:,}; known copies (two sources of one talk) {known}, in "
+        f"{sum(1 for k in groups.values() if k > 1)} talks; every other pair is two talks."
     )
     print(
-        f"  resemblance: known copies ≥ {min((r[0].resemblance for r in pairs), default=0):.3f}, "
-        f"other pairs ≤ {max((r[0].resemblance for r in others), default=0):.3f}"
+        f"Same talk by text when: containment ≥ {same_talk.MIN_CONTAINMENT}, judged on ≥ "
+        f"{same_talk.MIN_RUNS} runs, the shorter ≥ {same_talk.MIN_LENGTH} of the longer; "
+        f"first with every run, then without the runs heard in ≥ "
+        f"2 talks ({len(final.boilerplate):,} sampled runs)."
     )
+    for name, found in (("with every run", raw), ("boilerplate off (decides)", final)):
+        pairs, others = _split(found, talk)
+        print(f"\n{name}: {len(others):,} pairs of two talks share a run, the rest none")
+        copies = [r[0].containment for r in pairs] + [0.0] * (known - len(pairs))
+        histogram("known copies, containment", copies)
+        histogram(
+            "pairs of two talks that share a run, containment", [r[0].containment for r in others]
+        )
+        tied = sum(1 for r in pairs if r[1])
+        false = sum(1 for r in others if r[1])
+        print(f"  known copies tied: {tied} of {known}; pairs of two talks tied: {false}")
+        print("  the known copies that score lowest:")
+        for like, _, a, b in sorted(pairs, key=lambda r: r[0].containment)[:4]:
+            print(f"    {_row(like)}  {a} | {b}")
+        if others:
+            print("  the pairs of two talks that score highest:")
+        for like, _, a, b in sorted(others, key=lambda r: -r[0].containment)[:4]:
+            print(f"    {_row(like)}  {a} | {b}")
+        comparable = [
+            r[0].containment
+            for r in others
+            if r[0].judged_runs >= same_talk.MIN_RUNS and r[0].length >= same_talk.MIN_LENGTH
+        ]
+        low = min((r[0].containment for r in pairs), default=0.0)
+        high = max((r[0].containment for r in others), default=0.0)
+        print(
+            f"  margin: known copies ≥ {low:.3f}; two talks ≤ {high:.3f} "
+            f"(≤ {max(comparable, default=0.0):.3f} at comparable lengths on enough runs); "
+            f"threshold {same_talk.MIN_CONTAINMENT}. Resemblance: copies ≥ "
+            f"{min((r[0].resemblance for r in pairs), default=0.0):.3f}, two talks ≤ "
+            f"{max((r[0].resemblance for r in others), default=0.0):.3f}"
+        )
+
+
+Row = tuple[same_talk.Likeness, bool, str, str]
+
+
+def _split(found: same_talk.Scores, talk: dict[str, str]) -> tuple[list[Row], list[Row]]:
+    """The scored pairs (likeness, judged the same, ids): known copies, and two talks."""
+    same = found.same()
+    pairs: list[Row] = []
+    others: list[Row] = []
+    for n in range(len(found)):
+        a, b = found.ids[found.first[n]], found.ids[found.second[n]]
+        row = (found.likeness(n), bool(same[n]), a, b)
+        (pairs if talk[a] == talk[b] else others).append(row)
+    return pairs, others
 
 
 def _row(like: same_talk.Likeness) -> str:

@@ -1,4 +1,5 @@
-"""The in-memory episode library: load a folder of episode files, reload with a diff."""
+"""The in-memory episode library: load a folder of episode files (the sources of one talk
+merged into one episode), reload with a diff."""
 
 from __future__ import annotations
 
@@ -227,15 +228,18 @@ class _Links:
             )
         if step != best.id:
             tie = f"same talk as {best.id}: {tie}"
-        if best.catalogued and not other.catalogued:
-            reason = f"{best.source} is in the catalog and {other.source} is not"
-        else:
-            reason = (
-                f"{best.source} ({best.timing} times, {len(best.segments)} segments) "
-                f"is richer than {other.source} ({other.timing} times, "
-                f"{len(other.segments)} segments)"
-            )
-        return Duplicate(other.id, best.id, f"{tie}; {reason}", basis, likeness)
+        return Duplicate(other.id, best.id, f"{tie}; {_kept_because(best, other)}", basis, likeness)
+
+
+def _kept_because(best: Episode, other: Episode) -> str:
+    """Why `best` is preferred to `other` (see `preference`)."""
+    if best.catalogued and not other.catalogued:
+        return f"{best.source} is in the catalog and {other.source} is not"
+    kept = f"{best.source} ({best.timing} times, {len(best.segments)} segments)"
+    dropped = f"{other.source} ({other.timing} times, {len(other.segments)} segments)"
+    if richness(best)[:2] == richness(other)[:2]:
+        return f"{kept} is as rich as {dropped}: {best.id} is kept, its id sorting last"
+    return f"{kept} is richer than {dropped}"
 
 
 def _diff(old: _State, new: _State) -> LibraryDiff:

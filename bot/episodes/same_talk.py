@@ -6,22 +6,23 @@ Two sources are the same talk when the shorter one's runs of words are mostly in
 - containment: of the shorter's compared hashes, the share the other holds too, at least
   `MIN_CONTAINMENT`;
 - judged on enough text: the shorter's compared hashes stand for at least `MIN_RUNS` runs;
-- a copy, not a part: the shorter has at least `MIN_LENGTH` of the longer's runs;
-- boilerplate off: a run heard in `BOILERPLATE_TALKS` or more different talks (a show's intro,
-  a sponsor read) counts for neither source.
+- a copy, not a part: the shorter has at least `MIN_LENGTH` of the longer's runs.
 
-Two prints are compared on every hash when both keep every one (short sources), else on the
-samples. Over a library (`score_pairs`), which sources are one talk is first judged with
-boilerplate in (and sources of one YouTube video are one talk), to know which runs are heard
-in several talks; then every pair is judged without them.
+Over a library (`score_pairs`) every pair is judged twice. First on every run (but those
+in more than `MAX_SOURCES` sources): that tells which sources are one talk (as are the
+sources of one YouTube video). Then without the boilerplate, the runs heard in two or more of
+those talks (a show's intro or closing words, a sponsor read, a stock phrase), and that
+decides: the last minutes of two episodes, mostly the show's closing words, match at first,
+but once the runs a third episode says too are off they share nothing.
 
 The thresholds are measured on ../shared/corpus (`python bench/duplicates.py` prints the
-scores of the 171 pairs of known copies and of every other pair): copies of one talk score a
-containment of 0.505 or more (the lowest: the sample b's captions and the DataTalks.Club page
-of one conversation; then 0.727, a Talk Python YouTube track and the site's transcript); two
-different talks 0.18 or less (a 3Blue1Brown short that reuses lines of a long video), 0.035
-or less at comparable lengths. `MIN_CONTAINMENT` sits between 0.18 and 0.505 (a factor of
-1.7 from each).
+scores of the 171 pairs of known copies and of the 126,585 other pairs): with every run, copies
+of one talk score a containment of 0.513 or more (the lowest: the sample b's captions and the
+DataTalks.Club page of one conversation; then 0.729, a Talk Python YouTube track and the
+site's transcript); two different talks 0.18 or less (a 3Blue1Brown short that reuses lines
+of a long video), 0.05 or less at comparable lengths. `MIN_CONTAINMENT` sits between 0.18 and
+0.513, a factor of 1.7 from each. Without the boilerplate, copies score 0.500 or more and two
+talks nothing (what they shared is heard in both).
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.episodes.text_print import LIMIT, RATE, TextPrint
+from bot.episodes.text_print import RATE, TextPrint
 
 MIN_CONTAINMENT = 0.3
 MIN_RUNS = 150  # about 150 words; the shortest copies in the corpus have 198 (a 3b1b short)
 MIN_LENGTH = 0.5  # copies in the corpus: 0.86 or more
-BOILERPLATE_TALKS = 3
 MAX_SOURCES = 32  # a run in more sources than this is boilerplate outright (and not paired)
 
 
@@ -47,7 +47,6 @@ class Likeness:
     shared: int
     smaller: int  # compared hashes of the source with fewer
     larger: int
-    per_hash: int  # runs one compared hash stands for: 1 when both keep every run, else RATE
     length: float  # the shorter's runs / the longer's
 
     @property
@@ -62,7 +61,7 @@ class Likeness:
     @property
     def judged_runs(self) -> int:
         """About how many of the shorter's runs the judgement rests on."""
-        return self.smaller * self.per_hash
+        return self.smaller * RATE
 
 
 def same_talk(likeness: Likeness) -> bool:
@@ -90,15 +89,12 @@ def _without(hashes: np.ndarray, boilerplate: np.ndarray) -> np.ndarray:
 
 def compare(a: TextPrint, b: TextPrint, boilerplate: np.ndarray | None = None) -> Likeness:
     """The likeness of two prints, the `boilerplate` hashes (sorted) left out."""
-    if a.full and b.full:
-        x, y, per_hash = a.hashes, b.hashes, 1
-    else:
-        x, y, per_hash = a.sampled, b.sampled, RATE
+    x, y = a.hashes, b.hashes
     if boilerplate is not None:
         x, y = _without(x, boilerplate), _without(y, boilerplate)
     shared = len(np.intersect1d(x, y, assume_unique=True))
     smaller, larger = sorted((len(x), len(y)))
-    return Likeness(shared, smaller, larger, per_hash, _length(a, b))
+    return Likeness(shared, smaller, larger, _length(a, b))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +117,6 @@ class Scores:
     shared: np.ndarray
     smaller: np.ndarray
     larger: np.ndarray
-    per_hash: np.ndarray
     length: np.ndarray
     boilerplate: np.ndarray  # the hashes left out, sorted
 
@@ -133,14 +128,13 @@ class Scores:
             int(self.shared[n]),
             int(self.smaller[n]),
             int(self.larger[n]),
-            int(self.per_hash[n]),
             float(self.length[n]),
         )
 
     def same(self) -> np.ndarray:
         """Which pairs are one talk (`same_talk`, for all at once)."""
         same: np.ndarray = (
-            (self.smaller * self.per_hash >= MIN_RUNS)
+            (self.smaller * RATE >= MIN_RUNS)
             & (self.length >= MIN_LENGTH)
             & (self.shared >= np.maximum(self.smaller, 1) * MIN_CONTAINMENT)
         )
@@ -153,16 +147,19 @@ def find_copies(
     """The pairs of sources that are one talk by their text, in id order. `linked` are
     groups of sources known to be one talk (one YouTube video): their runs count as one
     talk's when telling boilerplate."""
-    scores = score_pairs(prints, linked)
+    _, final = score_pairs(prints, linked)
     return [
-        Copy(scores.ids[scores.first[n]], scores.ids[scores.second[n]], scores.likeness(n))
-        for n in np.flatnonzero(scores.same()).tolist()
+        Copy(final.ids[final.first[n]], final.ids[final.second[n]], final.likeness(n))
+        for n in np.flatnonzero(final.same()).tolist()
     ]
 
 
-def score_pairs(prints: Mapping[str, TextPrint], linked: Iterable[Iterable[str]] = ()) -> Scores:
-    """The likeness of every two sources that share a hash, boilerplate off (see the module
-    docstring)."""
+def score_pairs(
+    prints: Mapping[str, TextPrint], linked: Iterable[Iterable[str]] = ()
+) -> tuple[Scores, Scores]:
+    """The likeness of every two sources that share a hash: first with every run, which
+    tells the talks; then with the runs heard in two or more talks left out, which decides
+    (see the module docstring)."""
     ids = sorted(prints)
     listed = [prints[i] for i in ids]
     shared = _Shared.of(listed)
@@ -176,7 +173,7 @@ def score_pairs(prints: Mapping[str, TextPrint], linked: Iterable[Iterable[str]]
         talks.join(ids[raw.first[n]], ids[raw.second[n]])
     roots = {root: n for n, root in enumerate(sorted({talks.root(i) for i in ids}))}
     talk_of = np.array([roots[talks.root(i)] for i in ids], dtype=np.int64)
-    return _scores(ids, listed, shared, shared.boilerplate(talk_of))
+    return raw, _scores(ids, listed, shared, shared.boilerplate(talk_of))
 
 
 class _Talks:
@@ -227,14 +224,15 @@ class _Shared:
         return np.bincount(self.group, minlength=len(self.hashes))
 
     def boilerplate(self, talk_of: np.ndarray) -> np.ndarray:
-        """The hashes heard in `BOILERPLATE_TALKS` or more talks (`talk_of`: each source's
-        talk), or held by more than `MAX_SOURCES` sources; sorted."""
-        holders = self.holders
-        many = holders[self.group] >= BOILERPLATE_TALKS  # fewer holders span fewer talks
-        talks = max(len(talk_of), 1)
-        pairs = np.unique(self.group[many] * talks + talk_of[self.source[many]])
-        per_hash = np.bincount(pairs // talks, minlength=len(self.hashes))
-        return self.hashes[(per_hash >= BOILERPLATE_TALKS) | (holders > MAX_SOURCES)]
+        """The hashes heard in two or more talks (`talk_of`: each source's talk), or held by
+        more than `MAX_SOURCES` sources; sorted."""
+        if not len(self.hashes):
+            return self.hashes
+        talks = talk_of[self.source]
+        starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        several = np.minimum.reduceat(talks, starts) != np.maximum.reduceat(talks, starts)
+        out: np.ndarray = self.hashes[several | (self.holders > MAX_SOURCES)]
+        return out
 
 
 def _pair_counts(
@@ -260,27 +258,19 @@ def _scores(
 ) -> Scores:
     """Every pair's likeness with the `boilerplate` hashes left out."""
     out = np.isin(shared.hashes, boilerplate)[shared.group]
-    sampled = (shared.hashes < LIMIT)[shared.group]
     count = len(prints)
-    every = np.array([len(p.hashes) for p in prints], dtype=np.int64)
-    every -= np.bincount(shared.source[out], minlength=count)
-    sample = np.array([len(p.sampled) for p in prints], dtype=np.int64)
-    sample -= np.bincount(shared.source[out & sampled], minlength=count)
-    full = np.array([p.full for p in prints], dtype=bool)
+    sizes = np.array([len(p.hashes) for p in prints], dtype=np.int64)
+    sizes -= np.bincount(shared.source[out], minlength=count)
     runs = np.array([p.runs for p in prints], dtype=np.int64)
     first, second, numbers = _pair_counts(shared.group[~out], shared.source[~out], count)
-    both_full = full[first] & full[second]
-    size_a = np.where(both_full, every[first], sample[first])
-    size_b = np.where(both_full, every[second], sample[second])
     longer = np.maximum(np.maximum(runs[first], runs[second]), 1)
     return Scores(
         ids=ids,
         first=first,
         second=second,
         shared=numbers,
-        smaller=np.minimum(size_a, size_b),
-        larger=np.maximum(size_a, size_b),
-        per_hash=np.where(both_full, 1, RATE),
+        smaller=np.minimum(sizes[first], sizes[second]),
+        larger=np.maximum(sizes[first], sizes[second]),
         length=np.minimum(runs[first], runs[second]) / longer,
         boilerplate=boilerplate,
     )

@@ -3,9 +3,9 @@
 The words are folded as search folds them (case, punctuation and apostrophes off), so a VTT
 and a text file of one talk give the same runs wherever they give the same words. Each run of
 `RUN` consecutive words is hashed to 32 bits (a polynomial hash of the words' own 64-bit
-hashes, so it is the same on every machine and Python). A source of fewer than `FULL` runs
-keeps every hash; a longer one keeps those below `LIMIT`, one in `RATE`: the same runs in
-every source, so two samples compare like the texts they come from.
+hashes, so it is the same on every machine and Python). A print keeps the hashes below
+`LIMIT`, one run in `RATE`: the same runs in every source, so two samples compare like the
+texts they come from, and a run one source shares with others is seen in all of them.
 
 `encode` and `decode` turn a print into the one line the episode file stores (`text_print:`),
 computed when the file is written; a print of another scheme (`SCHEME`) is not read, and the
@@ -25,10 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 RUN = 5  # words per run
-RATE = 4  # a long source keeps one run in RATE (by hash value)
-FULL = 1000  # a source with fewer runs keeps every one
+RATE = 4  # a print keeps one run in RATE (by hash value)
 LIMIT = 2**32 // RATE  # hashes below it are the sample
-SCHEME = f"w{RUN}r{RATE}f{FULL}"
+SCHEME = f"w{RUN}r{RATE}"
 _WORD = re.compile(r"[^\W_]+")
 _STEP = 0x9E3779B97F4A7C15  # the polynomial's base (odd, 64-bit)
 _MIX = 0xD6E8FEB86659FD93  # a 64-bit odd multiplier: its top 32 bits are the run's hash
@@ -36,21 +35,11 @@ _MIX = 0xD6E8FEB86659FD93  # a 64-bit odd multiplier: its top 32 bits are the ru
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TextPrint:
-    """How many runs a text has, and the hashes it keeps (sorted, distinct, `uint32`): every
-    one when `full`, else the sample."""
+    """How many runs a text has, and the hashes of its sample (sorted, distinct, `uint32`,
+    below `LIMIT`)."""
 
     runs: int
     hashes: np.ndarray
-
-    @property
-    def full(self) -> bool:
-        """Whether every run's hash is kept (a short source), not only the sample."""
-        return self.runs < FULL
-
-    @property
-    def sampled(self) -> np.ndarray:
-        """The hashes below `LIMIT`: what every source keeps of the same runs."""
-        return self.hashes[self.hashes < LIMIT] if self.full else self.hashes
 
 
 def fold(text: str) -> list[str]:
@@ -87,10 +76,8 @@ def of_texts(texts: Iterable[str]) -> TextPrint:
     """The print of a text given in pieces (an episode's segments, in order)."""
     folded = fold(" ".join(texts))
     hashes = run_hashes(folded)
-    runs = len(hashes)
-    if runs >= FULL:
-        hashes = hashes[hashes < LIMIT]
-    return TextPrint(runs, np.unique(hashes).astype(np.uint32))
+    kept = np.unique(hashes[hashes < LIMIT]).astype(np.uint32)
+    return TextPrint(len(hashes), kept)
 
 
 def encode(text_print: TextPrint) -> str:
@@ -125,6 +112,6 @@ def decode(line: str) -> TextPrint | None:
     runs = int(runs_text)
     if len(hashes) > runs or np.any(hashes[1:] <= hashes[:-1]):
         raise PrintError("the hashes are not distinct, sorted and at most one per run")
-    if runs >= FULL and len(hashes) and int(hashes[-1]) >= LIMIT:
-        raise PrintError("a long source's hashes are not its sample")
+    if len(hashes) and int(hashes[-1]) >= LIMIT:
+        raise PrintError("the hashes are not a sample (one below 2**30)")
     return TextPrint(runs, hashes.astype(np.uint32))
