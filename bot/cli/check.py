@@ -88,6 +88,15 @@ def check_episodes(config: Config) -> list[Finding]:
                 f"in {folder}",
             ),
         )
+    if library.unprinted:
+        found.append(
+            Finding(
+                "warning",
+                f"episodes: files without a text print {len(library.unprinted):,} (written by "
+                "an older podquote): every load computes theirs, python -m bot ingest stores "
+                "them",
+            )
+        )
     return found + set_aside(library)
 
 
@@ -99,7 +108,7 @@ def set_aside(library: Library) -> list[Finding]:
     by = Counter(d.basis for d in library.duplicates)
     head = Finding(
         "ok",
-        f"one episode per talk: {len(library.duplicates):,} sources set aside as copies "
+        f"one episode per talk: copies set aside {len(library.duplicates):,} "
         f"(same YouTube video {by['youtube']}, same text {by['text']})",
     )
     rows = sorted(library.duplicates, key=lambda d: (d.kept, d.dropped))

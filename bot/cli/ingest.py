@@ -106,8 +106,8 @@ def copies_line(library: Library) -> str | None:
     by = Counter(d.basis for d in library.duplicates)
     return (
         f"One episode per talk: {len(library.duplicates)} of the "
-        f"{len(library) + len(library.duplicates)} episode files in {library.folder}/ are "
-        f"copies of another's talk, set aside (same YouTube video {by['youtube']}, same text "
+        f"{len(library) + len(library.duplicates)} episode files in {library.folder}/ set "
+        f"aside as copies of another's talk (same YouTube video {by['youtube']}, same text "
         f"{by['text']}); python -m bot check lists them."
     )
 

@@ -14,6 +14,8 @@ infinite time or a 5,000-digit number. YAML goes through `bot.yaml_safe` (no ali
 deep nesting). The header's `segment_count` (written since it was added; older files have
 none and still load) makes a file caught while being written an error rather than a shorter
 episode. `write` replaces a file atomically: readers see the old file or the new, never half.
+The header's `text_print` (see `text_print`) is computed from the segments whenever the file is
+written; a file without one (written before it was stored) loads, and the library computes it.
 """
 
 from __future__ import annotations

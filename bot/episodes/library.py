@@ -51,6 +51,7 @@ class _State:
     fingerprints: dict[str, str]
     problems: tuple[EpisodeFileError, ...]
     duplicates: tuple[Duplicate, ...]
+    unprinted: tuple[str, ...] = ()  # episodes whose file stores no text print
 
 
 @dataclass(slots=True)
@@ -94,6 +95,12 @@ class Library:
     @property
     def duplicates(self) -> tuple[Duplicate, ...]:
         return self._state.duplicates
+
+    @property
+    def unprinted(self) -> tuple[str, ...]:
+        """Episodes whose file stores no text print (written by an older podquote): each
+        load computes theirs; `ingest` stores them."""
+        return self._state.unprinted
 
     def __len__(self) -> int:
         return len(self._state.episodes)
@@ -142,7 +149,8 @@ def _read_folder(folder: Path) -> _State:
         episodes[episode.id] = episode
         fingerprints[episode.id] = hashlib.sha1(text.encode()).hexdigest()
     kept, duplicates = _merge_sources(episodes)
-    return _State(kept, fingerprints, tuple(problems), tuple(duplicates))
+    unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
+    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted)
 
 
 def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
