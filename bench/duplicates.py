@@ -93,9 +93,10 @@ def merged(name: str, library: Library) -> None:
         f"set aside {len(library.duplicates)} (same YouTube video {by['youtube']}, "
         f"same text {by['text']})"
     )
-    for d in sorted(library.duplicates, key=lambda d: (d.basis, d.kept, d.dropped)):
-        if d.basis == "text":
-            print(f"  {d.dropped} → {d.kept}: {d.why.split(';')[0]}")
+    for basis in ("text", "youtube"):
+        for d in sorted(library.duplicates, key=lambda d: (d.kept, d.dropped)):
+            if d.basis == basis:
+                print(f"  {d.dropped} → {d.kept}: {d.why.split(';')[0]}")
 
 
 def scores(library: Library) -> None:
