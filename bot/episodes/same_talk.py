@@ -69,7 +69,7 @@ def same_talk(likeness: Likeness) -> bool:
     return (
         likeness.judged_runs >= MIN_RUNS
         and likeness.length >= MIN_LENGTH
-        and likeness.containment >= MIN_CONTAINMENT
+        and likeness.shared >= max(likeness.smaller, 1) * MIN_CONTAINMENT  # as `Scores.same`
     )
 
 
@@ -78,22 +78,10 @@ def _length(a: TextPrint, b: TextPrint) -> float:
     return min(a.runs, b.runs) / longer if longer else 0.0
 
 
-def _without(hashes: np.ndarray, boilerplate: np.ndarray) -> np.ndarray:
-    """The sorted `hashes` not in the sorted `boilerplate`."""
-    if not len(boilerplate) or not len(hashes):
-        return hashes
-    at = np.minimum(np.searchsorted(boilerplate, hashes), len(boilerplate) - 1)
-    kept: np.ndarray = hashes[boilerplate[at] != hashes]
-    return kept
-
-
-def compare(a: TextPrint, b: TextPrint, boilerplate: np.ndarray | None = None) -> Likeness:
-    """The likeness of two prints, the `boilerplate` hashes (sorted) left out."""
-    x, y = a.hashes, b.hashes
-    if boilerplate is not None:
-        x, y = _without(x, boilerplate), _without(y, boilerplate)
-    shared = len(np.intersect1d(x, y, assume_unique=True))
-    smaller, larger = sorted((len(x), len(y)))
+def compare(a: TextPrint, b: TextPrint) -> Likeness:
+    """The likeness of two prints on every run they keep (as `score_pairs` first judges)."""
+    shared = len(np.intersect1d(a.hashes, b.hashes, assume_unique=True))
+    smaller, larger = sorted((len(a.hashes), len(b.hashes)))
     return Likeness(shared, smaller, larger, _length(a, b))
 
 
@@ -108,8 +96,9 @@ class Copy:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Every two sources that share a compared hash (boilerplate off), by index into `ids`
-    (`first` < `second`), with the parts of their `Likeness`; pairs not listed share none."""
+    """Every two sources that share a compared hash (the `boilerplate` ones left out), by
+    index into `ids` (`first` < `second`), with the parts of their `Likeness`; pairs not
+    listed share none."""
 
     ids: list[str]
     first: np.ndarray

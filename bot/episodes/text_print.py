@@ -100,7 +100,7 @@ def decode(line: str) -> TextPrint | None:
     scheme, runs_text, packed = parts
     if scheme != SCHEME:
         return None
-    if not runs_text.isdigit() or len(runs_text) > 12:
+    if not (runs_text.isascii() and runs_text.isdigit()) or len(runs_text) > 12:
         raise PrintError(f"runs {runs_text[:20]!r} is not a whole number")
     try:
         raw = base64.b64decode(packed, validate=True)
@@ -113,5 +113,5 @@ def decode(line: str) -> TextPrint | None:
     if len(hashes) > runs or np.any(hashes[1:] <= hashes[:-1]):
         raise PrintError("the hashes are not distinct, sorted and at most one per run")
     if len(hashes) and int(hashes[-1]) >= LIMIT:
-        raise PrintError("the hashes are not a sample (one below 2**30)")
+        raise PrintError("the hashes are not a sample (all below 2**30)")
     return TextPrint(runs, hashes.astype(np.uint32))

@@ -81,7 +81,8 @@ def test_a_print_goes_through_its_line_unchanged() -> None:
         ("w5r4 12 AAAB", "the hashes are not whole 4-byte numbers"),
         ("w5r4 12 AAAAAgAAAAE=", "the hashes are not distinct, sorted and at most one per run"),
         ("w5r4 1 AAAAAQAAAAI=", "the hashes are not distinct, sorted and at most one per run"),
-        ("w5r4 12 QAAAAA==", "the hashes are not a sample (one below 2**30)"),
+        ("w5r4 12 QAAAAA==", "the hashes are not a sample (all below 2**30)"),
+        ("w5r4 ² AAAAAQ==", "runs '²' is not a whole number"),
     ],
 )
 def test_a_broken_print_is_refused_with_what_is_wrong(line: str, why: str) -> None:
