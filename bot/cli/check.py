@@ -60,6 +60,31 @@ def check_guilds(config: Config) -> Finding:
     )
 
 
+def check_admins(config: Config) -> list[Finding]:
+    """What configured admins mean: they may run the admin commands besides the server's
+    administrators, but Discord shows /reload only to administrators until a server admin
+    lets the others see it (nothing to say when none are configured)."""
+    users, roles = config.discord.admin_user_ids, config.discord.admin_role_ids
+    if not users and not roles:
+        return []
+    listed = " and ".join(
+        part
+        for part in (
+            f"{len(users)} user(s) of admin_user_ids" if users else "",
+            f"the {len(roles)} role(s) of admin_role_ids" if roles else "",
+        )
+        if part
+    )
+    return [
+        Finding(
+            "ok",
+            f"admins: the server's administrators and the {listed}; Discord shows /reload "
+            "only to administrators until a server admin lets the others see it (Server "
+            "Settings → Integrations → the bot → /reload)",
+        )
+    ]
+
+
 def check_token(environ: Mapping[str, str]) -> Finding:
     try:
         preflight.require_token(environ)
@@ -127,26 +152,35 @@ def _schema_version(path: Path) -> int | None:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-async def _open_database(path: Path) -> int:
+async def _open_database(path: Path) -> tuple[int, list[tuple[int, str]], set[str]]:
+    """The schema version, the servers the bot was last seen in, and where it synced."""
     store = await Store.open(path)
     try:
-        return await store.version()
+        return await store.version(), await store.guilds_seen(), await store.synced_targets()
     finally:
         await store.close()
 
 
-def check_database(config: Config) -> Finding:
+def check_database(config: Config) -> list[Finding]:
+    """The database opens (created or migrated as `run` would); then a warning for each
+    server the bot was last seen in where members see no commands."""
     path = config.data.database
     before = _schema_version(path)
     try:
-        version = asyncio.run(_open_database(path))
+        version, seen, synced = asyncio.run(_open_database(path))
     except StoreError as exc:
-        return Finding("error", str(exc))
+        return [Finding("error", str(exc))]
     if before is None:
-        return Finding("ok", f"database: {path} created (schema version {version})")
-    if before < version:
-        return Finding("ok", f"database: {path} migrated from schema version {before} to {version}")
-    return Finding("ok", f"database: {path} opened (schema version {version}, up to date)")
+        found = [Finding("ok", f"database: {path} created (schema version {version})")]
+    elif before < version:
+        found = [
+            Finding("ok", f"database: {path} migrated from schema version {before} to {version}")
+        ]
+    else:
+        found = [Finding("ok", f"database: {path} opened (schema version {version}, up to date)")]
+    bare = preflight.servers_without_commands(seen, config.discord.guild_ids, synced)
+    found += [Finding("warning", preflight.no_commands_line(*server)) for server in bare]
+    return found
 
 
 def check_meaning(config: Config) -> Finding:
@@ -159,11 +193,13 @@ def check_meaning(config: Config) -> Finding:
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     """Every check in order; the episodes and database only when the config reads."""
     config, first = check_config(given, environ)
-    found = [first] + ([check_guilds(config)] if config is not None else [])
+    found = [first]
+    if config is not None:
+        found += [check_guilds(config), *check_admins(config)]
     found.append(check_token(environ))
     if config is not None:
         found += check_episodes(config)
-        found.append(check_database(config))
+        found += check_database(config)
         found.append(check_meaning(config))
     return found
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.options import config_option
+from bot.reply.commands import COMMANDS
 
 
 def add_parser(sub: Any) -> None:
@@ -14,8 +15,10 @@ def add_parser(sub: Any) -> None:
     console = sub.add_parser(
         "console",
         help="the bot's commands in this terminal (offline, no token)",
-        description="Run /quote, /episode, /reload and /help against the same core as the "
-        "bot, in the terminal. Interactive, or one command with -c.",
+        description="The bot's commands in the terminal, against the same core as the bot:\n"
+        "interactive, or one command with -c.",
+        epilog=commands_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     config_option(console)
     console.add_argument(
@@ -32,6 +35,12 @@ def add_parser(sub: Any) -> None:
         help="run one command and exit: 0 answered, 1 nothing found or wrong, 2 usage",
     )
     console.set_defaults(handler=command)
+
+
+def commands_help() -> str:
+    """The commands for `console --help`, from the one list (`bot.reply.commands`)."""
+    lines = [f"  {c.written}\n      {c.does}" for c in COMMANDS if c.usage]
+    return "commands (at the prompt, or one with -c):\n" + "\n".join(lines)
 
 
 def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -95,6 +95,12 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if merged:
         print(merged)
     print(_derive(library))
+    bare = catalog.without_facts([r.source for r in report.by_status("ok")])
+    if bare:
+        print(
+            f"Catalog: {len(bare)} of {len(report.by_status('ok'))} episodes have no entry (or "
+            "only a draft); `python -m bot catalog draft` writes one to fill in for each."
+        )
     failed = report.by_status("failed") or catalog_errors
     return EXIT_SOME_FAILED if failed else EXIT_OK
 

@@ -7,9 +7,9 @@ import argparse
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import advice, check, console, ingest, run, search
+from bot.cli import advice, catalog, check, console, ingest, model, run, search, stats
 
-VERBS = (ingest, search, advice, run, console, check)
+VERBS = (ingest, catalog, search, advice, run, console, check, stats, model)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -53,3 +53,22 @@ def startup(given: Path | None) -> Config:
     require_token()
     require_episodes(config)
     return config
+
+
+def servers_without_commands(
+    seen: list[tuple[int, str]], guild_ids: tuple[int, ...], synced: set[str]
+) -> list[tuple[int, str]]:
+    """The servers the bot is in where members see no commands: not in `guild_ids`, and the
+    commands were never registered globally (`synced` holds "global" once they were)."""
+    if "global" in synced:
+        return []
+    return [(guild_id, name) for guild_id, name in seen if guild_id not in guild_ids]
+
+
+def no_commands_line(guild_id: int, name: str) -> str:
+    """One line for an admin about a server where the bot shows no commands."""
+    shown = "".join(c for c in name if c.isprintable())[:100]
+    return (
+        f"commands: none registered in the server '{shown}' ({guild_id}), where the bot is: "
+        f"add {guild_id} to [discord] guild_ids"
+    )

@@ -57,6 +57,17 @@ class AdviceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    """What the bot keeps of what members looked for (see `bot.stats`)."""
+
+    queries: bool = False  # the query text in the log line and the search log (off: never)
+    keep_days: int = 30  # searches older than this many days are deleted
+
+
+MAX_KEEP_DAYS = 3660  # ten years: a typo guard, not a policy
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration; `path` is where it came from (None: defaults)."""
 
@@ -64,6 +75,7 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     advice: AdviceConfig = field(default_factory=AdviceConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
     path: Path | None = None
 
 
@@ -72,6 +84,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "discord": DiscordConfig,
     "search": SearchConfig,
     "advice": AdviceConfig,
+    "logging": LoggingConfig,
 }
 
 
@@ -130,6 +143,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if config.search.min_score > 100:
         raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
     _check_advice(config, path)
+    if config.logging.keep_days > MAX_KEEP_DAYS:
+        raise ConfigError(
+            f"{path}: [logging] keep_days: must be at most {MAX_KEEP_DAYS} (ten years)"
+        )
     for key in ("api_base", "gateway_url"):
         url = getattr(config.discord, key)
         if not url.startswith(("http://", "https://", "ws://", "wss://")):

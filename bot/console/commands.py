@@ -1,7 +1,8 @@
 """The console's commands: a registry of name → handler, each returning a `Reply`.
 
-Adding a command is one handler function and one `Command` entry in `COMMANDS`; /help and
-tab completion pick it up from there.
+What the commands are called and what they do is listed once, in `bot.reply.commands`;
+adding one is an entry there, a handler function here and its line in `_HANDLERS`. /help, the
+"Unknown command" line and tab completion pick it up from `COMMANDS`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from bot.advice.rotation import PastPost
 from bot.archive.loaded import Archive
 from bot.config.settings import SearchConfig
 from bot.console import cards
-from bot.console.parse import Args, UsageError, parse_args, split_command
+from bot.console.parse import Args, UnknownOption, UsageError, parse_args, split_command
 from bot.console.replies import Card, Notice, Reply, Span
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
 from bot.reply import cards as render
+from bot.reply.commands import COMMANDS as LISTED
+from bot.reply.commands import HELP_INTRO, CommandInfo, command_names
+from bot.reply.echo import excerpt
 from bot.search.filters import FilterError
 from bot.search.ranking import Match
 
@@ -90,14 +94,34 @@ Handler = Callable[[Session, Args], Reply]
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A console command: `/name`, its options, what /help says, and its handler."""
+    """A console command: what the list says of it, its handler, and its `name:value`
+    options (`text`: the option that the free text stands for, e.g. `query`)."""
 
-    name: str
-    usage: str
-    summary: str
+    info: CommandInfo
     handler: Handler
     options: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def usage(self) -> str:
+        return self.info.usage
+
+    @property
+    def summary(self) -> str:
+        return self.info.does
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return self.info.aliases
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        """Every option name the command takes, its free text's own first."""
+        return (self.text, *self.options) if self.text else self.options
 
 
 def quote(session: Session, args: Args) -> Reply:
@@ -217,13 +241,9 @@ def advice(session: Session, args: Args) -> Reply:
 def help_card(session: Session, args: Args) -> Reply:
     """/help: what the console does, every command, and the archive's size."""
     library = session.archive.library
-    intro = (
-        "I find the exact words from the podcast and talk archive, with the speaker, the time "
-        "and a link that starts the video at that moment."
-    )
-    lines = [(Span(intro),), ()]
+    lines = [(Span(HELP_INTRO),), ()]
     for command in COMMANDS:
-        lines.append((Span(command.usage, "strong"), Span(f" — {command.summary}")))
+        lines.append((Span(command.info.written, "strong"), Span(f" — {command.summary}")))
     lines.append(())
     lines.append(
         (
@@ -246,35 +266,22 @@ def leave(session: Session, args: Args) -> Reply:
     return Reply(quit=True)
 
 
-COMMANDS: tuple[Command, ...] = (
-    Command(
-        "quote",
-        "/quote WORDS [speaker:NAME] [episode:NAME]",
-        "what you remember of it; typos and any word order are fine",
-        quote,
-        options=("query", "speaker", "episode"),
-    ),
-    Command(
-        "episode",
-        "/episode [NAME] [page:N]",
-        "about one episode; without a name, the list",
-        episode,
-        options=("name", "page"),
-    ),
-    Command(
-        "post",
-        "/post N",
-        "after an unsure /quote: show closest moment N as the answer",
-        post,
-        options=("number",),
-    ),
-    Command("advice", "/advice", "a piece of advice from the archive, as posted daily", advice),
-    Command("next", "/next", "the next result or page", next_page, aliases=("n",)),
-    Command("prev", "/prev", "the previous result or page", previous_page, aliases=("p",)),
-    Command("context", "/context", "the lines around the quote shown", context),
-    Command("reload", "/reload", "re-read the transcripts and say what changed", reload),
-    Command("help", "/help", "this help", help_card),
-    Command("quit", "/quit", "leave (Ctrl-D too)", leave, aliases=("exit",)),
+# name → (handler, options, the option its free text stands for)
+_HANDLERS: dict[str, tuple[Handler, tuple[str, ...], str]] = {
+    "quote": (quote, ("speaker", "episode"), "query"),
+    "episode": (episode, ("page",), "name"),
+    "post": (post, (), "number"),
+    "advice": (advice, (), ""),
+    "next": (next_page, (), ""),
+    "prev": (previous_page, (), ""),
+    "context": (context, (), ""),
+    "reload": (reload, (), ""),
+    "help": (help_card, (), ""),
+    "quit": (leave, (), ""),
+}
+
+COMMANDS: tuple[Command, ...] = tuple(
+    Command(info, *_HANDLERS[info.name]) for info in LISTED if info.usage
 )
 
 
@@ -298,10 +305,20 @@ def dispatch(session: Session, line: str) -> Reply | None:
     word, rest = split_command(line)
     command = find(word)
     if command is None:
-        known = ", ".join(f"/{c.name}" for c in COMMANDS)
-        return Reply.refuse(f"Unknown command {line.split(maxsplit=1)[0]!r}. Commands: {known}")
+        typed = excerpt(line.split(maxsplit=1)[0], 40)
+        return Reply.refuse(f"Unknown command {typed!r}. Commands: {command_names()}")
     try:
-        args = parse_args(rest, command.options)
+        args = parse_args(rest, command.accepts)
+    except UnknownOption as exc:
+        return Reply.refuse(unknown_option(command, exc.name))
     except UsageError as exc:
         return Reply.refuse(f"{exc} (usage: {command.usage})")
     return command.handler(session, args)
+
+
+def unknown_option(command: Command, name: str) -> str:
+    """The line for an option the command does not take, the typed name excerpted."""
+    typed = excerpt(name, 40)
+    if not command.options:
+        return f"Unknown option {typed!r}: /{command.name} takes none."
+    return f"Unknown option {typed!r}. Options of /{command.name}: {', '.join(command.options)}."

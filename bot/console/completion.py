@@ -26,7 +26,8 @@ def history_path(environ: Mapping[str, str] | None = None) -> Path:
 
 def candidates(line: str, word: str, values: Values) -> list[str]:
     """What `word` (the word under the cursor, `line` all typed up to the cursor) may become:
-    a command, an option name, or an option's value (also past a space in the value)."""
+    a command, an option name, or a value: of the option being typed, or of the free text
+    where it names something (`/episode Visu` → the episode titles), past spaces too."""
     before = line[: len(line) - len(word)]
     if not before.strip():
         return [f"/{c.name} " for c in COMMANDS if f"/{c.name}".startswith(word or "/")]
@@ -34,20 +35,20 @@ def candidates(line: str, word: str, values: Values) -> list[str]:
     if command is None:
         return []
     name, colon, value = word.partition(":")
-    if colon and name.casefold() in command.options:
+    if colon and name.casefold() in command.accepts:
         wanted = value.casefold()
         return [f"{name}:{v}" for v in values(name.casefold()) if v.casefold().startswith(wanted)]
-    found = [f"{o}:" for o in command.options if o.startswith(word.casefold())]
-    names = "|".join(re.escape(o) for o in command.options)
+    found = [f"{o}:" for o in command.accepts if o.startswith(word.casefold())]
+    names = "|".join(re.escape(o) for o in command.accepts)
     typing = re.search(rf"(?:^|\s)({names}):([^:]*)$", before, re.IGNORECASE) if names else None
     if typing:  # a value with a space in it, e.g. speaker:Meor A|
-        typed = typing.group(2)
-        so_far = (typed + word).casefold()
-        found += [
-            v[len(typed) :]
-            for v in values(typing.group(1).casefold())
-            if v.casefold().startswith(so_far)
-        ]
+        option, typed = typing.group(1).casefold(), typing.group(2)
+    elif command.text:  # the free text, e.g. /episode Visualising Ma|
+        option, typed = command.text, before.lstrip().partition(" ")[2].lstrip()
+    else:
+        return found
+    so_far = (typed + word).casefold()
+    found += [v[len(typed) :] for v in values(option) if v.casefold().startswith(so_far)]
     return found
 
 

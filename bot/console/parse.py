@@ -1,8 +1,13 @@
 """A typed console line → command name, free text and `name:value` options, Discord-style.
 
 `/quote blank page speaker:Meor Amer episode:visual` gives the text `blank page` and the
-options speaker=`Meor Amer`, episode=`visual`: a value runs to the next known option. Only the
-command's own option names count, so other colons (`10:30`) stay part of the text.
+options speaker=`Meor Amer`, episode=`visual`: a value runs to the next option.
+
+What reads as an option (`OPTION_LIKE`): at the start or after a space, a word of letters (`_`
+or `-` may join letters), a colon, and a value right after it, not a space, `/` or `:`. An
+option the command does not take is an error (`UnknownOption`), not words of the query. Other
+colons stay part of the text: `10:30`, `note: blah` (a space after the colon),
+`https://…` (a `/` after it), `at10:30` (a digit in the word).
 """
 
 from __future__ import annotations
@@ -13,6 +18,17 @@ from dataclasses import dataclass, field
 
 class UsageError(ValueError):
     """A line the command cannot take; the message is the one line to show."""
+
+
+class UnknownOption(UsageError):
+    """`name:value` where `name` is no option of the command (`name` as typed)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown option {name!r}")
+        self.name = name
+
+
+OPTION_LIKE = re.compile(r"(?<!\S)([A-Za-z]+(?:[_-][A-Za-z]+)*):(?=[^\s/:])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +46,14 @@ def split_command(line: str) -> tuple[str, str]:
 
 
 def parse_args(rest: str, options: tuple[str, ...]) -> Args:
-    """Split `rest` into free text and the given options; `UsageError` for an option given
-    twice or without a value."""
+    """Split `rest` into free text and the given options; `UnknownOption` for what reads as
+    an option the command does not take, `UsageError` for one given twice or without a
+    value. A command without options takes any text."""
     if not options:
         return Args(" ".join(rest.split()))
+    for found_name in OPTION_LIKE.findall(rest):
+        if found_name.casefold() not in options:
+            raise UnknownOption(found_name)
     names = "|".join(re.escape(o) for o in options)
     pieces = re.split(rf"(?:^|\s)({names}):", rest, flags=re.IGNORECASE)
     text, found = pieces[0], {}

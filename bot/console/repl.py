@@ -43,13 +43,16 @@ def welcome(session: Session) -> str:
 
 
 def option_values(session: Session) -> completion.Values:
-    """Speaker names and episode ids for completing `speaker:` and `episode:`."""
+    """What Tab offers for an option's value: speaker names for `speaker:`, episode titles
+    and ids for `episode:` and `/episode`'s name."""
 
     def values(option: str) -> list[str]:
         if option == "speaker":
             return session.archive.searcher.speakers.names
         if option in ("episode", "name"):
-            return sorted(ep.id for ep in session.archive.library)
+            episodes = session.archive.library
+            titles = sorted({ep.title for ep in episodes}, key=str.casefold)
+            return [*titles, *sorted(ep.id for ep in episodes)]
         return []
 
     return values

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.advice.daily_post import AdvicePost, AdviceStatus, DailyAdvice, PostFailed, PostGone
 from bot.advice.schedule import ScheduleError, parse_time, zone, zone_names
-from bot.discord_app.admin import is_admin
+from bot.discord_app.admin import refuse_unless_manager
 from bot.discord_app.embeds import INFO_COLOUR, advice_embed
 from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
@@ -24,7 +24,10 @@ from bot.storage.sqlite import AdviceRecord, GuildSettings
 
 log = logging.getLogger(__name__)
 
-HISTORY_LOOKBACK = 100  # messages searched for a half-done post after a restart
+# A half-done post is looked for in every message since its intent was recorded (less this,
+# for clocks that disagree), however busy the channel: Discord forgets a send's nonce within
+# minutes, so after a restart only the channel itself can say whether the post went out.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 MORE_ADVICE = 3
 
 
@@ -70,9 +73,9 @@ class DiscordSender:
         channel = await self._channel(post.channel_id)
         marker = footer_for(post.day)
         me = self.client.user.id if self.client.user else None
-        after = discord.Object(discord.utils.time_snowflake(post.since - dt.timedelta(minutes=5)))
+        after = discord.Object(discord.utils.time_snowflake(post.since - CLOCK_SKEW))
         try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK, after=after):
+            async for message in channel.history(limit=None, after=after):
                 if message.author.id == me and any(
                     (e.footer.text or "") == marker for e in message.embeds
                 ):
@@ -220,16 +223,9 @@ class AdviceCog(commands.Cog):
         self.daily = daily
 
     async def _admin_only(self, interaction: discord.Interaction) -> bool:
-        if (
-            is_admin(self.resources.config.discord, interaction)
-            or interaction.permissions.manage_guild
-        ):
-            return True
-        await interaction.response.send_message(
-            "Only the bot's admins (or members who can manage the server) can change daily advice.",
-            ephemeral=True,
+        return await refuse_unless_manager(
+            self.resources.config.discord, interaction, "change daily advice"
         )
-        return False
 
     @group.command(name="set", description="Post daily advice to a channel at a local time")
     @app_commands.describe(

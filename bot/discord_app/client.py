@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.advice.daily_post import Clock, DailyAdvice
 from bot.archive.loaded import Archive
+from bot.config.preflight import no_commands_line, servers_without_commands
 from bot.config.settings import Config
 from bot.discord_app.admin import AdminCog
 from bot.discord_app.advice import AdviceCog, DiscordSender, MoreFromEpisode
@@ -22,13 +23,12 @@ from bot.discord_app.errors import report_error
 from bot.discord_app.inflight import InFlight, TrackingTree
 from bot.discord_app.quote import QuoteCog
 from bot.discord_app.resources import Resources
+from bot.discord_app.settings import SettingsCog
+from bot.discord_app.stats import StatsCog
+from bot.discord_app.usage import command_run
 from bot.storage.sqlite import GuildSettings, Store, StoreError
 
 log = logging.getLogger(__name__)
-
-
-class CooldownError(app_commands.CheckFailure):
-    """A member asked again too soon."""
 
 
 class PodquoteBot(commands.Bot):
@@ -61,14 +61,25 @@ class PodquoteBot(commands.Bot):
         self.sync_global = sync_global
         self.resync = resync
         self.tree.on_error = self.on_app_command_error
+        self.in_flight_tree.finished = self._command_finished
         self.clock = clock
         self.daily: DailyAdvice | None = None
         self._advice_task: asyncio.Task[None] | None = None
+        self._prune_task: asyncio.Task[None] | None = None
+        self.servers_recorded = asyncio.Event()  # the servers of READY are in the database
 
     async def setup_hook(self) -> None:
+        await self.resources.cooldown.load()
+        # The search log: old rows deleted now and once a day.
+        self._prune_task = asyncio.create_task(
+            self.resources.commands.prune_daily(), name="prune-searches"
+        )
+        self._prune_task.add_done_callback(_log_end)
         await self.add_cog(QuoteCog(self.resources))
         await self.add_cog(EpisodeCog(self.resources))
         await self.add_cog(AdminCog(self.resources))
+        await self.add_cog(SettingsCog(self.resources))
+        await self.add_cog(StatsCog(self.resources))
         self.daily = DailyAdvice(
             self.store,
             self.archive.advice_pool,
@@ -125,11 +136,27 @@ class PodquoteBot(commands.Bot):
         return self.resources.store
 
     @property
-    def in_flight(self) -> InFlight:
-        """Command and button handlers running now (see `stop`)."""
+    def in_flight_tree(self) -> TrackingTree:
         tree = self.tree
         assert isinstance(tree, TrackingTree)
-        return tree.in_flight
+        return tree
+
+    @property
+    def in_flight(self) -> InFlight:
+        """Command and button handlers running now (see `stop`)."""
+        return self.in_flight_tree.in_flight
+
+    def _command_finished(
+        self, interaction: discord.Interaction, took: float, raised: bool
+    ) -> None:
+        """A slash command is done (its reply sent): its log line, and its search recorded
+        off the reply path (see `bot.stats.record`)."""
+        try:
+            run = command_run(interaction, took, raised=raised)
+            if run is not None:
+                self.resources.commands.finished(run)
+        except Exception:  # a bug here must not touch the member's answer
+            log.exception("could not log a command")
 
     async def stop(self, grace: float) -> None:
         """Stop cleanly: wait up to `grace` seconds for replies in flight, then log out."""
@@ -155,13 +182,39 @@ class PodquoteBot(commands.Bot):
             len(self.archive.library),
             self.archive.library.segment_count,
         )
+        await self._servers_seen([(g.id, g.name) for g in self.guilds], whole=True)
+        self.servers_recorded.set()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined the server %s (%d)", guild.name, guild.id)
+        await self._servers_seen([(guild.id, guild.name)], whole=False)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("left the server %s (%d)", guild.name, guild.id)
+        with contextlib.suppress(StoreError):
+            await self.store.forget_guild_seen(guild.id)
+
+    async def _servers_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
+        """Keep the servers the bot is in (for `check`) and warn of each where members see
+        no commands: one not in guild_ids while the commands are not registered globally."""
+        try:
+            await self.store.save_guilds_seen(guilds, whole=whole)
+            synced = await self.store.synced_targets()
+        except (StoreError, ValueError) as exc:  # ValueError: closed while stopping
+            log.warning("could not remember the servers the bot is in: %s", exc)
+            synced = {"global"} if self.sync_global or not self.config.discord.guild_ids else set()
+        guild_ids = self.config.discord.guild_ids
+        for server in servers_without_commands(guilds, guild_ids, synced):
+            log.warning("%s", no_commands_line(*server))
 
     async def close(self) -> None:
-        if self._advice_task is not None:
-            self._advice_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._advice_task
+        for task in (self._advice_task, self._prune_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().close()
+        await self.resources.commands.drain()  # before the database closes
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -201,4 +254,4 @@ def advice_defaults(config: Config) -> list[GuildSettings]:
 
 def _log_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("the daily advice loop stopped", exc_info=task.exception())
+        log.error("the task %s stopped", task.get_name(), exc_info=task.exception())

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.discord_app.embeds import INFO_COLOUR, quote_embed
 from bot.discord_app.quote import name_choices_for
 from bot.discord_app.resources import Resources
+from bot.discord_app.usage import mark
 from bot.discord_app.views import ExpiringView
 from bot.episodes.model import Episode, link
 from bot.reply.cards import episode_card, episode_page, listing_order, quote_card
@@ -125,10 +126,12 @@ class EpisodeCog(commands.Cog):
         try:
             episode = self.resources.archive.episode(name)
         except FilterError as exc:  # an unknown name lists the close ones
+            mark(interaction, "none")
             await interaction.response.send_message(
                 echoed(str(exc), (name,), discord.utils.escape_markdown), ephemeral=True
             )
             return
+        mark(interaction, "found", episode.id)
         card = EpisodeView(episode, self.rng, self.resources.view_timeout)
         await interaction.response.send_message(embed=episode_embed(episode), view=card)
         card.message = await interaction.original_response()

@@ -7,17 +7,23 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.discord_app.cooldown import wait_text
+from bot.discord_app.usage import mark
 from bot.storage.sqlite import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 
 
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Tell the member in one private line; a check's refusal is its own message, a database
-    that cannot be used says why (the details to the log, in one line), anything else goes
-    to the log with its traceback (never to the member)."""
+    """Tell the member in one private line; a check's refusal is its own message (asking
+    again too soon: when they may), a database that cannot be used says why (the details to
+    the log, in one line), anything else goes to the log with its traceback (never to the
+    member). The command's outcome is marked "refused" or "error" for its log line."""
     cause = getattr(error, "original", error)  # what a command raised, inside discord.py's
-    if isinstance(error, app_commands.CheckFailure):
+    mark(interaction, "refused" if isinstance(error, app_commands.CheckFailure) else "error")
+    if isinstance(error, app_commands.CommandOnCooldown):
+        message = wait_text(error.retry_after)
+    elif isinstance(error, app_commands.CheckFailure):
         message = str(error) or "You cannot use this command here."
     elif isinstance(cause, StoreError):
         command = interaction.command.qualified_name if interaction.command else "a button"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.closest import ClosestView
+from bot.discord_app.cooldown import Key
 from bot.discord_app.embeds import QUOTE_COLOUR, quote_embed
-from bot.discord_app.resources import Resources
+from bot.discord_app.resources import Resources, resources_of
+from bot.discord_app.usage import mark
 from bot.discord_app.views import ExpiringView
 from bot.reply.cards import (
     CHOICE_NAME_LIMIT,
@@ -23,9 +24,46 @@ from bot.reply.cards import (
 )
 from bot.reply.echo import echoed
 from bot.search.filters import FilterError
-from bot.search.ranking import Match
+from bot.search.ranking import Match, Outcome
 
 AUTOCOMPLETE_CHOICES = 25
+# A search still running after this long is deferred (privately: Discord allows 3 s for the
+# first answer); words take milliseconds, the sentence model a few hundred on a busy machine.
+DEFER_AFTER = 1.0
+FOUND_BELOW = "Found it; it is posted below."
+
+
+async def answer_privately(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """A private answer: the first response, or the edit of the private "thinking…" one."""
+    if interaction.response.is_done():
+        if view is None:
+            return await interaction.edit_original_response(content=content, embed=embed)
+        return await interaction.edit_original_response(content=content, embed=embed, view=view)
+    if view is None:
+        await interaction.response.send_message(content, embed=embed, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+    return await interaction.original_response()
+
+
+async def answer_publicly(
+    interaction: discord.Interaction, embed: discord.Embed, view: discord.ui.View
+) -> discord.Message:
+    """The public answer: the first response or, after a private deferral, a follow-up.
+
+    A follow-up sent while the deferral still shows "thinking…" would take the deferral's
+    privacy (Discord's rule for the first follow-up), so that one is resolved first.
+    """
+    if not interaction.response.is_done():
+        await interaction.response.send_message(embed=embed, view=view)
+        return await interaction.original_response()
+    await interaction.edit_original_response(content=FOUND_BELOW)
+    return await interaction.followup.send(embed=embed, view=view, wait=True)
 
 
 class QuoteView(ExpiringView):
@@ -97,22 +135,35 @@ class QuoteView(ExpiringView):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
+def quote_key(interaction: discord.Interaction) -> Key:
+    """`dynamic_cooldown`'s key for /quote (see `bot.discord_app.cooldown`)."""
+    return resources_of(interaction.client).cooldown.key(interaction)
+
+
+def quote_bucket(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """`dynamic_cooldown`'s factory for /quote: a bucket, or None when the cooldown is off."""
+    return resources_of(interaction.client).cooldown.bucket(interaction)
+
+
 class QuoteCog(commands.Cog):
     """The /quote command."""
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
-        self._last_use: dict[int, float] = {}
 
-    def _cooldown_left(self, user_id: int) -> float:
-        now = time.monotonic()
-        wait = self.resources.config.search.cooldown_seconds - (
-            now - self._last_use.get(user_id, -1e9)
-        )
-        if wait <= 0:
-            self._last_use[user_id] = now
-            return 0.0
-        return wait
+    def _not_charged(self, interaction: discord.Interaction, outcome: str) -> None:
+        """A miss or a refusal: marked so, and the cooldown's use given back."""
+        mark(interaction, outcome)
+        self.resources.cooldown.give_back(interaction)
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A /quote that failed after its check (an option discord.py could not convert, a
+        search that raised) is not the member's turn either; one refused by a check (the
+        cooldown itself) took nothing to give back."""
+        if not isinstance(error, app_commands.CheckFailure):
+            self.resources.cooldown.give_back(interaction)
 
     @app_commands.command(name="quote", description="Find a quote from the archive")
     @app_commands.describe(
@@ -120,6 +171,7 @@ class QuoteCog(commands.Cog):
         speaker="Only quotes by this speaker",
         episode="Only quotes from this episode",
     )
+    @app_commands.checks.dynamic_cooldown(quote_bucket, key=quote_key)
     async def quote(
         self,
         interaction: discord.Interaction,
@@ -129,48 +181,62 @@ class QuoteCog(commands.Cog):
     ) -> None:
         limit = self.resources.config.search.max_query_length
         if len(query) > limit:
+            self._not_charged(interaction, "refused")
             await interaction.response.send_message(too_long(limit), ephemeral=True)
             return
-        wait = self._cooldown_left(interaction.user.id)
-        if wait > 0:
-            await interaction.response.send_message(
-                f"Easy there! You can ask again in {wait:.0f} s.", ephemeral=True
-            )
-            return
-        searcher = self.resources.archive.searcher
         try:
-            # Off the event loop: milliseconds by words, the sentence model for those they
-            # do not settle (see bot/search/ranking.py).
-            outcome = await asyncio.to_thread(
-                searcher.search,
-                query,
-                speaker=speaker,
-                episode=episode,
-                limit=self.resources.config.search.results,
-                min_score=self.resources.config.search.min_score,
-            )
+            outcome = await self._search(interaction, query, speaker, episode)
         except FilterError as exc:
-            await interaction.response.send_message(
-                echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
-                ephemeral=True,
+            self._not_charged(interaction, "refused")
+            await answer_privately(
+                interaction,
+                content=echoed(str(exc), (speaker, episode), discord.utils.escape_markdown),
             )
             return
         if outcome.closest:
+            mark(interaction, "unsure")
             closest = ClosestView(list(outcome.closest), self._public, self.resources.view_timeout)
-            await interaction.response.send_message(
-                embed=closest.embed(), view=closest, ephemeral=True
+            closest.message = await answer_privately(
+                interaction, embed=closest.embed(), view=closest
             )
-            closest.message = await interaction.original_response()
             return
         if not outcome.matches:
-            await interaction.response.send_message(
-                no_match(query, outcome.suggestions, discord.utils.escape_markdown),
-                ephemeral=True,
+            self._not_charged(interaction, "none")
+            await answer_privately(
+                interaction,
+                content=no_match(query, outcome.suggestions, discord.utils.escape_markdown),
             )
             return
+        mark(interaction, "found", outcome.matches[0].episode.id)
         view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
-        await interaction.response.send_message(embed=view.embed(), view=view)
-        view.message = await interaction.original_response()
+        view.message = await answer_publicly(interaction, view.embed(), view)
+
+    async def _search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        speaker: str | None,
+        episode: str | None,
+    ) -> Outcome:
+        """The search, off the event loop (milliseconds by words, the sentence model for
+        what they do not settle: bot/search/ranking.py); deferred privately when it runs past
+        `DEFER_AFTER`, so the answer never misses Discord's deadline."""
+        search = self.resources.config.search
+        running = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.resources.archive.searcher.search,
+                query,
+                speaker=speaker,
+                episode=episode,
+                limit=search.results,
+                min_score=search.min_score,
+            )
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), DEFER_AFTER)
+        except TimeoutError:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            return await running
 
     def _public(self, match: Match, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
         """A closest moment posted as the /quote answer (see `ClosestView`)."""

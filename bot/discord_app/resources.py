@@ -6,12 +6,14 @@ adapter has no import circle, and a cog can be built in a test without a bot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 
 from bot.archive.loaded import Archive
 from bot.config.settings import Config
+from bot.discord_app.cooldown import QuoteCooldown
+from bot.stats.record import CommandLog
 from bot.storage.sqlite import Store
 
 VIEW_TIMEOUT = 15 * 60.0
@@ -19,12 +21,23 @@ VIEW_TIMEOUT = 15 * 60.0
 
 @dataclass
 class Resources:
-    """The config, the loaded archive, the database, and how long buttons keep working."""
+    """The config, the loaded archive, the database, how long buttons keep working; made
+    from those: /quote's cooldown and the log of commands and searches."""
 
     config: Config
     archive: Archive
     store: Store
     view_timeout: float = VIEW_TIMEOUT
+    cooldown: QuoteCooldown = field(init=False)
+    commands: CommandLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cooldown = QuoteCooldown(self.store, self.config.search.cooldown_seconds)
+        self.commands = CommandLog(
+            self.store,
+            queries=self.config.logging.queries,
+            keep_days=self.config.logging.keep_days,
+        )
 
 
 def resources_of(client: discord.Client) -> Resources:

@@ -39,6 +39,7 @@ class Entry:
     facts: Facts
     advice_pin: list[int] = field(default_factory=list)
     advice_ban: list[int] = field(default_factory=list)
+    draft: bool = False  # nothing filled in yet (`catalog draft` writes every field commented)
 
 
 @dataclass(slots=True)
@@ -56,6 +57,10 @@ class Catalog:
         """Facts for a raw file given by name or by path relative to its ingest root."""
         entry = self.entry_for(source)
         return entry.facts if entry else None
+
+    def without_facts(self, names: Iterable[str]) -> list[str]:
+        """The raw files among `names` with no entry, or only a draft not filled in."""
+        return [n for n in names if (e := self.entry_for(n)) is None or e.draft]
 
     def unknown_names(self, names: Iterable[str]) -> list[CatalogError]:
         """An error for each entry that names no file among `names` (file names or paths)."""
@@ -119,6 +124,8 @@ def _field_line(value_node: Any, key: str, default: int) -> int:
 def _entry(name: str, raw: Any, line: int, node: Any, path: Path) -> Entry:
     if not name.strip():
         raise CatalogError(path, line, "an entry needs a raw file name as its key")
+    if raw is None:  # a draft whose fields are all still comments
+        return Entry(name, line, Facts(), draft=True)
     if not isinstance(raw, dict):
         raise CatalogError(path, line, f"entry {name!r} must be a mapping of facts")
     facts = Facts()

@@ -70,7 +70,8 @@ def tidy_chapters(marks: list[ChapterMark], count: int) -> list[ChapterMark]:
 
 
 def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id: str) -> Episode:
-    """Normalise a reader's transcript into an episode (see DESIGN.md for the schema)."""
+    """Normalise a reader's transcript into an episode (schema: README.md, "The normalised
+    episode")."""
     notes = list(transcript.notes)
     utterances = [replace(u, text=clean(u.text)) for u in transcript.utterances]
     # Where each original position lands once empty utterances are dropped.

@@ -271,10 +271,14 @@ def episode_card(episode: Episode) -> EpisodeCard:
     about = escape_clip(episode.description, 600) if episode.description else ""
     listed = "\n".join(lines)
     description = "\n\n".join(p for p in (about, f"**Chapters**\n{listed}" if lines else "") if p)
+    title = clip(episode.title, TITLE_LIMIT)
+    # Discord refuses an embed of more than 6,000 characters in all: the description (the
+    # chapters) gives way to the title and the facts.
+    room = EMBED_TOTAL_LIMIT - len(title) - sum(len(n) + len(v) for n, v in facts)
     return EpisodeCard(
-        title=clip(episode.title, TITLE_LIMIT),
+        title=title,
         url=episode_link(episode),
-        description=clip(description, DESCRIPTION_LIMIT) or "No description.",
+        description=clip(description, min(DESCRIPTION_LIMIT, room)) or "No description.",
         fields=tuple(facts),
         thumbnail=thumbnail(episode),
     )

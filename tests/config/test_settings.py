@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.settings import Config, ConfigError, discord_token, load_config
+from bot.config.settings import Config, ConfigError, LoggingConfig, discord_token, load_config
 from bot.search.ranking import MIN_SCORE
 from tests.conftest import ROOT
 
@@ -16,6 +16,7 @@ def test_the_example_config_is_valid_and_equals_the_defaults() -> None:
     defaults = Config()
     assert config.discord == defaults.discord
     assert config.search == defaults.search
+    assert config.logging == defaults.logging
     assert config.data.episodes == ROOT / "data" / "episodes"
     assert config.data.database == ROOT / "data" / "podquote.sqlite3"
 
@@ -39,18 +40,34 @@ def test_values_are_read_and_paths_are_relative_to_the_file(tmp_path: Path) -> N
     assert config.discord.admin_role_ids == (7,)
     assert config.discord.api_base == "http://127.0.0.1:9999/api/v10"
     assert config.search.min_score == 60.0
+    assert config.logging == LoggingConfig()  # off, 30 days: nothing typed is kept by default
+
+
+def test_logging_keeps_queries_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[logging]\nqueries = true\nkeep_days = 7\n")
+    assert load_config(path).logging == LoggingConfig(queries=True, keep_days=7)
+    assert not LoggingConfig().queries
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[dicsord]\n", "unknown section [dicsord] (known: [data], [discord], [search], [advice])"),
+        (
+            "[dicsord]\n",
+            "unknown section [dicsord] (known: [data], [discord], [search], [advice], [logging])",
+        ),
         ("[discord]\nguild = [1]\n", "[discord] guild: unknown key"),
         ('[discord]\nguild_ids = ["1"]\n', "[discord] guild_ids: must be a list of Discord ids"),
         ("[search]\nresults = 0\n", "[search] results: must be a whole number of at least 1"),
         ("[search]\nmin_score = 101\n", "[search] min_score: must be between 0 and 100"),
         ('[discord]\napi_base = "discord.com"\n', "[discord] api_base: must be an http(s)"),
         ("[data]\nepisodes = 3\n", "[data] episodes: must be a path"),
+        ('[logging]\nqueries = "yes"\n', "[logging] queries: must be true or false"),
+        ("[logging]\nkeep_days = 0\n", "[logging] keep_days: must be a whole number of at least 1"),
+        ("[logging]\nkeep_days = 7.5\n", "[logging] keep_days: must be a whole number"),
+        ("[logging]\nkeep_days = 99999\n", "[logging] keep_days: must be at most 3660"),
+        ("[logging]\nquery = true\n", "[logging] query: unknown key (known: keep_days, queries)"),
         ("[data\n", "not valid TOML"),
     ],
 )

@@ -11,6 +11,7 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import SearchConfig
 from bot.console.commands import COMMANDS, Session, dispatch
+from bot.console.repl import option_values
 from bot.console.replies import Card, Notice, Reply
 from bot.console.view import plain
 from bot.episodes import files as episode_io
@@ -192,7 +193,9 @@ def test_help_lists_every_command_version_and_archive_size(session: Session) -> 
     shown = card(run(session, "/help"))
     text = plain(Reply((shown,)))
     for command in COMMANDS:
-        assert command.usage in text
+        assert f"{command.info.written} — {command.summary}" in text
+    assert "/advice — a piece of advice" in text
+    assert "/next (or n) — " in text
     assert "The archive holds 5 episodes and 599 quotes." in text
     assert "podquote 0.1.0" in shown.footer
 
@@ -206,6 +209,34 @@ def test_unknown_command_is_one_line_listing_the_commands(session: Session) -> N
     )
     assert dispatch(session, "   ") is None
     assert run(session, "/quit").quit
+
+
+def test_an_unknown_option_is_named_with_the_known_ones(session: Session) -> None:
+    for line, expected in (
+        (
+            "/quote drift spekaer:alexey",
+            "Unknown option 'spekaer'. Options of /quote: speaker, episode.",
+        ),
+        ("/episode visualising pgae:2", "Unknown option 'pgae'. Options of /episode: page."),
+        ("/post number:1 nr:2", "Unknown option 'nr': /post takes none."),
+        ("/quote drift " + "x" * 300 + ":y", "Unknown option 'xxxxx"),
+    ):
+        reply = run(session, line)
+        assert not reply.ok, line
+        assert notice(reply).startswith(expected), line
+        assert len(notice(reply)) < 120, line  # the typed name is shown as a short excerpt
+    # Colons in the words of a query are words: these are answered.
+    assert card(run(session, "/quote catapult basket drift at 10:30")).title
+    assert card(run(session, "/quote note: catapult basket drift")).title
+
+
+def test_tab_offers_episode_titles_and_ids(session: Session) -> None:
+    values = option_values(session)
+    titles = values("name")
+    assert "Visualising Machine Learning" in titles
+    assert "s08e01-visualising-machine-learning" in titles
+    assert values("episode") == titles
+    assert "Meor Amer" in values("speaker")
 
 
 def test_search_settings_come_from_the_config(archive: Archive) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.console.completion import candidates, history_path
-from bot.console.parse import Args, UsageError, parse_args, split_command
+from bot.console.parse import Args, UnknownOption, UsageError, parse_args, split_command
 from bot.console.replies import Card, Notice, Reply, Span
 from bot.console.view import Screen, plain
 
@@ -29,10 +29,60 @@ def test_a_line_splits_into_command_text_and_options() -> None:
         parse_args("drift episode: ", OPTIONS)
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("drift spekaer:alexey", "spekaer"),
+        ("spekaer:alexey drift", "spekaer"),
+        ("drift speaker:Meor Amer epsiode:visual", "epsiode"),
+        ("drift SPEKAER:alexey", "SPEKAER"),
+        ("drift page:2", "page"),  # an option of /episode, not of /quote
+        ("drift who:alexey", "who"),
+        ("drift speaker_name:alexey", "speaker_name"),
+        ("drift full-name:alexey", "full-name"),
+        ("note:blah", "note"),
+        ("mailto:someone", "mailto"),
+    ],
+)
+def test_what_reads_as_an_option_the_command_does_not_take_is_an_error(
+    typed: str, name: str
+) -> None:
+    with pytest.raises(UnknownOption) as caught:
+        parse_args(typed, OPTIONS)
+    assert caught.value.name == name
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "at 10:30 he said",  # digits before the colon
+        "at10:30",  # a digit in the word
+        "mp3:file",
+        "note: blah",  # a space after the colon
+        "the key is this : that",
+        "see https://example.com/a:b",  # a / after the colon
+        "a::b",
+        "trailing:",
+        "(speaker:x)",  # not at the start of a word
+        "über:alles",  # letters beyond ASCII: not an option name
+        "it's 3:1 odds",
+    ],
+)
+def test_colons_in_words_stay_words(typed: str) -> None:
+    assert parse_args(typed, OPTIONS) == Args(" ".join(typed.split()), {})
+
+
+def test_a_command_without_options_takes_any_text() -> None:
+    assert parse_args("page:2 note:x", ()) == Args("page:2 note:x", {})
+
+
 def _values(option: str) -> list[str]:
-    return {"speaker": ["Meor", "Meor Amer", "Alexey"], "episode": ["s08e01-visualising"]}.get(
-        option, []
-    )
+    episodes = ["Visualising Machine Learning", "s08e01-visualising"]
+    return {
+        "speaker": ["Meor", "Meor Amer", "Alexey"],
+        "episode": episodes,
+        "name": episodes,
+    }.get(option, [])
 
 
 def test_completion_offers_commands_options_and_their_values() -> None:
@@ -49,6 +99,10 @@ def test_completion_offers_commands_options_and_their_values() -> None:
     assert candidates("/quote x episode:s08", "episode:s08", _values) == [
         "episode:s08e01-visualising"
     ]
+    assert candidates("/quote x episode:vis", "episode:vis", _values) == [
+        "episode:Visualising Machine Learning"
+    ]
+    assert candidates("/quote x episode:Visualising M", "M", _values) == ["Machine Learning"]
     assert candidates("/quote x speaker:meor a", "a", _values) == ["Amer"]
     assert candidates("/quote x speaker:Meor ", "", _values) == [
         "query:",
@@ -57,7 +111,25 @@ def test_completion_offers_commands_options_and_their_values() -> None:
         "Amer",
     ]
     assert candidates("/help ", "", _values) == []
+    assert candidates("/quote visu", "visu", _values) == []  # a query names nothing
     assert candidates("/nope x", "x", _values) == []
+
+
+def test_episode_completes_titles_and_ids_in_its_free_text() -> None:
+    assert candidates("/episode visu", "visu", _values) == ["Visualising Machine Learning"]
+    assert candidates("/episode s08", "s08", _values) == ["s08e01-visualising"]
+    assert candidates("/episode Visualising Ma", "Ma", _values) == ["Machine Learning"]
+    assert candidates("/episode  visualising machine l", "l", _values) == ["Learning"]
+    assert candidates("/episode ", "", _values) == [
+        "name:",
+        "page:",
+        "Visualising Machine Learning",
+        "s08e01-visualising",
+    ]
+    assert candidates("/episode name:Vis", "name:Vis", _values) == [
+        "name:Visualising Machine Learning"
+    ]
+    assert candidates("/episode page:", "page:", _values) == []
 
 
 def test_history_lives_under_xdg_state_home(tmp_path: Path) -> None:

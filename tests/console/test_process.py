@@ -143,6 +143,10 @@ def test_a_terminal_gets_panels_tab_completion_and_history(tmp_path: Path) -> No
         assert b"\x1b[" in screen  # colour and bold
         assert b"\xe2\x95\xad" in screen  # the panel's corner
         assert b"Visualising Machine Learning" in screen
+        os.write(main, b"/episode visu\t")  # an episode's title completes
+        _read_until(main, b"Learning")
+        os.write(main, b"\r")
+        _read_until(main, b"podquote> ")
         os.write(main, b"/quote half typed")
         _read_until(main, b"typed")
         # CPython's readline checks for Ctrl-C only while it waits for a key: a signal that
@@ -159,3 +163,4 @@ def test_a_terminal_gets_panels_tab_completion_and_history(tmp_path: Path) -> No
         os.close(main)
     history = (tmp_path / "podquote" / "history").read_text()
     assert "/quote catapult basket drift speaker:meor Amer" in history
+    assert "/episode Visualising Machine Learning" in history

@@ -1487,6 +1487,16 @@ class FakeDiscord:
         if state.response_type is None:
             raise _ApiError(404, 10015, "Unknown Webhook")  # followups need an acknowledgement
         data: JsonObject = req.body or {}
+        original = state.original
+        if original is not None and int(original["flags"]) & LOADING:
+            # Discord's rule for the first follow-up of a deferral: it resolves the "thinking"
+            # message, whose privacy the deferral fixed (its own flags are ignored).
+            edit = {key: value for key, value in data.items() if key != "flags"}
+            _apply_edit(original, edit, itertools.count(1))
+            original["flags"] = int(original["flags"]) & ~LOADING
+            if req.query.get("wait", "").lower() in ("1", "true"):
+                return 200, original
+            return 204, None
         flags = int(data.get("flags") or 0) & EPHEMERAL
         message = self._message(state.channel_id, data, kind=0, flags=flags, interaction=state)
         state.followups[int(message["id"])] = message

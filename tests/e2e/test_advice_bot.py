@@ -211,6 +211,35 @@ async def test_a_restart_finds_the_half_done_post_in_the_channel(
         assert record.message_id == int(fake_discord.channel_messages[CHANNEL.id][0]["id"])
 
 
+async def test_a_restart_hours_later_finds_the_post_behind_a_busy_channels_chatter(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 8, 0))
+    async with podquote(fake_discord, tmp_path, clock):
+        await set_advice(fake_discord)
+        await fake_discord.wait_for_call("POST", POSTS)
+        await asyncio.sleep(0.05)
+    async with aiosqlite.connect(tmp_path / "podquote.sqlite3") as db:
+        await db.execute("UPDATE advice_log SET status = 'intent', message_id = NULL")
+        await db.commit()
+    # 150 member messages around the post (after the intent, before the post), and hours
+    # later: Discord has long forgotten the post's nonce.
+    channel = fake_discord.channel_messages[CHANNEL.id]
+    (post,) = channel
+    member = GUILD.members[1].payload()
+    chatter = [
+        {**post, "id": str(int(post["id"]) - n), "author": member, "embeds": [], "content": "hi"}
+        for n in range(150, 0, -1)
+    ]
+    channel[:0] = chatter
+    fake_discord._nonces.clear()
+    async with podquote(fake_discord, tmp_path, clock) as bot:
+        await history_when(bot, lambda h: h[0].status == "sent")
+        assert len(posts(fake_discord)) == 1  # found, not posted again
+        (record,) = await bot.store.advice_history(GUILD.id)
+        assert record.message_id == int(post["id"])
+
+
 @pytest.mark.parametrize(
     ("break_it", "why"),
     [

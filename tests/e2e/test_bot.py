@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,9 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
+from bot.discord_app.quote import DEFER_AFTER, FOUND_BELOW
+from bot.reply.commands import slash_commands
+from bot.search.ranking import Searcher
 from bot.storage.sqlite import Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, default_guild, run_bot
@@ -46,6 +50,21 @@ def _embed(call_body: dict) -> dict:  # type: ignore[type-arg]
     return call_body["data"]["embeds"][0]
 
 
+def _usage(command: dict) -> str:  # type: ignore[type-arg]
+    """A registered slash command written as the command list writes it: `/advice
+    set|off|now|status`, `/quote query [speaker] [episode]`, `/settings cooldown [seconds]`."""
+    options = command.get("options", [])
+    subcommands = [o for o in options if o["type"] == 1]
+    if len(subcommands) == 1:  # `/settings cooldown [seconds]`
+        (only,) = subcommands
+        return " ".join([f"/{command['name']}", _usage(only).removeprefix("/")])
+    if subcommands:
+        args = ["|".join(o["name"] for o in options)]
+    else:
+        args = [o["name"] if o.get("required") else f"[{o['name']}]" for o in options]
+    return " ".join([f"/{command['name']}", *args])
+
+
 def _custom_ids(message: dict) -> dict[str, str]:  # type: ignore[type-arg]
     ids = {}
     for row in message.get("components", []):
@@ -60,10 +79,20 @@ async def test_login_syncs_the_commands_to_the_configured_guild(
     async with podquote(fake_discord, tmp_path):
         (sync,) = fake_discord.command_syncs
         names = sorted(c["name"] for c in sync.payload)
-        assert names == ["advice", "episode", "help", "quote", "reload"]
+        assert names == ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
+        # The one command list (what /help, the console and the README show) says the same.
+        registered = {c["name"]: _usage(c) for c in sync.payload}
+        assert registered == {c.name: c.discord for c in slash_commands()}
         advice = next(c for c in sync.payload if c["name"] == "advice")
         assert str(advice["default_member_permissions"]) == "32"  # manage server
         assert sorted(o["name"] for o in advice["options"]) == ["now", "off", "set", "status"]
+        settings = next(c for c in sync.payload if c["name"] == "settings")
+        assert str(settings["default_member_permissions"]) == "32"
+        (cooldown,) = settings["options"]
+        (seconds,) = cooldown["options"]
+        assert (seconds["min_value"], seconds["max_value"]) == (0, 3600)
+        stats = next(c for c in sync.payload if c["name"] == "stats")
+        assert str(stats["default_member_permissions"]) == "32"
         reload = next(c for c in sync.payload if c["name"] == "reload")
         assert str(reload["default_member_permissions"]) == "8"  # administrator
         quote = next(c for c in sync.payload if c["name"] == "quote")
@@ -110,6 +139,42 @@ async def test_quote_found_paged_context_and_watch_link(
         shown = await context.callback()
         assert shown.body["data"]["flags"] & 64
         assert _embed(shown.body)["description"].count("`") >= 4
+
+
+async def test_a_slow_search_is_deferred_privately_and_the_answer_still_goes_public(
+    fake_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Searcher.search
+
+    def slow(self: Searcher, *args: object, **kwargs: object) -> object:
+        time.sleep(DEFER_AFTER + 0.5)  # a busy machine (it runs in a worker thread)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Searcher, "search", slow)
+    async with podquote(fake_discord, tmp_path):
+        found = await fake_discord.send_interaction(
+            "quote", {"query": "catapult basket drift"}, user=ALICE
+        )
+        deferred = await found.callback()
+        assert deferred.body["type"] == 5 and deferred.body["data"]["flags"] & 64
+        assert DEFER_AFTER <= found.elapsed(deferred) < DEFER_AFTER + 0.5
+        note = await found.edit(timeout=10)  # the private "thinking…" is resolved first …
+        assert note.body["content"] == FOUND_BELOW
+        public = await found.followup(timeout=10)  # … so the answer is a public message
+        assert public.response["flags"] & 64 == 0
+        assert public.response["embeds"][0]["title"] == "Visualising Machine Learning"
+        assert public.body["allowed_mentions"] == {"parse": []}
+        assert "Next" in _custom_ids(public.response)
+        assert found.message is not None and found.message["flags"] & 64
+
+        missed = await fake_discord.send_interaction(
+            "quote", {"query": "chocolate cake recipe with buttercream frosting"}, user=BOB
+        )
+        deferred = await missed.callback()
+        assert deferred.body["type"] == 5 and deferred.body["data"]["flags"] & 64
+        answer = await missed.edit(timeout=10)  # private, in place of "thinking…"
+        assert answer.body["content"].startswith("I found no quote")
+        assert missed.accepted("followup") == []
 
 
 async def test_an_unsure_search_offers_the_closest_moments_privately_to_post(
@@ -251,6 +316,12 @@ async def test_help_and_cooldown(fake_discord: FakeDiscord, tmp_path: Path) -> N
         handle = await fake_discord.send_interaction("help")
         embed = _embed((await handle.callback()).body)
         assert "**5** episodes" in embed["description"]
+        for command in slash_commands():  # every slash command, /advice too
+            assert f"**/{command.name}**" in embed["description"]
+        assert (
+            "**/advice** `set|off|now|status` — admins: the daily advice post"
+            in (embed["description"])
+        )
         first = await fake_discord.send_interaction("quote", {"query": "drift"}, user=BOB)
         assert (await first.callback()).body["type"] == 4
         second = await fake_discord.send_interaction("quote", {"query": "drift"}, user=BOB)

@@ -3,6 +3,7 @@ do not spend Discord's sync rate limit (the synced payload's hash is kept in the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from pathlib import Path
@@ -10,34 +11,45 @@ from pathlib import Path
 import pytest
 
 from bot.archive.loaded import Archive
+from bot.cli.check import check_database
 from bot.config.settings import Config, DataConfig, DiscordConfig
 from bot.discord_app.client import PodquoteBot, invite_url
 from bot.storage.sqlite import Store
 from tests.conftest import DATA
-from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
+from tests.e2e.fake_discord import FakeDiscord, FakeGuild, default_guild, patch_discord, run_bot
 
 GUILD = default_guild()
-COMMANDS = ["advice", "episode", "help", "quote", "reload"]
+COMMANDS = ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
 
 pytestmark = pytest.mark.asyncio
 
 
-async def _start(
-    server: FakeDiscord, tmp_path: Path, guild_ids: tuple[int, ...], resync: bool = False
-) -> None:
-    """Start the bot against the local Discord and stop it again, on one database."""
+def _config(tmp_path: Path, guild_ids: tuple[int, ...]) -> Config:
     episodes = tmp_path / "episodes"
     if not episodes.exists():
         shutil.copytree(DATA / "episodes", episodes)
-    config = Config(
+    return Config(
         data=DataConfig(episodes=episodes, database=tmp_path / "podquote.sqlite3"),
         discord=DiscordConfig(guild_ids=guild_ids),
     )
+
+
+async def _start(
+    server: FakeDiscord,
+    tmp_path: Path,
+    guild_ids: tuple[int, ...],
+    resync: bool = False,
+    servers: bool = False,
+) -> None:
+    """Start the bot against the local Discord and stop it again, on one database."""
+    config = _config(tmp_path, guild_ids)
+    episodes = config.data.episodes
     store = await Store.open(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store, resync=resync)
     try:
         async with run_bot(bot, server):
-            pass
+            if servers:  # until the servers it is in are in the database
+                await asyncio.wait_for(bot.servers_recorded.wait(), 10)
     finally:
         await store.close()
 
@@ -82,3 +94,26 @@ async def test_the_invite_link_asks_for_exactly_what_the_bot_needs(
     assert "scope=bot+applications.commands" in url
     # View Channels (1024) + Send Messages (2048) + Embed Links (16384) + Read History (65536)
     assert "permissions=84992" in url
+
+
+async def test_a_server_the_bot_is_in_without_commands_is_a_warning_at_start_and_in_check(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = FakeGuild(1_200_000_000_000_000_002, "Data Club", GUILD.channels, GUILD.members)
+    unseen = "commands: none registered in the server 'Data Club' (1200000000000000002), where "
+    caplog.set_level(logging.WARNING, logger="bot.discord_app.client")
+    async with FakeDiscord(guilds=[GUILD, other]) as server, patch_discord(server):
+        await _start(server, tmp_path, (GUILD.id,), servers=True)
+        warned = [r.getMessage() for r in caplog.records if "none registered" in r.getMessage()]
+        assert warned == [unseen + "the bot is: add 1200000000000000002 to [discord] guild_ids"]
+        found = await asyncio.to_thread(check_database, _config(tmp_path, (GUILD.id,)))
+        assert [str(f) for f in found[1:]] == ["warning: " + warned[0]]
+        # Both servers configured: nothing to say.
+        both = _config(tmp_path, (GUILD.id, other.id))
+        assert (await asyncio.to_thread(check_database, both))[1:] == []
+        # Registered globally, the commands reach every server: nothing to say either.
+        caplog.clear()
+        await _start(server, tmp_path, (), servers=True)
+        assert not [r for r in caplog.records if "none registered" in r.getMessage()]
+        found = await asyncio.to_thread(check_database, _config(tmp_path, (GUILD.id,)))
+        assert found[1:] == []

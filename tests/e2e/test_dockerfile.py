@@ -84,9 +84,11 @@ def lay_out(root: Path) -> Path:
 
 
 def container_env(**extra: str) -> dict[str, str]:
-    """This machine's environment (for python itself) with the image's ENV, no token or config."""
+    """This machine's environment (for python itself) with the image's ENV, no token or config.
+    The image's virtualenv, and the model in it, are this machine's own: PATH and
+    PODQUOTE_MODEL stay as they are here."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PODQUOTE_CONFIG")}
-    env.update({k: v for k, v in IMAGE.env.items() if k != "PATH"})
+    env.update({k: v for k, v in IMAGE.env.items() if k not in ("PATH", "PODQUOTE_MODEL")})
     return {**env, **extra}
 
 

