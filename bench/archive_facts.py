@@ -2,7 +2,7 @@
 
     python bench/archive_facts.py [--corpus ../shared/corpus]
 
-Counts over the episodes the bot would serve (two sources of one video merged, as the library
+Counts over the episodes the bot would serve (the sources of one talk merged, as the library
 does): titles stated by the file, by the catalog, made from the file name, and titles that are
 still file paths; segments with a named speaker, a numbered one ("Speaker 2", or a raw
 diarisation label such as `SPEAKER_00`) and none. The corpus + samples library is the cached
@@ -122,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     samples, catalog = samples_library()
     library = corpus_library(args.corpus)
-    served = f"corpus + samples (as served; {len(library.duplicates)} duplicate sources merged)"
+    served = f"corpus + samples (as served; {len(library.duplicates)} copies of a talk set aside)"
     report(served, library, catalog)
     report("the five samples", samples, catalog)
 

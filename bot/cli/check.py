@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,31 @@ def check_episodes(config: Config) -> list[Finding]:
                 f"in {folder}",
             ),
         )
-    return found
+    if library.unprinted:
+        found.append(
+            Finding(
+                "warning",
+                f"episodes: files without a text print {len(library.unprinted):,} (written by "
+                "an older podquote): every load computes theirs, python -m bot ingest stores "
+                "them",
+            )
+        )
+    return found + set_aside(library)
+
+
+def set_aside(library: Library) -> list[Finding]:
+    """Every source set aside as a copy of another source of the same talk, and why (the
+    bot serves the kept one: nothing is wrong)."""
+    if not library.duplicates:
+        return []
+    by = Counter(d.basis for d in library.duplicates)
+    head = Finding(
+        "ok",
+        f"one episode per talk: copies set aside {len(library.duplicates):,} "
+        f"(same YouTube video {by['youtube']}, same text {by['text']})",
+    )
+    rows = sorted(library.duplicates, key=lambda d: (d.kept, d.dropped))
+    return [head, *(Finding("ok", f"set aside: {d.dropped}: {d.why}") for d in rows)]
 
 
 def _schema_version(path: Path) -> int | None:

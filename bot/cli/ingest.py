@@ -90,7 +90,11 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for error in catalog_errors:
         print(str(error), file=sys.stderr)
     print(summary(report, args.out, took, quiet=args.quiet))
-    print(_derive(args.out))
+    library = Library.load(args.out)
+    merged = copies_line(library)
+    if merged:
+        print(merged)
+    print(_derive(library))
     bare = catalog.without_facts([r.source for r in report.by_status("ok")])
     if bare:
         print(
@@ -101,12 +105,24 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _derive(out: Path) -> str:
+def copies_line(library: Library) -> str | None:
+    """How many episode files the library sets aside as copies of one talk (None: none)."""
+    if not library.duplicates:
+        return None
+    by = Counter(d.basis for d in library.duplicates)
+    return (
+        f"One episode per talk: {len(library.duplicates)} of the "
+        f"{len(library) + len(library.duplicates)} episode files in {library.folder}/ set "
+        f"aside as copies of another's talk (same YouTube video {by['youtube']}, same text "
+        f"{by['text']}); python -m bot check lists them."
+    )
+
+
+def _derive(library: Library) -> str:
     """Compute what the bot reads beside the episodes (see `bot.archive.derived`) for the
     episodes that changed; the line that says so."""
     began = time.perf_counter()
-    library = Library.load(out)
-    derived = Derived.beside(out)
+    derived = Derived.beside(library.folder)
     scored = AdviceScores(library, derived).refresh()
     took = time.perf_counter() - began
     if not derived.usable:

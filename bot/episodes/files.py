@@ -14,6 +14,8 @@ infinite time or a 5,000-digit number. YAML goes through `bot.yaml_safe` (no ali
 deep nesting). The header's `segment_count` (written since it was added; older files have
 none and still load) makes a file caught while being written an error rather than a shorter
 episode. `write` replaces a file atomically: readers see the old file or the new, never half.
+The header's `text_print` (see `text_print`) is computed from the segments whenever the file is
+written; a file without one (written before it was stored) loads, and the library computes it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import yaml
 from yaml.nodes import MappingNode, SequenceNode
 
 from bot import yaml_safe
+from bot.episodes import text_print
 from bot.episodes.model import (
     SCHEMA_VERSION,
     TITLE_FROM,
@@ -110,6 +113,7 @@ def dumps(ep: Episode) -> str:
         header["catalogued"] = True
     if ep.advice_pin or ep.advice_ban:
         header["advice"] = {"pin": list(ep.advice_pin), "ban": list(ep.advice_ban)}
+    header["text_print"] = text_print.encode(text_print.of_texts(s.text for s in ep.segments))
     header["segment_count"] = len(ep.segments)
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     body = "".join(f"- {_json_line(_segment_dict(s))}\n" for s in ep.segments)
@@ -517,7 +521,21 @@ def _episode(data: dict[str, Any], lines: _Lines) -> Episode:
         advice_ban=_numbers(data, lines, "ban", len(segments)),
         catalogued=_flag(data.get("catalogued"), "catalogued", at("catalogued")),
         title_from=_title_from(data.get("title_from"), at("title_from")),
+        text_print=_text_print(data.get("text_print"), at("text_print")),
     )
+
+
+def _text_print(value: Any, line: int | None) -> text_print.TextPrint | None:
+    """`text_print: SCHEME RUNS HASHES`; None when absent (files written before it was
+    stored) or of another scheme: the library computes it then."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(line, f"text_print is {_show(value)}, not text")
+    try:
+        return text_print.decode(value)
+    except text_print.PrintError as exc:
+        raise _Bad(line, f"text_print: {exc}") from None
 
 
 def _title_from(value: Any, line: int | None) -> TitleFrom | None:

@@ -1,4 +1,5 @@
-"""The in-memory episode library: load a folder of episode files, reload with a diff."""
+"""The in-memory episode library: load a folder of episode files (the sources of one talk
+merged into one episode), reload with a diff."""
 
 from __future__ import annotations
 
@@ -7,19 +8,27 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bot.episodes import files as episode_io
+from bot.episodes import text_print
 from bot.episodes.model import Episode
+from bot.episodes.same_talk import Copy, Likeness, find_copies
 from bot.errors import EpisodeFileError
+
+Basis = Literal["youtube", "text"]
 
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """An episode set aside because another source of the same episode is preferred."""
+    """A source set aside because another source of the same talk is preferred: `kept`
+    shares its YouTube video (`basis` "youtube") or its text ("text", with the `likeness`)."""
 
     dropped: str
     kept: str
     why: str
+    basis: Basis = "youtube"
+    likeness: Likeness | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,7 @@ class _State:
     fingerprints: dict[str, str]
     problems: tuple[EpisodeFileError, ...]
     duplicates: tuple[Duplicate, ...]
+    unprinted: tuple[str, ...] = ()  # episodes whose file stores no text print
 
 
 @dataclass(slots=True)
@@ -85,6 +95,12 @@ class Library:
     @property
     def duplicates(self) -> tuple[Duplicate, ...]:
         return self._state.duplicates
+
+    @property
+    def unprinted(self) -> tuple[str, ...]:
+        """Episodes whose file stores no text print (written by an older podquote): each
+        load computes theirs; `ingest` stores them."""
+        return self._state.unprinted
 
     def __len__(self) -> int:
         return len(self._state.episodes)
@@ -133,7 +149,8 @@ def _read_folder(folder: Path) -> _State:
         episodes[episode.id] = episode
         fingerprints[episode.id] = hashlib.sha1(text.encode()).hexdigest()
     kept, duplicates = _merge_sources(episodes)
-    return _State(kept, fingerprints, tuple(problems), tuple(duplicates))
+    unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
+    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted)
 
 
 def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
@@ -143,30 +160,94 @@ def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
 
 
 def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
-    """Two sources of one episode (same YouTube id) are one: keep the preferred source."""
-    by_video: dict[str, list[Episode]] = {}
+    """Sources of one talk are one episode: the same YouTube video, or the same text (see
+    `same_talk`). Each talk keeps its preferred source; the others are set aside."""
+    videos: dict[str, list[str]] = {}
     for ep in episodes.values():
         if ep.youtube_id:
-            by_video.setdefault(ep.youtube_id, []).append(ep)
+            videos.setdefault(ep.youtube_id, []).append(ep.id)
+    prints = {i: ep.text_print or _print_of(ep) for i, ep in episodes.items()}
+    links = _Links(videos, find_copies(prints, videos.values()))
     duplicates: list[Duplicate] = []
-    for video, group in sorted(by_video.items()):
-        if len(group) < 2:
-            continue
-        ranked = sorted(group, key=preference, reverse=True)
+    for talk in links.talks():
+        ranked = sorted((episodes[i] for i in talk), key=preference, reverse=True)
         best = ranked[0]
         for other in ranked[1:]:
-            if best.catalogued and not other.catalogued:
-                reason = f"{best.source} is in the catalog and {other.source} is not"
-            else:
-                reason = (
-                    f"{best.source} ({best.timing} times, {len(best.segments)} segments) "
-                    f"is richer than {other.source} ({other.timing} times, "
-                    f"{len(other.segments)} segments)"
-                )
-            why = f"same YouTube video {video}; {reason}"
-            duplicates.append(Duplicate(other.id, best.id, why))
+            duplicates.append(links.duplicate(other, best))
     dropped = {d.dropped for d in duplicates}
     return {k: v for k, v in episodes.items() if k not in dropped}, duplicates
+
+
+def _print_of(ep: Episode) -> text_print.TextPrint:
+    return text_print.of_texts(s.text for s in ep.segments)
+
+
+class _Links:
+    """What ties sources into talks: a shared YouTube video, or the same text."""
+
+    def __init__(self, videos: dict[str, list[str]], copies: list[Copy]) -> None:
+        self.next: dict[str, dict[str, tuple[Basis, Likeness | None]]] = {}
+        for members in videos.values():
+            for a in members:
+                for b in members:
+                    if a != b:
+                        self.next.setdefault(a, {})[b] = ("youtube", None)
+        for copy in copies:
+            for a, b in ((copy.first, copy.second), (copy.second, copy.first)):
+                self.next.setdefault(a, {}).setdefault(b, ("text", copy.likeness))
+
+    def talks(self) -> list[list[str]]:
+        """The groups of two or more sources that are one talk, in id order."""
+        seen: set[str] = set()
+        found: list[list[str]] = []
+        for start in sorted(self.next):
+            if start not in seen:
+                talk = self._reach(start)
+                seen.update(talk)
+                found.append(sorted(talk))
+        return found
+
+    def _reach(self, start: str) -> dict[str, str | None]:
+        """Every source tied to `start`, with the one it was reached from (a tree)."""
+        came: dict[str, str | None] = {start: None}
+        todo = [start]
+        while todo:
+            here = todo.pop(0)
+            for there in sorted(self.next[here]):
+                if there not in came:
+                    came[there] = here
+                    todo.append(there)
+        return came
+
+    def duplicate(self, other: Episode, best: Episode) -> Duplicate:
+        """Why `other` is set aside for `best`: their tie (or the first step of the way
+        from one to the other), then why `best` is preferred."""
+        came = self._reach(best.id)
+        step = came[other.id]
+        assert step is not None
+        basis, likeness = self.next[other.id][step]
+        if basis == "youtube":
+            tie = f"same YouTube video {other.youtube_id} as {step}"
+        else:
+            assert likeness is not None
+            tie = (
+                f"same text as {step} (resemblance {likeness.resemblance:.2f}, "
+                f"containment {likeness.containment:.2f})"
+            )
+        if step != best.id:
+            tie = f"same talk as {best.id}: {tie}"
+        return Duplicate(other.id, best.id, f"{tie}; {_kept_because(best, other)}", basis, likeness)
+
+
+def _kept_because(best: Episode, other: Episode) -> str:
+    """Why `best` is preferred to `other` (see `preference`)."""
+    if best.catalogued and not other.catalogued:
+        return f"{best.source} is in the catalog and {other.source} is not"
+    kept = f"{best.source} ({best.timing} times, {len(best.segments)} segments)"
+    dropped = f"{other.source} ({other.timing} times, {len(other.segments)} segments)"
+    if richness(best)[:2] == richness(other)[:2]:
+        return f"{kept} is as rich as {dropped}: {best.id} is kept, its id sorting last"
+    return f"{kept} is richer than {dropped}"
 
 
 def _diff(old: _State, new: _State) -> LibraryDiff:

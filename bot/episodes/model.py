@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.episodes.text_print import TextPrint
+
 SCHEMA_VERSION = 1
 
 Timing = Literal["exact", "estimated", "mixed", "none"]
@@ -147,6 +149,9 @@ class Episode:
     # Where the title came from; "filename": nothing stated one, so it was made from the
     # file's name (shown modestly). None in files written before this was recorded.
     title_from: TitleFrom | None = None
+    # The print of its words the file stores, to find copies of the same talk (see
+    # `text_print`); None in files written before it was stored (the library computes it).
+    text_print: TextPrint | None = field(default=None, compare=False, repr=False)
 
     def full_name(self, speaker: str | None) -> str | None:
         """The speaker's full name where the catalog or file states it."""

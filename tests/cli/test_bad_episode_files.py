@@ -33,12 +33,12 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("field", "raw", "why"),
     [
-        ("start", "1e400", "line 59: start is inf, not a time in seconds (0 to 10,000,000)"),
-        ("line", "7" * 5000, "line 59: the segment has a number of more than 4,300 digits"),
+        ("start", "1e400", "line 60: start is inf, not a time in seconds (0 to 10,000,000)"),
+        ("line", "7" * 5000, "line 60: the segment has a number of more than 4,300 digits"),
         (
             "cues",
             "[" * 100_000 + "]" * 100_000,
-            "line 59: the segment is nested too deeply to read",
+            "line 60: the segment is nested too deeply to read",
         ),
     ],
     ids=["1e400", "5000 digits", "cues 100000 deep"],
@@ -50,9 +50,9 @@ def test_check_search_and_console_print_one_line_and_serve_the_rest(
     shutil.copytree(DATA / "episodes", episodes)
     path = episodes / BROKEN
     lines = path.read_text(encoding="utf-8").split("\n")
-    row = json.loads(lines[58][2:])
+    row = json.loads(lines[59][2:])
     row[field] = "@VALUE@"
-    lines[58] = "- " + json.dumps(row).replace('"@VALUE@"', raw)
+    lines[59] = "- " + json.dumps(row).replace('"@VALUE@"', raw)
     path.write_text("\n".join(lines), encoding="utf-8")
     problem = f"episodes/{BROKEN}: {why}"
     (tmp_path / "config.toml").write_text(

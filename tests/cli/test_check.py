@@ -7,10 +7,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.episodes import files as episode_io
 from bot.search.meaning import model_home
 from bot.storage.sqlite import MIGRATIONS
 from tests.conftest import DATA, MODEL
@@ -222,3 +224,30 @@ def test_a_folder_where_the_database_should_be_is_one_line(tmp_path: Path, confi
     (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
     assert line.endswith("podquote.sqlite3: cannot open the database: it is a folder, not a file")
     assert result.stderr == ""  # no thread traceback
+
+
+def test_every_source_set_aside_as_a_copy_is_listed_with_why(tmp_path: Path, config: Path) -> None:
+    episodes = tmp_path / "episodes"
+    siraj = episode_io.read(episodes / "twiml-talk-2-siraj-raval.yaml")
+    copy = replace(siraj, id="siraj-again", source="siraj-again.txt", catalogued=False)
+    episode_io.write(copy, episodes)
+    result = check(tmp_path, "--config", str(config))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    found = lines.index(f"ok: episodes: 5 episodes, 599 quotes in {episodes}")
+    assert lines[found + 1 : found + 3] == [
+        "ok: one episode per talk: copies set aside 1 (same YouTube video 0, same text 1)",
+        "ok: set aside: siraj-again: same text as twiml-talk-2-siraj-raval (resemblance 1.00, "
+        "containment 1.00); 002_32cc3a7d8ab5d358.txt is in the catalog and siraj-again.txt "
+        "is not",
+    ]
+    # A file written before prints were stored: found all the same, and a hint to ingest.
+    path = episodes / "siraj-again.yaml"
+    rows = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(r for r in rows if not r.startswith("text_print:")))
+    again = check(tmp_path, "--config", str(config)).stdout.splitlines()
+    assert lines[found + 1 : found + 3] == again[found + 2 : found + 4]
+    assert again[found + 1] == (
+        "warning: episodes: files without a text print 1 (written by an older podquote): every "
+        "load computes theirs, python -m bot ingest stores them"
+    )

@@ -127,3 +127,21 @@ def test_version_and_help() -> None:
     result = _run("--version")
     assert result.returncode == 0 and result.stdout.startswith("podquote ")
     assert "ingest" in _run("--help").stdout
+
+
+def test_the_summary_says_how_many_copies_of_one_talk_were_set_aside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sample = DATA / "raw" / "002_32cc3a7d8ab5d358.txt"
+    (raw / sample.name).write_bytes(sample.read_bytes())
+    (raw / "siraj-again.txt").write_bytes(sample.read_bytes())
+    out = tmp_path / "out"
+    assert main(["ingest", str(raw), "--out", str(out), "--catalog", str(_empty(tmp_path))]) == 0
+    assert (
+        f"One episode per talk: 1 of the 2 episode files in {out}/ set aside as copies of "
+        "another's talk (same YouTube video 0, same text 1); python -m bot check lists them."
+    ) in capsys.readouterr().out.splitlines()
+    assert main(["ingest", str(DATA / "raw"), "--out", str(tmp_path / "samples")]) == 0
+    assert "One episode per talk" not in capsys.readouterr().out

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from bot.console.commands import COMMANDS, Session, dispatch
 from bot.console.repl import option_values
 from bot.console.replies import Card, Notice, Reply
 from bot.console.view import plain
+from bot.episodes import files as episode_io
 from bot.reply.cards import timestamp
 from tests.conftest import DATA
 
@@ -149,11 +150,17 @@ def test_episode_list_pages_turn_with_next(tmp_path: Path) -> None:
     episodes = tmp_path / "episodes"
     episodes.mkdir()
     for source in (DATA / "episodes").glob("*.yaml"):
-        text = source.read_text()
-        for copy in range(3):  # new ids, no shared videos: 15 episodes, two pages of ten
-            changed = text.replace("\nid: ", f"\nid: c{copy}-", 1)
-            changed = re.sub(r"\nyoutube_id: .*", "\nyoutube_id: null", changed)
-            (episodes / f"c{copy}-{source.name}").write_text(changed)
+        episode = episode_io.read(source)
+        for part in range(3):  # a third of the segments each, new ids, no video: 15 talks
+            third = replace(
+                episode,
+                id=f"c{part}-{episode.id}",
+                segments=episode.segments[part::3],
+                youtube_id=None,
+                advice_pin=(),
+                advice_ban=(),
+            )
+            episode_io.write(third, episodes)
     session = Session(Archive.open(episodes))
     assert len(session.archive.library) == 15
     assert card(run(session, "/episode")).footer.startswith("Page 1 of 2")

@@ -93,7 +93,7 @@ def test_broken_files_are_named_errors(text: str, message: str) -> None:
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "episodes"
 VISUALISING = SHIPPED / "s08e01-visualising-machine-learning.yaml"
-SECOND_SEGMENT = 60  # its line in that file
+SECOND_SEGMENT = 61  # its line in that file
 
 
 def _with_segment_field(name: str, raw_value: str, line: int = SECOND_SEGMENT) -> str:
@@ -156,7 +156,7 @@ def test_a_bad_value_in_a_segment_line_names_the_line_and_what_is_wrong(
         ("  start: 177.0", "  start: 1.0e+400", "line 22: a chapter's start is inf, not a time"),
         ("hosts:\n- Alexey", "hosts:\n- [Alexey]", "line 19: a host is a list, not text"),
         ("notes: []", "notes: " + "[" * 500 + "]" * 500, "line 54: nested more than 100 levels"),
-        ("segment_count: 105", "segment_count: -1", "line 57: segment_count is -1, not a whole"),
+        ("segment_count: 105", "segment_count: -1", "line 58: segment_count is -1, not a whole"),
     ],
 )
 def test_a_bad_value_in_the_header_names_the_line_and_what_is_wrong(
@@ -227,7 +227,7 @@ def test_a_file_cut_in_the_middle_of_a_line_is_incomplete() -> None:
 def test_more_segments_than_the_count_is_an_error_and_a_file_without_a_count_loads() -> None:
     text = VISUALISING.read_text(encoding="utf-8")
     assert _error(text.replace("segment_count: 105", "segment_count: 104")) == (
-        "line 57: has 105 segments but segment_count says 104"
+        "line 58: has 105 segments but segment_count says 104"
     )
     older = text.replace("segment_count: 105\n", "")
     assert episode_io.loads(older) == episode_io.loads(text)

@@ -1,4 +1,4 @@
-"""Library: load a folder, survive broken files, reload with a diff, merge two sources."""
+"""Library: load a folder, survive broken files, reload with a diff, merge sources of one talk."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from bot.episodes import files as episode_io
 from bot.episodes.library import Library, richness
 from bot.episodes.model import Episode, Segment
 from bot.errors import EpisodeFileError
-from tests.conftest import DATA
+from bot.ingest.catalog import empty
+from bot.ingest.pipeline import ingest, read_transcript
+from tests.conftest import DATA, FIXTURES
 
 
 def _episode(episode_id: str, **changes: object) -> Episode:
@@ -142,9 +144,9 @@ def _break_second_segment(folder: Path, field: str, raw: str) -> Path:
     """Put raw JSON text as one field of the second segment line of one shipped episode."""
     path = folder / "s08e01-visualising-machine-learning.yaml"
     lines = path.read_text(encoding="utf-8").split("\n")
-    row = json.loads(lines[58][2:])
+    row = json.loads(lines[59][2:])
     row[field] = "@VALUE@"
-    lines[58] = "- " + json.dumps(row, ensure_ascii=False).replace('"@VALUE@"', raw)
+    lines[59] = "- " + json.dumps(row, ensure_ascii=False).replace('"@VALUE@"', raw)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -152,17 +154,17 @@ def _break_second_segment(folder: Path, field: str, raw: str) -> Path:
 @pytest.mark.parametrize(
     ("field", "raw", "why"),
     [
-        ("start", "1e400", "line 59: start is inf, not a time in seconds (0 to 10,000,000)"),
+        ("start", "1e400", "line 60: start is inf, not a time in seconds (0 to 10,000,000)"),
         (
             "start",
             "1" + "0" * 400,
-            "line 59: start is a 401-digit number, not a time in seconds (0 to 10,000,000)",
+            "line 60: start is a 401-digit number, not a time in seconds (0 to 10,000,000)",
         ),
-        ("line", "7" * 5000, "line 59: the segment has a number of more than 4,300 digits"),
+        ("line", "7" * 5000, "line 60: the segment has a number of more than 4,300 digits"),
         (
             "cues",
             "[" * 100_000 + "]" * 100_000,
-            "line 59: the segment is nested too deeply to read",
+            "line 60: the segment is nested too deeply to read",
         ),
     ],
     ids=["1e400", "10 and 400 zeros", "5000 digits", "cues 100000 deep"],
@@ -205,3 +207,73 @@ def test_a_copy_caught_mid_write_is_a_problem_not_a_shorter_episode(folder: Path
     assert [str(p) for p in lib.problems] == [
         f"{path}: has 57 of 105 segments: incomplete, still being written?"
     ]
+
+
+def _copies(folder: Path, catalogued: bool = False) -> Episode:
+    """Two sources of one talk with no video id, written to `folder`: `page` names its
+    speaker, `captions` (the same words) does not. Their words: the first six minutes of Talk
+    Python 516 (tests/fixtures/copies/talkpython_516_head.txt)."""
+    transcript = read_transcript(FIXTURES / "copies" / "talkpython_516_head.txt")
+    segments = tuple(
+        Segment(u.start, None, None, u.text, line=u.line) for u in transcript.utterances
+    )
+    captions = replace(_episode("captions", segments=segments), catalogued=catalogued)
+    page = _episode("page", segments=tuple(replace(s, speaker="Michael") for s in segments))
+    for ep in (page, captions):
+        episode_io.write(ep, folder)
+    return page
+
+
+def test_two_sources_with_the_same_words_and_no_video_are_one_episode_the_richer_kept(
+    tmp_path: Path,
+) -> None:
+    page = _copies(tmp_path)
+    assert page.youtube_id is None
+    lib = Library.load(tmp_path)
+    assert list(lib.episodes) == ["page"]
+    (dup,) = lib.duplicates
+    assert (dup.dropped, dup.kept, dup.basis) == ("captions", "page", "text")
+    assert dup.likeness is not None and dup.likeness.resemblance == 1.0
+    assert dup.why == (
+        "same text as page (resemblance 1.00, containment 1.00); page.txt (exact times, "
+        f"{len(page.segments)} segments) is richer than captions.txt (exact times, "
+        f"{len(page.segments)} segments)"
+    )
+
+
+def test_the_catalogued_copy_of_a_talk_is_kept_and_files_without_a_print_merge_too(
+    tmp_path: Path,
+) -> None:
+    _copies(tmp_path, catalogued=True)
+    for path in tmp_path.glob("*.yaml"):  # as written before prints were stored
+        kept = [row for row in path.read_text().split("\n") if not row.startswith("text_print:")]
+        path.write_text("\n".join(kept))
+    lib = Library.load(tmp_path)
+    assert list(lib.episodes) == ["captions"]
+    (dup,) = lib.duplicates
+    assert dup.why.endswith("; captions.txt is in the catalog and page.txt is not")
+
+
+def test_copies_in_two_formats_merge_and_episodes_that_only_close_alike_do_not(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "episodes"
+    ingest([FIXTURES / "copies"], out, empty())
+    lib = Library.load(out)
+    assert sorted(lib.episodes) == [
+        "lexicap-small-episode-078-head",
+        "talkpython-507-tail",
+        "talkpython-516-head-vtt",
+        "talkpython-516-tail",
+        "talkpython-521-tail",
+    ]
+    assert sorted((d.dropped, d.kept, d.basis) for d in lib.duplicates) == [
+        ("lexicap-large-episode-078-head", "lexicap-small-episode-078-head", "text"),
+        ("talkpython-516-head", "talkpython-516-head-vtt", "text"),
+    ]
+    # Equally rich (exact times, 18 segments each): the id that sorts last is kept.
+    assert lib.duplicates[1].why.endswith(
+        "talkpython_516_head.vtt (exact times, 18 segments) is as rich as "
+        "talkpython_516_head.txt (exact times, 18 segments): talkpython-516-head-vtt is kept, "
+        "its id sorting last"
+    )
