@@ -117,12 +117,15 @@ def read_local(path: Path, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     except OSError as exc:
         why = "a link: give the file itself" if path.is_symlink() else exc.strerror or exc
         raise IntakeError(f"cannot read {path.name}: {why}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise IntakeError(f"{path.name} is not a regular file")
         check_size(info.st_size, limit)
-        return handle.read(limit + 1)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 def youtube_id(value: str) -> str:
