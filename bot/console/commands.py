@@ -237,12 +237,12 @@ def ingest(session: Session, args: Args) -> Reply:
     limit = data.max_upload_mb * 1024 * 1024
     given = Given(*(args.options.get(k) for k in ("title", "youtube", "speakers", "show")))
     try:
-        added, _ = asyncio.run(
+        added, failed = asyncio.run(
             session.archive.add(read_local(path, limit), path.name, data.raw, given, limit)
         )
     except PodquoteError as exc:
         return Reply.refuse(intake.failed_text(str(exc), lambda t: t))
-    text = intake.added_text(added, session.archive.library, lambda t: t)
+    text = intake.added_text(added, session.archive.library, lambda t: t, failed)
     return Reply((Notice(text),))
 
 

@@ -18,7 +18,7 @@ from bot.discord_app.quote import name_choices_for
 from bot.discord_app.resources import Resources
 from bot.discord_app.usage import mark
 from bot.errors import PodquoteError
-from bot.ingest.intake import Given, IntakeError, check_name, check_size
+from bot.ingest.intake import Given, check_name, check_size
 from bot.reply.echo import echoed
 from bot.reply.intake import added_text, failed_text, removed_text
 
@@ -71,7 +71,7 @@ class IntakeCog(commands.Cog):
             check_size(file.size, limit)  # before a byte is downloaded
             data = await file.read()
             given = Given(title, youtube, speakers, show)
-            added, _ = await archive.add(data, file.filename, config.data.raw, given, limit)
+            added, failed = await archive.add(data, file.filename, config.data.raw, given, limit)
         except discord.HTTPException as exc:
             await self._failed(
                 interaction, f"the attachment could not be downloaded ({exc.status})"
@@ -81,12 +81,12 @@ class IntakeCog(commands.Cog):
             await self._failed(interaction, str(exc))
             return
         mark(interaction, "ok", added.episode.id)
-        text = added_text(added, archive.library, escape)
+        text = added_text(added, archive.library, escape, failed)
         await interaction.followup.send(text, ephemeral=True)
 
     async def _failed(self, interaction: discord.Interaction, why: str) -> None:
         log.info("ingest refused: %s", why)
-        mark(interaction, "none")
+        mark(interaction, "refused")
         await interaction.followup.send(failed_text(why, escape), ephemeral=True)
 
     @app_commands.command(name="remove", description="Take an episode out of the archive")
@@ -110,15 +110,15 @@ class IntakeCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("remove of %s asked by %s", found.id, interaction.user.id)
         try:
-            removed, _ = await archive.remove(found, config.data.raw)
-        except (IntakeError, PodquoteError) as exc:
-            mark(interaction, "none")
+            removed, failed = await archive.remove(found, config.data.raw)
+        except PodquoteError as exc:
+            mark(interaction, "refused")
             await interaction.followup.send(
                 f"Not removed: {echoed(str(exc), (), escape)}", ephemeral=True
             )
             return
         mark(interaction, "ok", found.id)
-        text = removed_text(removed, len(archive.library), escape)
+        text = removed_text(removed, archive.library, escape, failed)
         await interaction.followup.send(text, ephemeral=True)
 
     @remove.autocomplete("episode")
