@@ -183,6 +183,22 @@ def free_name(name: str, raw: Path) -> str:
     return candidate
 
 
+def same_file(data: bytes, raw: Path) -> str | None:
+    """The raw file (its path in the raw folder) holding exactly `data`, if any; links are
+    not followed."""
+    for folder, _, files in os.walk(raw, followlinks=False):
+        for name in files:
+            path = Path(folder) / name
+            try:
+                info = path.lstat()
+                same = stat.S_ISREG(info.st_mode) and info.st_size == len(data)
+                if same and path.read_bytes() == data:
+                    return path.relative_to(raw).as_posix()
+            except OSError:
+                continue
+    return None
+
+
 def _read_catalog(path: Path) -> tuple[str, catalog_mod.Catalog]:
     try:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -276,6 +292,9 @@ def _add(data: bytes, name: str, places: Places, fields: dict[str, Any]) -> Adde
     places.raw.mkdir(parents=True, exist_ok=True)
     places.episodes.mkdir(parents=True, exist_ok=True)
     text, catalog = _read_catalog(places.catalog)
+    there = same_file(data, places.raw)
+    if there is not None:
+        raise IntakeError(f"the same file is in the raw folder already, as {there!r}")
     final = free_name(name, places.raw)
     warnings = [] if final == name else [f"a file named {name!r} is there: saved as {final!r}"]
     merged, kept = _merged(text, catalog, final, fields)

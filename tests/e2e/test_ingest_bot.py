@@ -155,7 +155,7 @@ async def test_the_answer_says_what_was_found_with_a_link_to_the_first_quote(
         assert reply.body["data"]["embeds"][0]["title"] == "Managed *services* vs DIY"
         assert bot.archive.library.get("managed") is not None
         # Another copy of a talk served already: the answer says which copy is served.
-        again = (DATA / "raw" / "000_d7a4dabe8f6e1298.txt").read_bytes()
+        again = (DATA / "raw" / "000_d7a4dabe8f6e1298.txt").read_bytes() + b"\n"
         options = {"file": FakeAttachment("000_d7a4dabe8f6e1298.txt", again)}
         _, answer = await _answer(fake_discord, "ingest", options, ALICE)
         assert r"from 000\_d7a4dabe8f6e1298-2.txt, read as datatalks-yaml." in answer
@@ -177,6 +177,7 @@ async def test_a_bad_file_changes_nothing_and_says_why_in_one_line(
             ("empty.srt", b"", "the file is empty"),
             (".hidden.vtt", b"WEBVTT\n", "must not start with a dot"),
             ("catalog.yaml", b"x: {}\n", "ingest passes over"),
+            ("again.vtt", (DATA / "raw" / "003_dc444f47622d0917.txt").read_bytes(), "as '003"),
             ("t.vtt", _fixture("talkpython_526_head.vtt"), "youtube: give the video's id"),
         ):
             options: dict[str, object] = {"file": FakeAttachment(name, content)}

@@ -85,7 +85,7 @@ def test_a_curators_entry_is_kept_and_completed(places: Places) -> None:
 def test_a_name_or_id_already_there_is_never_overwritten(places: Places) -> None:
     (places.raw / "managed.vtt").symlink_to("/etc/passwd")  # a link there: taken, not followed
     first = add_file(VTT, "managed.vtt", places, Given())
-    second = add_file(VTT, "managed.vtt", places, Given())
+    second = add_file(VTT + b"\n", "managed.vtt", places, Given())
     assert (first.name, second.name) == ("managed-2.vtt", "managed-3.vtt")
     assert (first.episode.id, second.episode.id) == ("managed-2", "managed-3")
     assert (places.raw / "managed.vtt").is_symlink()
@@ -98,6 +98,10 @@ def test_a_file_that_fails_leaves_nothing_behind(
     places: Places, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _tree(places.raw.parent)
+    again = (places.raw / "002_32cc3a7d8ab5d358.txt").read_bytes()
+    with pytest.raises(IntakeError, match=r"as '002_32cc3a7d8ab5d358\.txt'$"):
+        add_file(again, "siraj.txt", places, Given())
+    assert _tree(places.raw.parent) == before
     with pytest.raises(IntakeError, match=r"^notes\.json: not read: "):
         add_file(b'{"title": "notes", "links": []}', "notes.json", places, Given())
     places.catalog.write_text(
