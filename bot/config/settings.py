@@ -145,7 +145,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if config.search.min_score > 100:
         raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
     _check_advice(config, path)
-    _check_data(config, path)
+    _check_data(config, path, raw_given="raw" in data.get("data", {}))
     if config.logging.keep_days > MAX_KEEP_DAYS:
         raise ConfigError(
             f"{path}: [logging] keep_days: must be at most {MAX_KEEP_DAYS} (ten years)"
@@ -160,10 +160,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
 MAX_UPLOAD_MB = 50  # what ingest reads of one file at most
 
 
-def _check_data(config: Config, path: Path) -> None:
+def _check_data(config: Config, path: Path, raw_given: bool) -> None:
+    """The upload limit; a `raw` folder given that is the episodes folder, in it or holding
+    it (ingest would read the episode files as transcripts)."""
     data = config.data
     if data.max_upload_mb > MAX_UPLOAD_MB:
         raise ConfigError(f"{path}: [data] max_upload_mb: must be at most {MAX_UPLOAD_MB}")
+    if not raw_given:
+        return
     raw, episodes = data.raw.resolve(), data.episodes.resolve()
     if raw == episodes or episodes in raw.parents or raw in episodes.parents:
         raise ConfigError(
