@@ -24,7 +24,7 @@ from bot.episodes.model import Episode
 from bot.errors import CatalogError, EpisodeFileError, PodquoteError
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.catalog_text import with_entry, with_fields, without_entry
-from bot.ingest.pipeline import _IGNORED_NAMES, ingest_one
+from bot.ingest.pipeline import IGNORED_NAMES, ingest_one
 from bot.text import slugify
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -93,7 +93,7 @@ def check_name(name: str) -> str:
         raise IntakeError("the file name must be a plain name, without folders")
     if name.startswith("."):
         raise IntakeError("the file name must not start with a dot (ingest passes over those)")
-    if name.lower() in _IGNORED_NAMES:
+    if name.lower() in IGNORED_NAMES:
         raise IntakeError("that file name is one ingest passes over; rename the file")
     if len(name) > MAX_NAME:
         raise IntakeError(f"the file name is longer than {MAX_NAME} characters")
