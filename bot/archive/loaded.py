@@ -16,6 +16,16 @@ from bot.advice.rotation import AdvicePool
 from bot.archive.derived import AdviceScores, Derived
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
+from bot.errors import PodquoteError
+from bot.ingest.intake import (
+    MAX_UPLOAD_BYTES,
+    Added,
+    Given,
+    Places,
+    Removed,
+    add_file,
+    remove_episode,
+)
 from bot.search.index import SearchIndex, build_index
 from bot.search.meaning import Encoder
 from bot.search.ranking import Searcher
@@ -116,3 +126,29 @@ class Archive:
             new = await asyncio.to_thread(_open, old.library.folder, self._builder, self._meaning)
             self._current = new
             return old.library.changes_to(new.library)
+
+    def places(self, raw: Path) -> Places:
+        """The raw folder `raw` (its catalog beside it) and the folder being served."""
+        return Places(raw, self._current.library.folder)
+
+    async def add(
+        self, data: bytes, name: str, raw: Path, given: Given, limit: int = MAX_UPLOAD_BYTES
+    ) -> tuple[Added, str | None]:
+        """Add one raw file and ingest it (`bot.ingest.intake.add_file`; raises `IntakeError`
+        with nothing changed), then reload: why the reload failed (the file stays added and
+        the old snapshot serves), else None."""
+        added = await asyncio.to_thread(add_file, data, name, self.places(raw), given, limit)
+        return added, await self._reload_or_why()
+
+    async def remove(self, episode: Episode, raw: Path) -> tuple[Removed, str | None]:
+        """Take an episode out (`bot.ingest.intake.remove_episode`; raises `IntakeError`),
+        then reload: why the reload failed, else None."""
+        removed = await asyncio.to_thread(remove_episode, episode, self.places(raw))
+        return removed, await self._reload_or_why()
+
+    async def _reload_or_why(self) -> str | None:
+        try:
+            await self.reload()
+        except PodquoteError as exc:
+            return str(exc)
+        return None

@@ -27,6 +27,8 @@ class ConfigError(Exception):
 class DataConfig:
     episodes: Path = Path("data/episodes")
     database: Path = Path("data/podquote.sqlite3")
+    raw: Path = Path("data/raw")  # where /ingest saves files; the catalog is beside it
+    max_upload_mb: int = 5  # /ingest refuses bigger files before reading them
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if config.search.min_score > 100:
         raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
     _check_advice(config, path)
+    _check_data(config, path, raw_given="raw" in data.get("data", {}))
     if config.logging.keep_days > MAX_KEEP_DAYS:
         raise ConfigError(
             f"{path}: [logging] keep_days: must be at most {MAX_KEEP_DAYS} (ten years)"
@@ -152,6 +155,24 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         if not url.startswith(("http://", "https://", "ws://", "wss://")):
             raise ConfigError(f"{path}: [discord] {key}: must be an http(s) or ws(s) URL")
     return config
+
+
+MAX_UPLOAD_MB = 50  # what ingest reads of one file at most
+
+
+def _check_data(config: Config, path: Path, raw_given: bool) -> None:
+    """The upload limit; a `raw` folder given that is the episodes folder, in it or holding
+    it (ingest would read the episode files as transcripts)."""
+    data = config.data
+    if data.max_upload_mb > MAX_UPLOAD_MB:
+        raise ConfigError(f"{path}: [data] max_upload_mb: must be at most {MAX_UPLOAD_MB}")
+    if not raw_given:
+        return
+    raw, episodes = data.raw.resolve(), data.episodes.resolve()
+    if raw == episodes or episodes in raw.parents or raw in episodes.parents:
+        raise ConfigError(
+            f"{path}: [data] raw: must be a folder of its own, not the episodes folder or inside it"
+        )
 
 
 def _check_advice(config: Config, path: Path) -> None:

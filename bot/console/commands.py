@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from bot import __version__
 from bot.advice.rotation import PastPost
 from bot.archive.loaded import Archive
-from bot.config.settings import SearchConfig
+from bot.config.settings import DataConfig, SearchConfig
 from bot.console import cards
 from bot.console.parse import Args, UnknownOption, UsageError, parse_args, split_command
 from bot.console.replies import Card, Notice, Reply, Span
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
+from bot.ingest.intake import Given, read_local
 from bot.reply import cards as render
+from bot.reply import intake
 from bot.reply.commands import COMMANDS as LISTED
 from bot.reply.commands import HELP_INTRO, CommandInfo, command_names
 from bot.reply.echo import excerpt
@@ -83,6 +86,7 @@ class Session:
 
     archive: Archive
     search: SearchConfig = field(default_factory=SearchConfig)
+    data: DataConfig = field(default_factory=DataConfig)
     results: QuotePager | None = None
     pager: Pager | None = None
     closest: list[Match] = field(default_factory=list)  # the last unsure /quote's moments
@@ -223,6 +227,25 @@ def reload(session: Session, args: Args) -> Reply:
     return Reply((Notice(summary),))
 
 
+def ingest(session: Session, args: Args) -> Reply:
+    """/ingest PATH: add one transcript file to the raw folder, ingest it, reload, and say
+    what was found (nothing changes when it does not ingest)."""
+    if not args.text:
+        return Reply.refuse(f"Which file? Usage: {_usage('ingest')}")
+    path = Path(args.text).expanduser()
+    data = session.data
+    limit = data.max_upload_mb * 1024 * 1024
+    given = Given(*(args.options.get(k) for k in ("title", "youtube", "speakers", "show")))
+    try:
+        added, failed = asyncio.run(
+            session.archive.add(read_local(path, limit), path.name, data.raw, given, limit)
+        )
+    except PodquoteError as exc:
+        return Reply.refuse(intake.failed_text(str(exc), lambda t: t))
+    text = intake.added_text(added, session.archive.library, lambda t: t, failed)
+    return Reply((Notice(text),))
+
+
 def advice(session: Session, args: Args) -> Reply:
     """/advice: the next piece of advice, rotating as the daily post does (no repeats in
     this session until the pool is used up, never the same episode twice in a row)."""
@@ -276,6 +299,7 @@ _HANDLERS: dict[str, tuple[Handler, tuple[str, ...], str]] = {
     "prev": (previous_page, (), ""),
     "context": (context, (), ""),
     "reload": (reload, (), ""),
+    "ingest": (ingest, ("title", "youtube", "speakers", "show"), "path"),
     "help": (help_card, (), ""),
     "quit": (leave, (), ""),
 }

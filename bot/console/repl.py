@@ -31,7 +31,7 @@ def open_session(data: Path | None, config: Path | None) -> Session:
     archive = Archive.open(data or settings.data.episodes, meaning=meaning.encoder)
     for problem in archive.library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return Session(archive, settings.search)
+    return Session(archive, settings.search, settings.data)
 
 
 def welcome(session: Session) -> str:

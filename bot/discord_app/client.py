@@ -21,6 +21,7 @@ from bot.discord_app.advice import AdviceCog, DiscordSender, MoreFromEpisode
 from bot.discord_app.episode import EpisodeCog
 from bot.discord_app.errors import report_error
 from bot.discord_app.inflight import InFlight, TrackingTree
+from bot.discord_app.intake import IntakeCog
 from bot.discord_app.quote import QuoteCog
 from bot.discord_app.resources import Resources
 from bot.discord_app.settings import SettingsCog
@@ -78,6 +79,7 @@ class PodquoteBot(commands.Bot):
         await self.add_cog(QuoteCog(self.resources))
         await self.add_cog(EpisodeCog(self.resources))
         await self.add_cog(AdminCog(self.resources))
+        await self.add_cog(IntakeCog(self.resources))
         await self.add_cog(SettingsCog(self.resources))
         await self.add_cog(StatsCog(self.resources))
         self.daily = DailyAdvice(

@@ -39,7 +39,8 @@ _GENERIC_STEMS = {
     "episode",
     "text",
 }
-_IGNORED_NAMES = {"catalog.yaml", "manifest.md", "readme.md", "files.tsv", "license"}
+# Names ingest passes over in a folder: the project's own files, not transcripts.
+IGNORED_NAMES = {"catalog.yaml", "manifest.md", "readme.md", "files.tsv", "license"}
 _EXTENSIONS = re.compile(r"(\.(mp3|md|txt|vtt|srt|json|html|xml|xsl|yaml))+$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^s\d+e\d+-")
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -199,7 +200,7 @@ class _Walker:
         kind = _kind(info.st_mode)
         if kind is not None:
             self.pass_over(path, f"{kind}, not a file: not opened")
-        elif entry.name.lower() in _IGNORED_NAMES:
+        elif entry.name.lower() in IGNORED_NAMES:
             return
         elif key in self.seen:
             self.pass_over(path, f"the same file as {self.seen[key]}: read once")

@@ -79,6 +79,19 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "admins: re-read the transcripts and say what changed",
     ),
     CommandInfo(
+        "ingest",
+        "/ingest PATH [title:T] [youtube:ID] [speakers:S] [show:S]",
+        "admins: add an episode from a transcript file (any supported format) and say what "
+        "was found",
+        "/ingest file [title] [youtube] [speakers] [show]",
+    ),
+    CommandInfo(
+        "remove",
+        "",
+        "admins: take an episode out (its raw file and catalog entry moved aside)",
+        "/remove episode",
+    ),
+    CommandInfo(
         "settings",
         "",
         "admins: the wait between two /quote commands of a member (0: none)",

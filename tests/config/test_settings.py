@@ -19,6 +19,8 @@ def test_the_example_config_is_valid_and_equals_the_defaults() -> None:
     assert config.logging == defaults.logging
     assert config.data.episodes == ROOT / "data" / "episodes"
     assert config.data.database == ROOT / "data" / "podquote.sqlite3"
+    assert config.data.raw == ROOT / "data" / "raw"
+    assert config.data.max_upload_mb == Config().data.max_upload_mb == 5
 
 
 def test_the_bot_answers_at_the_search_engines_own_minimum_score() -> None:
@@ -58,6 +60,14 @@ def test_logging_keeps_queries_only_when_asked(tmp_path: Path) -> None:
             "unknown section [dicsord] (known: [data], [discord], [search], [advice], [logging])",
         ),
         ("[discord]\nguild = [1]\n", "[discord] guild: unknown key"),
+        ("[data]\nmax_upload_mb = 51\n", "[data] max_upload_mb: must be at most 50"),
+        (
+            "[data]\nmax_upload_mb = 0\n",
+            "[data] max_upload_mb: must be a whole number of at least 1",
+        ),
+        ('[data]\nepisodes = "e"\nraw = "e"\n', "[data] raw: must be a folder of its own"),
+        ('[data]\nepisodes = "d/e"\nraw = "d"\n', "[data] raw: must be a folder of its own"),
+        ('[data]\nraw = ""\n', "[data] raw: must be a path"),
         ('[discord]\nguild_ids = ["1"]\n', "[discord] guild_ids: must be a list of Discord ids"),
         ("[search]\nresults = 0\n", "[search] results: must be a whole number of at least 1"),
         ("[search]\nmin_score = 101\n", "[search] min_score: must be between 0 and 100"),

@@ -35,6 +35,8 @@ def test_discord_offers_advice_reload_and_help_as_slash_commands() -> None:
         "episode",
         "advice",
         "reload",
+        "ingest",
+        "remove",
         "settings",
         "stats",
         "help",

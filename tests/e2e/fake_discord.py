@@ -132,6 +132,16 @@ class FakeGuild:
     owner_id: int | None = None
 
 
+@dataclass(frozen=True)
+class FakeAttachment:
+    """A file a member attaches to a slash command's attachment option (type 11): sent as
+    the option's value, resolved in the interaction data, its bytes served at its URL."""
+
+    filename: str
+    data: bytes
+    content_type: str = "text/plain; charset=utf-8"
+
+
 def _opt_str(value: Any) -> str | None:
     """Permission bit sets are strings in Discord's answers, whatever the request used."""
     return None if value is None else str(value)
@@ -513,6 +523,9 @@ class FakeDiscord:
         self.forbidden_channels: set[int] = set()
         self._nonces: dict[tuple[int, str], JsonObject] = {}
         self.gateway_received: list[JsonObject] = []
+        # Attachments members sent, by id, and the ids whose bytes the bot downloaded.
+        self.attachments: dict[str, FakeAttachment] = {}
+        self.downloads: list[str] = []
         self.identified = asyncio.Event()
 
         self._interactions: dict[str, _InteractionState] = {}
@@ -537,6 +550,44 @@ class FakeDiscord:
         """The gateway URL, the value for ``DiscordWebSocket.DEFAULT_GATEWAY``."""
         return f"ws://127.0.0.1:{self._port}/gateway"
 
+    def attachment_url(self, attachment_id: str, filename: str) -> str:
+        """Where an attachment's bytes are served (Discord's CDN)."""
+        return f"http://127.0.0.1:{self._port}/attachments/{attachment_id}/{filename}"
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """An attachment's bytes, as Discord's CDN serves them."""
+        attachment_id = request.match_info["attachment_id"]
+        found = self.attachments.get(attachment_id)
+        if found is None or found.filename != request.match_info["filename"]:
+            self.errors.append(f"unknown attachment: GET {request.path}")
+            return web.Response(status=404, text="404: Not Found")
+        self.downloads.append(attachment_id)
+        return web.Response(body=found.data, content_type="application/octet-stream")
+
+    def _resolve_attachments(self, options: Mapping[str, Any]) -> tuple[JsonObject, JsonObject]:
+        """`options` with each `FakeAttachment` replaced by a new attachment id, and the
+        interaction data's `resolved` attachments for them."""
+        values: JsonObject = {}
+        resolved: JsonObject = {}
+        for name, value in options.items():
+            if not isinstance(value, FakeAttachment):
+                values[name] = value
+                continue
+            attachment_id = str(self.snowflake())
+            self.attachments[attachment_id] = value
+            url = self.attachment_url(attachment_id, value.filename)
+            resolved[attachment_id] = {
+                "id": attachment_id,
+                "filename": value.filename,
+                "size": len(value.data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": value.content_type,
+                "ephemeral": True,
+            }
+            values[name] = attachment_id
+        return values, resolved
+
     def config_section(self) -> str:
         """The `[discord]` section of a config.toml that points the bot at this server."""
         return (
@@ -549,6 +600,7 @@ class FakeDiscord:
         _spec_and_registry()  # load the spec now rather than during the first request
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._download)
         app.router.add_route("*", "/api/v{version}/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
@@ -1001,10 +1053,17 @@ class FakeDiscord:
         ``options`` maps option names to values (types come from the synced command), or is a
         raw list of option payloads (for subcommands). The command must have been synced
         (guild or global): Discord sends interactions only for registered commands.
-        ``resolved`` is the data's resolved users/channels/roles for such options.
+        ``resolved`` is the data's resolved users/channels/roles for such options. A
+        `FakeAttachment` value is sent as Discord sends a file: its id as the value, the
+        attachment in ``resolved``, its bytes served at its URL.
         """
         payload, guild, channel, _ = self._base_interaction(2, guild_id, channel_id, user, locale)
+        files: JsonObject = {}
+        if isinstance(options, Mapping):
+            options, files = self._resolve_attachments(options)
         command = self._command_data(name, guild.id, options)
+        if files:
+            resolved = {**(resolved or {}), "attachments": files}
         if resolved is not None:
             command["resolved"] = resolved
         payload["data"] = command

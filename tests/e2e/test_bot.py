@@ -79,7 +79,17 @@ async def test_login_syncs_the_commands_to_the_configured_guild(
     async with podquote(fake_discord, tmp_path):
         (sync,) = fake_discord.command_syncs
         names = sorted(c["name"] for c in sync.payload)
-        assert names == ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
+        assert names == [
+            "advice",
+            "episode",
+            "help",
+            "ingest",
+            "quote",
+            "reload",
+            "remove",
+            "settings",
+            "stats",
+        ]
         # The one command list (what /help, the console and the README show) says the same.
         registered = {c["name"]: _usage(c) for c in sync.payload}
         assert registered == {c.name: c.discord for c in slash_commands()}
@@ -95,6 +105,13 @@ async def test_login_syncs_the_commands_to_the_configured_guild(
         assert str(stats["default_member_permissions"]) == "32"
         reload = next(c for c in sync.payload if c["name"] == "reload")
         assert str(reload["default_member_permissions"]) == "8"  # administrator
+        for name in ("ingest", "remove"):
+            admin = next(c for c in sync.payload if c["name"] == name)
+            assert str(admin["default_member_permissions"]) == "8", name
+            assert admin["contexts"] == [0], name  # servers only
+        ingest = next(c for c in sync.payload if c["name"] == "ingest")
+        (file, *_) = ingest["options"]
+        assert (file["name"], file["type"], file["required"]) == ("file", 11, True)
         quote = next(c for c in sync.payload if c["name"] == "quote")
         options = {o["name"]: o for o in quote["options"]}
         assert options["query"]["required"] is True

@@ -19,7 +19,17 @@ from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, FakeGuild, default_guild, patch_discord, run_bot
 
 GUILD = default_guild()
-COMMANDS = ["advice", "episode", "help", "quote", "reload", "settings", "stats"]
+COMMANDS = [
+    "advice",
+    "episode",
+    "help",
+    "ingest",
+    "quote",
+    "reload",
+    "remove",
+    "settings",
+    "stats",
+]
 
 pytestmark = pytest.mark.asyncio
 
