@@ -12,9 +12,11 @@ did on every segment and title of the whole corpus: `bench/wordpiece_check.py`).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
+WORDS_KEPT = 100_000  # words whose pieces are kept (a transcript archive's vocabulary)
 # The code points BERT treats as CJK characters (each one a word of its own).
 _CJK = (
     (0x4E00, 0x9FFF),
@@ -39,9 +41,20 @@ def _is_punctuation(char: str) -> bool:
     return unicodedata.category(char).startswith("P")
 
 
+# ASCII text (most of an English archive) takes a short way through the same rules.
+_ASCII_CLEAN = {c: None for c in [*range(32), 127] if chr(c) not in "\t\n\r"} | {
+    ord("\t"): " ",
+    ord("\n"): " ",
+    ord("\r"): " ",
+}
+_ASCII_WORDS = re.compile(r"[^\s!-/:-@\[-`{-~]+|[!-/:-@\[-`{-~]")
+
+
 def _normalized(text: str) -> str:
     """BertNormalizer: control characters out, whitespace as spaces, spaces around CJK,
     accents stripped, lowercase."""
+    if text.isascii():
+        return text.translate(_ASCII_CLEAN).lower()
     out: list[str] = []
     for char in text:
         code = ord(char)
@@ -61,6 +74,8 @@ def _normalized(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     """BertPreTokenizer: split on whitespace; each punctuation mark a word of its own."""
+    if text.isascii():
+        return _ASCII_WORDS.findall(text)
     words: list[str] = []
     for chunk in text.split():
         start = 0
@@ -83,6 +98,7 @@ class WordPiece:
         self.max_tokens = max_tokens
         self.max_word_chars = max_word_chars
         self.unk, self.cls, self.sep = vocab["[UNK]"], vocab["[CLS]"], vocab["[SEP]"]
+        self._known: dict[str, list[int]] = {}  # each word's pieces, once worked out
 
     @classmethod
     def load(cls, path: Path, max_tokens: int) -> WordPiece:
@@ -93,6 +109,14 @@ class WordPiece:
         return cls(dict(model["vocab"]), max_tokens, int(model["max_input_chars_per_word"]))
 
     def _pieces(self, word: str) -> list[int]:
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= WORDS_KEPT:
+                self._known.clear()
+            known = self._known[word] = self._split(word)
+        return known
+
+    def _split(self, word: str) -> list[int]:
         if len(word) > self.max_word_chars:
             return [self.unk]
         pieces: list[int] = []
