@@ -126,7 +126,7 @@ def test_corpus_files_lose_nothing_keep_time_order_and_have_titles(corpus: Path)
     checked = 0
     found = dict(discover([corpus]))
     assert len(found) >= 690
-    for path in spread(found):
+    for path in spread(found, per_folder=2):
         source = found[path]
         result = ingest_one(path, source, empty())
         if result.episode is None:
@@ -138,4 +138,4 @@ def test_corpus_files_lose_nothing_keep_time_order_and_have_titles(corpus: Path)
         if expected is not None:
             _check_nothing_lost(expected, result.episode)
             checked += 1
-    assert checked >= 30  # the spread holds 33 files of the families read by regex above
+    assert checked >= 25  # the spread holds 29 files of the families read by regex above
