@@ -21,7 +21,9 @@ from bot.cli.options import config_option
 from bot.config import preflight
 from bot.config.settings import TOKEN_VARIABLE, Config, ConfigError
 from bot.episodes.library import Library
-from bot.errors import EpisodeFileError
+from bot.errors import CatalogError, EpisodeFileError
+from bot.ingest import catalog as catalog_mod
+from bot.ingest.pipeline import discover
 from bot.search.meaning import load_meaning
 from bot.storage.sqlite import Store, StoreError
 
@@ -125,6 +127,30 @@ def check_episodes(config: Config) -> list[Finding]:
     return found + set_aside(library)
 
 
+def check_catalog(config: Config) -> list[Finding]:
+    """How many raw files the catalog says nothing about (nothing when there is no raw
+    folder: the episodes may come from elsewhere)."""
+    raw = config.data.raw
+    if not raw.is_dir():
+        return []
+    catalog_path = raw.parent / "catalog.yaml"
+    try:
+        catalog = catalog_mod.load(catalog_path) if catalog_path.is_file() else None
+    except CatalogError as exc:
+        return [Finding("warning", f"catalog: {exc}")]
+    names = [source for _, source in discover([raw])]
+    bare = names if catalog is None else catalog.without_facts(names)
+    if not bare:
+        return [Finding("ok", f"catalog: all {len(names):,} raw files in {raw} have an entry")]
+    return [
+        Finding(
+            "warning",
+            f"catalog: {len(bare):,} of {len(names):,} raw files in {raw} have no entry (or only "
+            "a draft): python -m bot catalog draft writes one to fill in for each",
+        )
+    ]
+
+
 def set_aside(library: Library) -> list[Finding]:
     """Every source set aside as a copy of another source of the same talk, and why (the
     bot serves the kept one: nothing is wrong)."""
@@ -199,6 +225,7 @@ def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     found.append(check_token(environ))
     if config is not None:
         found += check_episodes(config)
+        found += check_catalog(config)
         found += check_database(config)
         found.append(check_meaning(config))
     return found

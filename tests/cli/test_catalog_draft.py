@@ -81,3 +81,22 @@ def test_ingest_says_how_many_episodes_have_no_entry(
         "Catalog: 1 of 2 episodes have no entry (or only a draft); `python -m bot catalog "
         "draft` writes one to fill in for each."
     )
+
+
+def test_check_counts_the_raw_files_without_an_entry(raw: Path, tmp_path: Path) -> None:
+    from bot.cli.check import check_catalog  # noqa: PLC0415
+    from bot.config.settings import Config, DataConfig  # noqa: PLC0415
+
+    config = Config(data=DataConfig(episodes=tmp_path / "episodes", raw=raw))
+    (found,) = check_catalog(config)
+    assert str(found) == (
+        f"warning: catalog: 2 of 2 raw files in {raw} have no entry (or only a draft): "
+        "python -m bot catalog draft writes one to fill in for each"
+    )
+    (tmp_path / "catalog.yaml").write_text(CURATED, encoding="utf-8")
+    (found,) = check_catalog(config)
+    assert str(found).startswith("warning: catalog: 1 of 2 raw files")
+    assert main(["catalog", "draft", str(raw), "--catalog", str(tmp_path / "catalog.yaml")]) == 0
+    (found,) = check_catalog(config)  # a draft not filled in still counts
+    assert str(found).startswith("warning: catalog: 1 of 2 raw files")
+    assert check_catalog(Config(data=DataConfig(raw=tmp_path / "nowhere"))) == []
