@@ -51,6 +51,9 @@ async def podquote(
     bot = PodquoteBot(config, Archive.open(episodes), store, clock=clock)
     try:
         async with run_bot(bot, server):
+            # The bot's own writes at start are done: a test that then blocks the event loop
+            # on a lock of its own cannot catch one of them half-way.
+            await asyncio.wait_for(bot.servers_recorded.wait(), 10)
             yield bot
     finally:
         await store.close()
