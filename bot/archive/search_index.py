@@ -22,7 +22,7 @@ from bot.archive.derived import Derived, code_stamp
 from bot.episodes.library import Library
 from bot.search import engine, fold, index
 from bot.search.engine import BUILD_HEAP, Engine, EngineError
-from bot.search.index import SearchIndex, add_episode, build_index, mean_length
+from bot.search.index import SearchIndex, add_episode, build_index, mean_length, padding
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def _stored(
             log.info("%s was made by other code or is incomplete: rebuilding it", folder)
         shutil.rmtree(folder, ignore_errors=True)
         record = {"layout": LAYOUT, "code": stamp, "next": 0, "deleted": False, "episodes": {}}
+        record["padding"] = padding(list(library))
     indexed: dict[str, list[Any]] = record["episodes"]
     expected = sum(int(row[3]) for row in indexed.values())
     try:
@@ -97,7 +98,8 @@ def _stored(
     changed = [ep for ep in library if indexed.get(ep.id, [None])[0] != fingerprints[ep.id]]
     gone = [episode_id for episode_id in indexed if episode_id not in fingerprints]
     if changed or gone:
-        writer = found.writer(0, BUILD_HEAP) if rebuilt else found.writer()
+        pad = int(record["padding"])
+        writer = found.writer(pad, 0, BUILD_HEAP) if rebuilt else found.writer(pad)
         for episode_id in gone + [ep.id for ep in changed if ep.id in indexed]:
             writer.delete(episode_id)
             del indexed[episode_id]
@@ -132,4 +134,5 @@ def _fits(record: Any, stamp: str) -> bool:
         and isinstance(record.get("episodes"), dict)
         and isinstance(record.get("next"), int)
         and isinstance(record.get("deleted"), bool)
+        and isinstance(record.get("padding"), int)
     )

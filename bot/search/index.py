@@ -9,7 +9,8 @@ without short forms, exactly as before), and the best of them go to the re-ranke
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,30 +19,40 @@ import numpy.typing as npt
 
 from bot.episodes.model import Episode, Segment
 from bot.search.engine import POSITION_BITS, Engine, Writer
-from bot.search.fold import fold, short_forms, stem, tokens
+from bot.search.fold import PHRASES, fold, short_forms, stem, term_counts, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
-POOL = 1000  # segments tantivy gathers for our BM25 to score again
+POOL = 300  # segments tantivy gathers for our BM25 to score again
+FOLDED_KEPT = 20_000  # folded segment texts kept, oldest out
+PADDING_SAMPLE = 2000  # segments whose mean length sets the padding (see `engine.Writer`)
 
 IntArray = npt.NDArray[np.int64]
 
 
-def indexed_terms(folded: str) -> tuple[list[str], list[str]]:
-    """A folded segment's terms (what its length counts) and the terms it is indexed under
-    (those plus the short forms of the phrases it says: "machine learning" is found by "ml")."""
+def indexed_terms(folded: str) -> tuple[list[str], int]:
+    """The terms a folded segment is indexed under (its own plus the short forms of the
+    phrases it says: "machine learning" is found by "ml"), and its length (its own)."""
     toks = tokens(folded)
-    return toks, toks + short_forms(folded)
+    return toks + short_forms(folded), len(toks)
 
 
 def add_episode(writer: Writer, episode: Episode, number: int) -> int:
     """Index every segment of the episode under `number`; returns its count of terms."""
     total = 0
     for position, seg in enumerate(episode.segments):
-        toks, indexed = indexed_terms(fold(seg.text))
-        total += len(toks)
-        writer.add(episode.id, number, position, seg.speaker, " ".join(indexed))
+        terms = indexed_terms(fold(seg.text))
+        total += terms[1]
+        writer.add(episode.id, number, position, seg.speaker, terms)
     return total
+
+
+def padding(episodes: Sequence[Episode]) -> int:
+    """Half the mean length of a spread of the segments (see `engine.Writer`)."""
+    segments = [seg for ep in episodes for seg in ep.segments]
+    step = max(1, len(segments) // PADDING_SAMPLE)
+    lengths = [len(tokens(fold(seg.text))) for seg in segments[::step]]
+    return round(sum(lengths) / len(lengths) / 2) if lengths else 0
 
 
 def mean_length(total_terms: int, segments: int) -> float:
@@ -67,6 +78,8 @@ class SearchIndex:
     term_df: npt.NDArray[np.int64] = field(init=False)
     by_first_letter: dict[str, list[str]] = field(init=False)
     by_stem: dict[str, list[int]] = field(init=False)
+    _folded: OrderedDict[int, str] = field(init=False, default_factory=OrderedDict)
+    _folded_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _offsets: IntArray = field(init=False)
     _lut: IntArray = field(init=False)
 
@@ -100,9 +113,17 @@ class SearchIndex:
         return episode, position, episode.segments[position]
 
     def folded(self, seg: int) -> str:
-        """The segment's text folded (same length as the text)."""
-        episode = self.episodes[int(self.seg_episode[seg])]
-        return fold(episode.segments[int(self.seg_position[seg])].text)
+        """The segment's text folded (same length as the text); the last `FOLDED_KEPT` kept,
+        as gathering and re-ranking ask for the same ones."""
+        found = self._folded.get(seg)
+        if found is None:
+            episode = self.episodes[int(self.seg_episode[seg])]
+            found = fold(episode.segments[int(self.seg_position[seg])].text)
+            with self._folded_lock:
+                self._folded[seg] = found
+                if len(self._folded) > FOLDED_KEPT:
+                    self._folded.popitem(last=False)
+        return found
 
     def df(self, term_id: int) -> int:
         return int(self.term_df[term_id])
@@ -124,20 +145,21 @@ class SearchIndex:
         boosts: dict[int, float] = {}
         for term_id, weight in chosen:
             boosts[term_id] = boosts.get(term_id, 0.0) + weight
-        keys = self.engine.top(
+        keys, lengths = self.engine.top(
             [(self.terms[t], w) for t, w in boosts.items()], POOL, episodes, speakers
         )
-        segs = self._segments(keys)
+        segs, kept = self._segments(keys)
         if not segs:
             return []
-        totals = self._bm25(segs, chosen)
+        totals = self._bm25(segs, np.asarray(lengths, dtype=np.float32)[kept], chosen)
         order = sorted(range(len(segs)), key=lambda i: (-totals[i], segs[i]))
         return [segs[i] for i in order[:limit] if totals[i] > 0]
 
-    def _segments(self, keys: list[int]) -> list[int]:
-        """The segment numbers of engine keys (keys of episodes not in this library dropped)."""
+    def _segments(self, keys: list[int]) -> tuple[list[int], npt.NDArray[np.bool_]]:
+        """The segment numbers of engine keys, and which keys they are (keys of episodes not
+        in this library are dropped)."""
         if not keys or not len(self._lut):
-            return []
+            return [], np.zeros(len(keys), dtype=bool)
         raw = np.asarray(keys, dtype=np.uint64)
         numbers = (raw >> np.uint64(POSITION_BITS)).astype(np.int64)
         positions = (raw & np.uint64((1 << POSITION_BITS) - 1)).astype(np.int64)
@@ -146,25 +168,29 @@ class SearchIndex:
         ok = episode >= 0
         seg = self._offsets[np.maximum(episode, 0)] + positions
         ok &= seg < self._offsets[np.maximum(episode, 0) + 1]
-        return [int(s) for s in seg[ok]]
+        return [int(s) for s in seg[ok]], ok
 
-    def _bm25(self, segs: list[int], chosen: list[tuple[int, float]]) -> list[float]:
+    def _bm25(
+        self, segs: list[int], lengths: npt.NDArray[np.float32], chosen: list[tuple[int, float]]
+    ) -> list[float]:
         """Each segment's BM25 over the chosen terms, summed in their order (as the postings
         were, so equal scores stay equal)."""
-        counts = []
-        lengths = np.empty(len(segs), dtype=np.float32)
-        for i, seg in enumerate(segs):
-            toks, indexed = indexed_terms(self.folded(seg))
-            counts.append(Counter(indexed))
-            lengths[i] = len(toks)
+        wanted = {self.terms[t] for t, _ in chosen}
+        texts = [self.folded(seg) for seg in segs]
+        found = term_counts(texts, wanted)
+        if wanted.intersection(PHRASES):  # "ml" also counts each "machine learning" said
+            for i, text in enumerate(texts):
+                for short in short_forms(text):
+                    if short in found:
+                        found[short][i] = found[short].get(i, 0) + 1
         totals = np.zeros(len(segs), dtype=np.float64)
         for term_id, weight in chosen:
-            term = self.terms[term_id]
-            holding = np.array([i for i, c in enumerate(counts) if term in c], dtype=np.int64)
-            if not len(holding):
+            holding = found[self.terms[term_id]]
+            if not holding:
                 continue
-            tf = np.array([counts[i][term] for i in holding], dtype=np.uint16)
-            totals[holding] += self._term_scores(term_id, weight, tf, lengths[holding])
+            at = np.fromiter(holding.keys(), dtype=np.int64, count=len(holding))
+            tf = np.fromiter(holding.values(), dtype=np.uint16, count=len(holding))
+            totals[at] += self._term_scores(term_id, weight, tf, lengths[at])
         return [float(t) for t in totals]
 
     def _term_scores(
@@ -185,7 +211,7 @@ def build_index(episodes: Iterable[Episode], threads: int = 1) -> SearchIndex:
     and when the derived-data folder cannot be used."""
     eps = list(episodes)
     engine = Engine.in_memory()
-    writer = engine.writer(threads)
+    writer = engine.writer(padding(eps), threads)
     total = sum(add_episode(writer, ep, number) for number, ep in enumerate(eps))
     writer.commit()
     segments = sum(len(ep.segments) for ep in eps)

@@ -8,6 +8,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.episodes.library import Library
 from bot.search import index as search_index
@@ -18,6 +20,7 @@ from bot.search.fold import (
     number_alias,
     short_forms,
     stem,
+    term_counts,
     token_spans,
     tokens,
     word_finder,
@@ -213,3 +216,15 @@ def test_a_query_of_common_words_reads_the_postings_of_its_rarest_words_only(
     assert read == [t for term in rarest for t, _ in term.expansions]
     every = [t for term in terms for t, _ in term.expansions]
     assert len(read) < len(every)
+
+
+@given(
+    st.text(alphabet="ab1' -é", max_size=40),
+    st.lists(st.text(alphabet="ab1", min_size=1, max_size=3), max_size=4),
+)
+def test_terms_are_counted_in_many_texts_as_tokens_counts_them(text: str, terms: list[str]) -> None:
+    texts = [fold(text), "ab a'b ''ab", fold(text[::-1])]
+    found = term_counts(texts, terms)
+    for i, folded in enumerate(texts):
+        expected = Counter(t for t in tokens(folded) if t in terms)
+        assert {t: c[i] for t, c in found.items() if i in c} == dict(expected)
