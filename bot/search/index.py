@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -206,11 +207,13 @@ class SearchIndex:
         return scores.astype(np.float32)
 
 
-def build_index(episodes: Iterable[Episode], threads: int = 1) -> SearchIndex:
-    """Index every segment of the episodes (in the order given) in memory: for tests, tools,
-    and when the derived-data folder cannot be used."""
+def build_index(
+    episodes: Iterable[Episode], threads: int = 1, folder: Path | None = None
+) -> SearchIndex:
+    """Index every segment of the episodes (in the order given) in memory, or in an empty
+    `folder`: for tests, tools, and when the derived-data folder cannot be used."""
     eps = list(episodes)
-    engine = Engine.in_memory()
+    engine = Engine.in_memory() if folder is None else Engine.on_disk(folder)
     writer = engine.writer(padding(eps), threads)
     total = sum(add_episode(writer, ep, number) for number, ep in enumerate(eps))
     writer.commit()
