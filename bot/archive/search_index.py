@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.archive.derived import Derived, code_stamp
 from bot.episodes.library import Library
+from bot.episodes.model import Episode
 from bot.search import engine, fold, index
 from bot.search.engine import BUILD_HEAP, Engine, EngineError
 from bot.search.index import SearchIndex, add_episode, build_index, mean_length, padding
@@ -98,21 +99,16 @@ def _stored(
     changed = [ep for ep in library if indexed.get(ep.id, [None])[0] != fingerprints[ep.id]]
     gone = [episode_id for episode_id in indexed if episode_id not in fingerprints]
     if changed or gone:
-        pad = int(record["padding"])
-        writer = found.writer(pad, 0, BUILD_HEAP) if rebuilt else found.writer(pad)
-        for episode_id in gone + [ep.id for ep in changed if ep.id in indexed]:
-            writer.delete(episode_id)
-            del indexed[episode_id]
-            record["deleted"] = True
-        for ep in changed:
-            number = int(record["next"])
-            record["next"] = number + 1
-            terms = add_episode(writer, ep, number)
-            indexed[ep.id] = [fingerprints[ep.id], number, terms, len(ep.segments)]
-        writer.commit()
-        found = found.reopened()
-        record["episodes"] = indexed
-        derived.write(f"{INDEX}/{RECORD}", record)
+        found = _apply(
+            found,
+            record,
+            indexed,
+            changed=changed,
+            gone=gone,
+            fingerprints=fingerprints,
+            rebuilt=rebuilt,
+        )
+        derived.write(f"{INDEX}/{RECORD}", {**record, "episodes": indexed})
     rows = [indexed[ep.id] for ep in library]
     total = sum(int(row[2]) for row in rows)
     segments = sum(len(ep.segments) for ep in library)
@@ -125,6 +121,33 @@ def _stored(
     return searchable, update
 
 
+def _apply(
+    found: Engine,
+    record: dict[str, Any],
+    indexed: dict[str, list[Any]],
+    *,
+    changed: list[Episode],
+    gone: list[str],
+    fingerprints: dict[str, str],
+    rebuilt: bool,
+) -> Engine:
+    """Delete the segments of gone and changed episodes, add the changed ones' anew, in one
+    commit; `record` and `indexed` say so after. Returns the engine over the commit."""
+    pad = int(record["padding"])
+    writer = found.writer(pad, 0, BUILD_HEAP) if rebuilt else found.writer(pad)
+    for episode_id in gone + [ep.id for ep in changed if ep.id in indexed]:
+        writer.delete(episode_id)
+        del indexed[episode_id]
+        record["deleted"] = True
+    for ep in changed:
+        number = int(record["next"])
+        record["next"] = number + 1
+        terms = add_episode(writer, ep, number)
+        indexed[ep.id] = [fingerprints[ep.id], number, terms, len(ep.segments)]
+    writer.commit()
+    return found.reopened()
+
+
 def _fits(record: Any, stamp: str) -> bool:
     """Whether a stored record is one this code reads."""
     return (
@@ -135,4 +158,15 @@ def _fits(record: Any, stamp: str) -> bool:
         and isinstance(record.get("next"), int)
         and isinstance(record.get("deleted"), bool)
         and isinstance(record.get("padding"), int)
+        and all(_row(row) for row in record["episodes"].values())
+    )
+
+
+def _row(row: Any) -> bool:
+    """[fingerprint, number, count of terms, count of segments]"""
+    return (
+        isinstance(row, list)
+        and len(row) == 4
+        and isinstance(row[0], str)
+        and all(isinstance(n, int) for n in row[1:])
     )

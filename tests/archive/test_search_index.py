@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -85,12 +86,16 @@ def test_an_index_of_other_code_is_rebuilt_with_one_line(
     assert _ids(Searcher(index), QUOTE)
 
 
-@pytest.mark.parametrize("breakage", ["record", "engine files", "garbage"])
+@pytest.mark.parametrize("breakage", ["record", "row", "engine files", "garbage"])
 def test_a_broken_index_is_rebuilt_not_a_crash(folder: Path, breakage: str) -> None:
     open_index(Library.load(folder))
     place = folder.parent / "derived" / INDEX
     if breakage == "record":
         (place / RECORD).write_text("{not json", encoding="utf-8")
+    elif breakage == "row":
+        record = json.loads((place / RECORD).read_text(encoding="utf-8"))
+        record["episodes"]["twiml-talk-2-siraj-raval"] = ["fingerprint", "not a number"]
+        (place / RECORD).write_text(json.dumps(record), encoding="utf-8")
     elif breakage == "engine files":
         for path in place.iterdir():
             if path.name != RECORD:
