@@ -105,7 +105,7 @@ class Engines:
         print(f"podquote: {meaning.status}")
         self.searcher = Searcher(index, meaning.encoder)  # as configured by default
         self.words_only = Searcher(index)  # the sentence model not installed
-        self.texts = index.folded
+        self.texts = [index.folded(seg) for seg in range(index.size)]
         self.db = sqlite3.connect(":memory:")
         self.db.execute("CREATE VIRTUAL TABLE seg USING fts5(body)")
         self.db.executemany(

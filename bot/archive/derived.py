@@ -1,9 +1,10 @@
 """The derived-data folder: what is computed from the episode files once, for the bot to open.
 
 It sits beside the episodes (`data/derived/` for `data/episodes/`; `NAME.derived/` beside any
-other folder `NAME/`) and holds, today, each episode's advice scores (`advice/<id>.json`);
-the search index joins them. Every file is written whole to a temporary name and renamed, so a
-reader sees the old file or the new one, never half of one. `VERSION` names the layout: a
+other folder `NAME/`) and holds each episode's advice scores (`advice/<id>.json`) and the
+search index (`index/`, see `search_index`). Every file of ours is written whole to a
+temporary name and renamed, so a reader sees the old file or the new one, never half of one
+(tantivy commits its own files the same way). `VERSION` names the layout: a
 folder of another layout is emptied and rebuilt rather than misread, and a folder that is not
 ours (no `VERSION`, not empty) is left alone and not used.
 

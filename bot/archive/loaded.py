@@ -1,19 +1,21 @@
 """The library and its search index as one unit that reloads without stopping the answers.
 
-A reload reads the folder and builds the new index in a worker thread; until it is done every
-query is answered from the old pair, which is then swapped in with one assignment. A reload
-that fails leaves the old pair serving.
+A reload reads the folder and brings the stored index up to date (`search_index`: only the
+changed episodes) in a worker thread; until it is done every query is answered from the old
+pair (its searcher a snapshot of the index as it was), which is then swapped in with one
+assignment. A reload that fails leaves the old pair serving.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
 from bot.archive.derived import AdviceScores, Derived
+from bot.archive.search_index import open_index
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
@@ -26,11 +28,11 @@ from bot.ingest.intake import (
     add_file,
     remove_episode,
 )
-from bot.search.index import SearchIndex, build_index
+from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
 from bot.search.ranking import Searcher
 
-IndexBuilder = Callable[[Iterable[Episode]], SearchIndex]
+IndexBuilder = Callable[[Library], SearchIndex]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,11 @@ def advice_pool(library: Library) -> AdvicePool:
     )
 
 
+def stored_index(library: Library) -> SearchIndex:
+    """The library's index from its derived folder, updated for what changed."""
+    return open_index(library)[0]
+
+
 def _open(folder: Path, builder: IndexBuilder, meaning: Encoder | None) -> Snapshot:
     library = Library.load(folder)
     return Snapshot(library, Searcher(builder(library), meaning))
@@ -60,7 +67,7 @@ class Archive:
     def __init__(
         self,
         snapshot: Snapshot,
-        builder: IndexBuilder = build_index,
+        builder: IndexBuilder = stored_index,
         meaning: Encoder | None = None,
     ) -> None:
         self._current = snapshot
@@ -71,15 +78,15 @@ class Archive:
 
     @classmethod
     def open(
-        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+        cls, folder: Path, builder: IndexBuilder = stored_index, meaning: Encoder | None = None
     ) -> Archive:
-        """Load and index a folder (blocking: for start-up and the CLI); `meaning` is the
+        """Load a folder and open its index (blocking: for start-up and the CLI); `meaning` is the
         sentence model search weighs near misses with (None: words only)."""
         return cls(_open(folder, builder, meaning), builder, meaning)
 
     @classmethod
     async def open_async(
-        cls, folder: Path, builder: IndexBuilder = build_index, meaning: Encoder | None = None
+        cls, folder: Path, builder: IndexBuilder = stored_index, meaning: Encoder | None = None
     ) -> Archive:
         """`open` in a worker thread."""
         return cls(await asyncio.to_thread(_open, folder, builder, meaning), builder, meaning)
@@ -116,7 +123,7 @@ class Archive:
         return self._advice[1]
 
     async def reload(self) -> LibraryDiff:
-        """Re-read the folder and rebuild the index off the event loop, then swap.
+        """Re-read the folder and update the index off the event loop, then swap.
 
         Raises what loading raises (e.g. `EpisodeFileError` for a missing folder); the old
         snapshot keeps serving then. Concurrent reloads run one after the other.

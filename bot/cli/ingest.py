@@ -14,6 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.archive.derived import AdviceScores, Derived
+from bot.archive.search_index import open_index
 from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from bot.episodes.library import Library
 from bot.errors import CatalogError
@@ -120,16 +121,20 @@ def copies_line(library: Library) -> str | None:
 
 def _derive(library: Library) -> str:
     """Compute what the bot reads beside the episodes (see `bot.archive.derived`) for the
-    episodes that changed; the line that says so."""
+    episodes that changed: advice scores and the search index; the lines that say so."""
     began = time.perf_counter()
     derived = Derived.beside(library.folder)
     scored = AdviceScores(library, derived).refresh()
     took = time.perf_counter() - began
     if not derived.usable:
-        return f"Derived data: {derived.folder}/ cannot be used; the bot will score advice itself."
+        return (
+            f"Derived data: {derived.folder}/ cannot be used; the bot will score advice and "
+            f"index the episodes itself."
+        )
     return (
         f"Derived data in {derived.folder}/: advice scores of {scored} episodes computed, "
-        f"{len(library) - scored} unchanged, in {took:.1f} s."
+        f"{len(library) - scored} unchanged, in {took:.1f} s.\n"
+        + open_index(library, derived)[1].line()
     )
 
 

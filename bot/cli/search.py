@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from bot.archive.search_index import open_index
 from bot.cli.options import DEFAULT_OUT, configured
 from bot.config.settings import SearchConfig
 from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.reply.cards import UNSURE_HEADING
 from bot.search.filters import FilterError
-from bot.search.index import build_index
 from bot.search.meaning import load_meaning
 from bot.search.ranking import Match, Outcome, Searcher
 from bot.text import format_clock
@@ -83,15 +83,16 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def open_searcher(data: Path, meaning: bool = False) -> Searcher:
-    """Load the library in `data` and index it (raises EpisodeFileError for a bad folder);
-    `meaning`: weigh near misses with the sentence model when it is installed."""
+    """Load the library in `data` and open its stored index, updated for what changed (raises
+    EpisodeFileError for a bad folder); `meaning`: weigh near misses with the sentence model
+    when it is installed."""
     library = Library.load(data)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     model = load_meaning(meaning)
     if model.missing:
         print(f"warning: {model.status}", file=sys.stderr)
-    return Searcher(build_index(library), model.encoder)
+    return Searcher(open_index(library)[0], model.encoder)
 
 
 def results_json(outcome: Outcome) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.errors import PodquoteError
@@ -53,19 +52,13 @@ class SpeakerFilter:
     def __init__(self, index: SearchIndex) -> None:
         labels: dict[str, int] = {}
         names: dict[int, set[str]] = {}
-        seg_speaker = np.full(index.size, -1, dtype=np.int32)
-        offset = 0
         for ep in index.episodes:
             full = dict(ep.speakers)
-            for i, seg in enumerate(ep.segments):
-                if seg.speaker:
-                    label = labels.setdefault(seg.speaker, len(labels))
-                    seg_speaker[offset + i] = label
-                    names.setdefault(label, {seg.speaker}).add(full.get(seg.speaker) or seg.speaker)
-            offset += len(ep.segments)
+            for said_by in dict.fromkeys(seg.speaker for seg in ep.segments if seg.speaker):
+                label = labels.setdefault(said_by, len(labels))
+                names.setdefault(label, {said_by}).add(full.get(said_by) or said_by)
         self._labels = labels
         self._names = names
-        self._seg_speaker = seg_speaker
         # Listed by the catalog but never attributed a line (captions without speakers).
         attributed = {n for group in names.values() for n in group}
         self._unattributed = sorted(
@@ -99,17 +92,16 @@ class SpeakerFilter:
             raise FilterError("speaker", given, [c[0] for c in close])
         return [label for label, score in scores.items() if score >= best - 3]
 
-    def mask(self, given: str) -> np.ndarray:
-        """A boolean mask over segments spoken by the speaker(s) `given` names."""
-        labels = np.array(self.resolve(given), dtype=np.int32)
-        return np.isin(self._seg_speaker, labels)
+    def labels(self, given: str) -> list[str]:
+        """The speaker labels `given` names (segments say who speaks by label)."""
+        chosen = set(self.resolve(given))
+        return sorted(label for label, i in self._labels.items() if i in chosen)
 
 
 class EpisodeFilter:
     """Episodes by id or title."""
 
     def __init__(self, index: SearchIndex) -> None:
-        self._index = index
         self._titles = [(ep.id, ep.title) for ep in index.episodes]
 
     def resolve(self, given: str) -> list[int]:
@@ -131,11 +123,9 @@ class EpisodeFilter:
             raise FilterError("episode", given, [c[0] for c in close])
         return [i for i, score in enumerate(scores) if score >= best - 3]
 
-    def mask(self, given: str) -> np.ndarray:
-        """A boolean mask over the segments of the episode(s) `given` names."""
-        chosen = set(self.resolve(given))
-        flags = np.array([i in chosen for i in range(len(self._titles))], dtype=bool)
-        return flags[self._index.seg_episode]
+    def ids(self, given: str) -> list[str]:
+        """The ids of the episodes `given` names."""
+        return [self._titles[i][0] for i in self.resolve(given)]
 
 
 def _title_match(given: str, title: str) -> float:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import accumulate
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _APOSTROPHES = "'’‘ʼ`´"
@@ -173,3 +176,42 @@ def word_finder(words: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted((_with_apostrophes(w) for w in words if w), key=len, reverse=True)
     body = "|".join(alternatives) or "(?!)"
     return re.compile(rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])")
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_JOINING = re.compile(r"(?<=[a-z0-9])'(?=[a-z0-9])")
+
+
+def _joined(folded: str) -> str:
+    """Folded text whose terms are its runs of letters and digits: an apostrophe inside a
+    term taken out (`don't` → `dont`), any other one a space."""
+    if "''" not in folded:  # the common case, quickly: no apostrophe can join two terms
+        return folded.replace("'", "")
+    return _JOINING.sub("", folded).replace("'", " ")
+
+
+@lru_cache(maxsize=8192)
+def _ending(term: str) -> re.Pattern[str]:
+    """The term where a run of letters and digits ends (where it starts is checked apart: a
+    pattern that starts with the term's letters is searched for quickly)."""
+    return re.compile(re.escape(term) + "(?![a-z0-9])")
+
+
+def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[int, int]]:
+    """For each of these terms, how often each folded text holds it (text index → count),
+    exactly as `tokens` counts it; the texts are searched as one string, a term at a time, far
+    quicker than splitting every text into terms."""
+    pieces = [_joined(text) for text in texts]
+    whole = " ".join(pieces)
+    starts = list(accumulate((len(p) + 1 for p in pieces[:-1]), initial=0))
+    found: dict[str, dict[int, int]] = {}
+    for term in dict.fromkeys(terms):
+        counts: dict[int, int] = {}
+        for hit in _ending(term).finditer(whole) if term else ():
+            at = hit.start()
+            if at and whole[at - 1] in _ALNUM:
+                continue
+            which = bisect_right(starts, at) - 1
+            counts[which] = counts.get(which, 0) + 1
+        found[term] = counts
+    return found

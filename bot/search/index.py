@@ -1,51 +1,111 @@
-"""An inverted index over every segment of a library: terms → (segment, term frequency).
+"""The segments of a library as the search sees them, over a tantivy index (`engine`).
 
-Built once per library (in a worker thread when the bot reloads). Postings live in numpy
-arrays, not Python lists: a million segments hold ~60 million postings, which as Python ints
-would need several GB; as uint32 arrays they need ~500 MB and are scored with vector code.
+Both sides go through our own normalisation (`fold`, `tokens`, `short_forms`): a segment is
+indexed as its folded terms, and a query asks for the vocabulary terms `Searcher.expand`
+chose. tantivy gathers the best `POOL` segments by its BM25 (each term boosted by its
+weight); those are scored again by our BM25 (`BM25_B` for quote-sized segments, lengths
+without short forms, exactly as before), and the best of them go to the re-ranker.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.episodes.model import Episode, Segment
-from bot.search.fold import fold, short_forms, stem, tokens
+from bot.search.engine import POSITION_BITS, Engine, Writer
+from bot.search.fold import PHRASES, fold, short_forms, stem, term_counts, tokens
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
+POOL = 300  # segments tantivy gathers for our BM25 to score again
+FOLDED_KEPT = 20_000  # folded segment texts kept, oldest out
+PADDING_SAMPLE = 2000  # segments whose mean length sets the padding (see `engine.Writer`)
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float32]
-UIntArray = npt.NDArray[np.uint32]
 
 
-@dataclass(slots=True)
+def indexed_terms(folded: str) -> tuple[list[str], int]:
+    """The terms a folded segment is indexed under (its own plus the short forms of the
+    phrases it says: "machine learning" is found by "ml"), and its length (its own)."""
+    toks = tokens(folded)
+    return toks + short_forms(folded), len(toks)
+
+
+def add_episode(writer: Writer, episode: Episode, number: int) -> int:
+    """Index every segment of the episode under `number`; returns its count of terms."""
+    total = 0
+    for position, seg in enumerate(episode.segments):
+        terms = indexed_terms(fold(seg.text))
+        total += terms[1]
+        writer.add(episode.id, number, position, seg.speaker, terms)
+    return total
+
+
+def padding(episodes: Sequence[Episode]) -> int:
+    """Half the mean length of a spread of the segments (see `engine.Writer`)."""
+    segments = [seg for ep in episodes for seg in ep.segments]
+    step = max(1, len(segments) // PADDING_SAMPLE)
+    lengths = [len(tokens(fold(seg.text))) for seg in segments[::step]]
+    return round(sum(lengths) / len(lengths) / 2) if lengths else 0
+
+
+def mean_length(total_terms: int, segments: int) -> float:
+    """The mean segment length in terms, rounded as numpy's float32 mean rounds it."""
+    summed = np.float32(total_terms)
+    return float(summed.dtype.type(summed / np.intp(segments))) if segments else 1.0
+
+
+@dataclass(slots=True, eq=False)
 class SearchIndex:
-    """The segments of a library, their folded text and an inverted index over their terms."""
+    """Every segment of a library in one order (the segment number the search uses), the
+    vocabulary with each term's segment count, and the engine that finds candidates."""
 
     episodes: list[Episode]
-    seg_episode: npt.NDArray[np.int32]
-    seg_position: npt.NDArray[np.int32]
-    folded: list[str]
-    terms: list[str]
-    vocab: dict[str, int]
-    post_start: IntArray
-    post_seg: npt.NDArray[np.uint32]
-    post_tf: npt.NDArray[np.uint16]
-    seg_len: FloatArray
+    engine: Engine
+    numbers: Sequence[int]  # each episode's number in the engine, in `episodes` order
     avg_len: float
-    by_first_letter: dict[str, list[str]] = field(default_factory=dict)
-    by_stem: dict[str, list[int]] = field(default_factory=dict)
+    after_deletes: bool = False  # the engine may hold deleted segments: count live ones
+    seg_episode: npt.NDArray[np.int32] = field(init=False)
+    seg_position: npt.NDArray[np.int32] = field(init=False)
+    terms: list[str] = field(init=False)
+    vocab: dict[str, int] = field(init=False)
+    term_df: npt.NDArray[np.int64] = field(init=False)
+    by_first_letter: dict[str, list[str]] = field(init=False)
+    by_stem: dict[str, list[int]] = field(init=False)
+    _folded: OrderedDict[int, str] = field(init=False, default_factory=OrderedDict)
+    _folded_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _offsets: IntArray = field(init=False)
+    _lut: IntArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        counts = np.array([len(ep.segments) for ep in self.episodes], dtype=np.int64)
+        self._offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._offsets[1:])
+        self.seg_episode = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        starts = np.repeat(self._offsets[:-1], counts)
+        self.seg_position = (np.arange(int(self._offsets[-1])) - starts).astype(np.int32)
+        self._lut = np.full(max(self.numbers, default=-1) + 1, -1, dtype=np.int64)
+        self._lut[np.asarray(self.numbers, dtype=np.int64)] = np.arange(len(self.numbers))
+        vocabulary = self.engine.vocabulary(self.after_deletes)  # most common first
+        self.terms = [t for t, _ in vocabulary]
+        self.vocab = {t: i for i, t in enumerate(self.terms)}
+        self.term_df = np.array([n for _, n in vocabulary], dtype=np.int64)
+        self.by_first_letter = {}
+        self.by_stem = {}
+        for tid, term in enumerate(self.terms):
+            self.by_first_letter.setdefault(term[0], []).append(term)
+            self.by_stem.setdefault(stem(term), []).append(tid)
 
     @property
     def size(self) -> int:
-        return len(self.folded)
+        return len(self.seg_episode)
 
     def segment(self, seg: int) -> tuple[Episode, int, Segment]:
         """The episode, the segment's position in it, and the segment."""
@@ -53,129 +113,109 @@ class SearchIndex:
         position = int(self.seg_position[seg])
         return episode, position, episode.segments[position]
 
+    def folded(self, seg: int) -> str:
+        """The segment's text folded (same length as the text); the last `FOLDED_KEPT` kept,
+        as gathering and re-ranking ask for the same ones."""
+        found = self._folded.get(seg)
+        if found is None:
+            episode = self.episodes[int(self.seg_episode[seg])]
+            found = fold(episode.segments[int(self.seg_position[seg])].text)
+            with self._folded_lock:
+                self._folded[seg] = found
+                if len(self._folded) > FOLDED_KEPT:
+                    self._folded.popitem(last=False)
+        return found
+
     def df(self, term_id: int) -> int:
-        return int(self.post_start[term_id + 1] - self.post_start[term_id])
+        return int(self.term_df[term_id])
 
     def idf(self, term_id: int) -> float:
         n, df = self.size, self.df(term_id)
         return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
-    def postings(self, term_id: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]:
-        a, b = int(self.post_start[term_id]), int(self.post_start[term_id + 1])
-        return self.post_seg[a:b], self.post_tf[a:b]
-
-    def bm25(self, term_id: int, weight: float = 1.0) -> tuple[npt.NDArray[np.uint32], FloatArray]:
-        """Segments holding the term, and the term's BM25 contribution to each."""
-        segs, tf = self.postings(term_id)
-        tf32 = tf.astype(np.float32)
-        norm = BM25_K1 * (1.0 - BM25_B + BM25_B * self.seg_len[segs] / self.avg_len)
-        scores = (self.idf(term_id) * weight) * tf32 * (BM25_K1 + 1.0) / (tf32 + norm)
-        return segs, scores.astype(np.float32)
-
-
-class _Postings:
-    """Postings gathered in chunks of tokens: each chunk's (term, segment) pairs are counted
-    with `np.unique` on 64-bit keys while the chunk is small, so no array of every token,
-    nor of every key, is ever held at once."""
-
-    CHUNK_TOKENS = 2_000_000
-
-    def __init__(self) -> None:
-        self.term_ids = array("I")
-        self.seg_ids = array("I")
-        self.parts: list[tuple[npt.NDArray[np.uint32], ...]] = []
-
-    def add(self, seg_id: int, ids: list[int]) -> None:
-        self.term_ids.extend(ids)
-        self.seg_ids.extend([seg_id] * len(ids))
-        if len(self.term_ids) >= self.CHUNK_TOKENS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.term_ids:
-            return
-        keys = np.frombuffer(self.term_ids, dtype=np.uint32).astype(np.uint64) << np.uint64(32)
-        keys |= np.frombuffer(self.seg_ids, dtype=np.uint32)
-        unique, counts = np.unique(keys, return_counts=True)
-        cap = np.iinfo(np.uint16).max
-        self.parts.append(
-            (
-                (unique >> np.uint64(32)).astype(np.uint32),
-                (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-                np.minimum(counts, cap).astype(np.uint16),
-            )
+    def gather(
+        self,
+        chosen: list[tuple[int, float]],
+        limit: int,
+        episodes: Iterable[str] | None = None,
+        speakers: Iterable[str] | None = None,
+    ) -> list[int]:
+        """The `limit` segments best scored by our BM25 over the weighted terms (best first,
+        ties by segment number), from tantivy's best `POOL`; only of these episodes and
+        speakers when given."""
+        boosts: dict[int, float] = {}
+        for term_id, weight in chosen:
+            boosts[term_id] = boosts.get(term_id, 0.0) + weight
+        keys, lengths = self.engine.top(
+            [(self.terms[t], w) for t, w in boosts.items()], POOL, episodes, speakers
         )
-        self.term_ids, self.seg_ids = array("I"), array("I")
+        segs, kept = self._segments(keys)
+        if not segs:
+            return []
+        totals = self._bm25(segs, np.asarray(lengths, dtype=np.float32)[kept], chosen)
+        order = sorted(range(len(segs)), key=lambda i: (-totals[i], segs[i]))
+        return [segs[i] for i in order[:limit] if totals[i] > 0]
 
-    def finish(self, n_terms: int) -> tuple[IntArray, UIntArray, npt.NDArray[np.uint16]]:
-        """(start of each term's postings, their segments, their term frequencies).
+    def _segments(self, keys: list[int]) -> tuple[list[int], npt.NDArray[np.bool_]]:
+        """The segment numbers of engine keys, and which keys they are (keys of episodes not
+        in this library are dropped)."""
+        if not keys or not len(self._lut):
+            return [], np.zeros(len(keys), dtype=bool)
+        raw = np.asarray(keys, dtype=np.uint64)
+        numbers = (raw >> np.uint64(POSITION_BITS)).astype(np.int64)
+        positions = (raw & np.uint64((1 << POSITION_BITS) - 1)).astype(np.int64)
+        known = numbers < len(self._lut)
+        episode = np.where(known, self._lut[np.minimum(numbers, len(self._lut) - 1)], -1)
+        ok = episode >= 0
+        seg = self._offsets[np.maximum(episode, 0)] + positions
+        ok &= seg < self._offsets[np.maximum(episode, 0) + 1]
+        return [int(s) for s in seg[ok]], ok
 
-        Each chunk's postings are sorted by term, segments ascending, and the chunks are in
-        segment order: each is scattered straight into its place (a counting sort), so the
-        whole postings are held once, not copied and argsorted.
-        """
-        self.flush()
-        per_term = np.zeros(n_terms, dtype=np.int64)
-        for terms, _, _ in self.parts:
-            per_term += np.bincount(terms, minlength=n_terms)
-        post_start = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(per_term, out=post_start[1:])
-        post_seg = np.empty(int(post_start[-1]), dtype=np.uint32)
-        post_tf = np.empty(int(post_start[-1]), dtype=np.uint16)
-        fill = post_start[:-1].copy()
-        while self.parts:
-            terms, segs, tfs = self.parts.pop(0)
-            firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
-            sizes = np.diff(np.r_[firsts, len(terms)])
-            dest = fill[terms] + (np.arange(len(terms)) - np.repeat(firsts, sizes))
-            post_seg[dest] = segs
-            post_tf[dest] = tfs
-            fill[terms[firsts]] += sizes
-        return post_start, post_seg, post_tf
+    def _bm25(
+        self, segs: list[int], lengths: npt.NDArray[np.float32], chosen: list[tuple[int, float]]
+    ) -> list[float]:
+        """Each segment's BM25 over the chosen terms, summed in their order (as the postings
+        were, so equal scores stay equal)."""
+        wanted = {self.terms[t] for t, _ in chosen}
+        texts = [self.folded(seg) for seg in segs]
+        found = term_counts(texts, wanted)
+        if wanted.intersection(PHRASES):  # "ml" also counts each "machine learning" said
+            for i, text in enumerate(texts):
+                for short in short_forms(text):
+                    if short in found:
+                        found[short][i] = found[short].get(i, 0) + 1
+        totals = np.zeros(len(segs), dtype=np.float64)
+        for term_id, weight in chosen:
+            holding = found[self.terms[term_id]]
+            if not holding:
+                continue
+            at = np.fromiter(holding.keys(), dtype=np.int64, count=len(holding))
+            tf = np.fromiter(holding.values(), dtype=np.uint16, count=len(holding))
+            totals[at] += self._term_scores(term_id, weight, tf, lengths[at])
+        return [float(t) for t in totals]
+
+    def _term_scores(
+        self,
+        term_id: int,
+        weight: float,
+        tf: npt.NDArray[np.uint16],
+        seg_len: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.float32]:
+        tf32 = tf.astype(np.float32)
+        norm = BM25_K1 * (1.0 - BM25_B + BM25_B * seg_len / self.avg_len)
+        scores = (self.idf(term_id) * weight) * tf32 * (BM25_K1 + 1.0) / (tf32 + norm)
+        return scores.astype(np.float32)
 
 
-def build_index(episodes: Iterable[Episode]) -> SearchIndex:
-    """Index every segment of the episodes (in the order given)."""
+def build_index(
+    episodes: Iterable[Episode], threads: int = 1, folder: Path | None = None
+) -> SearchIndex:
+    """Index every segment of the episodes (in the order given) in memory, or in an empty
+    `folder`: for tests, tools, and when the derived-data folder cannot be used."""
     eps = list(episodes)
-    vocab: dict[str, int] = {}
-    postings = _Postings()
-    seg_episode = array("i")
-    seg_position = array("i")
-    seg_len = array("f")
-    folded: list[str] = []
-    for e_index, ep in enumerate(eps):
-        for position, seg in enumerate(ep.segments):
-            text = fold(seg.text)
-            toks = tokens(text)
-            indexed = toks + short_forms(text)  # "machine learning" is found by "ml" too
-            postings.add(len(folded), [vocab.setdefault(t, len(vocab)) for t in indexed])
-            folded.append(text)
-            seg_episode.append(e_index)
-            seg_position.append(position)
-            seg_len.append(float(len(toks)))
-    n_terms = len(vocab)
-    post_start, post_seg, post_tf = postings.finish(n_terms)
-    lengths = np.frombuffer(seg_len, dtype=np.float32).copy()
-    terms = [""] * n_terms
-    for term, tid in vocab.items():
-        terms[tid] = term
-    by_first: dict[str, list[str]] = {}
-    by_stem: dict[str, list[int]] = {}
-    for tid, term in enumerate(terms):
-        by_first.setdefault(term[0], []).append(term)
-        by_stem.setdefault(stem(term), []).append(tid)
-    return SearchIndex(
-        episodes=eps,
-        seg_episode=np.frombuffer(seg_episode, dtype=np.int32).copy(),
-        seg_position=np.frombuffer(seg_position, dtype=np.int32).copy(),
-        folded=folded,
-        terms=terms,
-        vocab=vocab,
-        post_start=post_start,
-        post_seg=post_seg,
-        post_tf=post_tf,
-        seg_len=lengths,
-        avg_len=float(lengths.mean()) if len(lengths) else 1.0,
-        by_first_letter=by_first,
-        by_stem=by_stem,
-    )
+    engine = Engine.in_memory() if folder is None else Engine.on_disk(folder)
+    writer = engine.writer(padding(eps), threads)
+    total = sum(add_episode(writer, ep, number) for number, ep in enumerate(eps))
+    writer.commit()
+    segments = sum(len(ep.segments) for ep in eps)
+    return SearchIndex(eps, engine.reopened(), range(len(eps)), mean_length(total, segments))

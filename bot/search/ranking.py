@@ -5,7 +5,8 @@
    ("machine learning" becomes `ml`, as in the index); each term is expanded to its other
    forms in the archive (inflections, British/American spellings, numbers in digits or
    words) and to close vocabulary terms (edit distance scaled by length), weighted by rarity.
-2. BM25 over the postings of the expanded terms gathers the best few hundred candidates.
+2. The engine (tantivy, `bot.search.index`) gathers the best few hundred candidates by BM25
+   over the expanded terms, each boosted by its weight; our BM25 orders them again.
 3. The first `RERANK` are weighed by how much of the query they hold (by rarity; a word
    naming the segment's speaker or a person of its episode counts as held) and how close
    together the matched words stand; the best `REACH` also count, for less, the words just
@@ -28,7 +29,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import mul
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -47,7 +47,6 @@ from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
 from bot.search.question import Question, parse
 
-CANDIDATES = 200
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
 REACH = 80  # …look across the boundaries of the best of them…
 ALIGN = 50  # …and align the query with the best of those by words
@@ -85,7 +84,6 @@ MAX_QUERY_TERMS = 24
 # A term in more than this share of segments only counts in the re-rank, not the gathering.
 COMMON_SHARE = 0.15
 COMMON_GATHER = 2  # a query of common words only is gathered by its rarest few
-DENSE_SHARE = 4  # postings over a quarter of the segments are summed in a dense array
 EXPANSION_CACHE = 20_000  # query terms whose expansions are kept, least recently used out
 STOPWORDS = frozenset(
     [
@@ -180,6 +178,14 @@ class _Term:
     text: str
     idf: float
     expansions: list[tuple[int, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Allowed:
+    """What the filters leave: these episode ids, these speaker labels (None: any)."""
+
+    episodes: list[str] | None = None
+    speakers: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,16 +356,14 @@ class Searcher:
             return _answers(reordered, sure, limit, min_score), []
         return [], reordered[:CLOSEST] if best >= UNSURE_AT else []
 
-    def _allowed(self, speaker: str | None, episode: str | None) -> np.ndarray | None:
-        mask: np.ndarray | None = None
-        if episode:
-            mask = self.episodes.mask(episode)
-        if speaker:
-            speaker_mask = self.speakers.mask(speaker)
-            mask = speaker_mask if mask is None else mask & speaker_mask
-        return mask
+    def _allowed(self, speaker: str | None, episode: str | None) -> _Allowed:
+        """The episode ids and speaker labels the filters leave (None: any)."""
+        return _Allowed(
+            self.episodes.ids(episode) if episode else None,
+            self.speakers.labels(speaker) if speaker else None,
+        )
 
-    def _gather(self, terms: list[_Term], allowed: np.ndarray | None) -> list[int]:
+    def _gather(self, terms: list[_Term], allowed: _Allowed | None = None) -> list[int]:
         """The best candidates by BM25 over the expanded terms (common terms left out, unless
         there are only common terms)."""
         index = self.index
@@ -375,32 +379,8 @@ class Searcher:
             chosen = [(t, w) for term in rarest for t, w in term.expansions]
         if not chosen:
             return []
-        seg_parts, score_parts = [], []
-        for term_id, weight in chosen:
-            segs, scores = index.bm25(term_id, weight)
-            seg_parts.append(segs)
-            score_parts.append(scores)
-        segs = np.concatenate(seg_parts)
-        scores = np.concatenate(score_parts)
-        if allowed is not None:
-            keep = allowed[segs]
-            segs, scores = segs[keep], scores[keep]
-        if len(segs) == 0:
-            return []
-        if len(segs) * DENSE_SHARE > index.size:  # many postings: count in place, not by sorting
-            every = np.bincount(segs, weights=scores, minlength=index.size)
-            # BM25 contributions are all positive; `> 0` first: nonzero on booleans is ~5x faster
-            unique = np.flatnonzero(every > 0)
-            totals = every[unique]
-        else:
-            unique, inverse = np.unique(segs, return_inverse=True)
-            totals = np.bincount(inverse, weights=scores)
-        if len(unique) > CANDIDATES:
-            top = np.argpartition(-totals, CANDIDATES)[:CANDIDATES]
-        else:
-            top = np.arange(len(unique))
-        order = top[np.argsort(-totals[top], kind="stable")]
-        return [int(unique[i]) for i in order[:RERANK]]
+        allowed = allowed or _Allowed()
+        return index.gather(chosen, RERANK, allowed.episodes, allowed.speakers)
 
     def _wanted(self, terms: list[_Term]) -> dict[str, tuple[int, float]]:
         """Each vocabulary word the query reaches: (which query term, weight)."""
@@ -426,7 +406,7 @@ class Searcher:
         about …") counts as held: who said it is part of what a member remembers."""
         hits = []
         best_weight = [0.0] * len(shares)
-        for found in finder.finditer(self.index.folded[seg]):
+        for found in finder.finditer(self.index.folded(seg)):
             term_i, weight = wanted[found.group().replace("'", "")]
             hits.append((term_i, weight, *found.span()))
             best_weight[term_i] = max(best_weight[term_i], weight)
@@ -457,7 +437,7 @@ class Searcher:
             return cover
         best_weight = list(cover.weights)
         for other in self._neighbours(cover.seg):
-            near = _near_boundary(self.index.folded[other], after=other > cover.seg)
+            near = _near_boundary(self.index.folded(other), after=other > cover.seg)
             for found in finder.finditer(near):
                 term_i, weight = wanted[found.group().replace("'", "")]
                 best_weight[term_i] = max(best_weight[term_i], weight * NEIGHBOUR_WEIGHT)
@@ -492,7 +472,7 @@ class Searcher:
         """Score one candidate 0–100 (its words, then a rapidfuzz alignment of the query's
         words in order) and find the span of the matched words in it."""
         episode, position, segment = self.index.segment(cover.seg)
-        folded = self.index.folded[cover.seg]
+        folded = self.index.folded(cover.seg)
         alignment = max(
             (fuzz.partial_ratio_alignment(text, folded, processor=None) for text in sorted(said)),
             key=lambda a: a.score if a else 0.0,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from bot.archive.loaded import Archive
-from bot.episodes.model import Episode
+from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.search.index import SearchIndex, build_index
 from tests.conftest import DATA
@@ -30,13 +29,13 @@ def test_queries_are_answered_from_the_old_index_until_the_new_one_is_swapped_in
     building = threading.Event()
     calls = 0
 
-    def slow_builder(episodes: Iterable[Episode]) -> SearchIndex:
+    def slow_builder(library: Library) -> SearchIndex:
         nonlocal calls
         calls += 1
         if calls > 1:  # the reload's build waits until the test lets it go
             building.set()
             assert release.wait(10)
-        return build_index(episodes)
+        return build_index(library)
 
     async def scenario() -> None:
         archive = await Archive.open_async(folder, slow_builder)

@@ -30,18 +30,20 @@ def test_ingest_of_the_samples_prints_a_summary_and_exits_0(tmp_path: Path) -> N
     assert len(list(out.glob("*.yaml"))) == 5
 
 
-def test_ingest_stores_advice_scores_once_and_again_only_for_what_changed(
+def test_ingest_stores_advice_scores_and_the_index_once_and_again_only_for_what_changed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "episodes"
     derived = tmp_path / "derived"
     assert main(["ingest", str(DATA / "raw"), "--out", str(out)]) == 0
-    first = capsys.readouterr().out.splitlines()[-1]
-    assert first.startswith(f"Derived data in {derived}/: advice scores of 5 episodes computed, 0")
+    *_, scores, indexed = capsys.readouterr().out.splitlines()
+    assert scores.startswith(f"Derived data in {derived}/: advice scores of 5 episodes computed, 0")
     assert len(list((derived / "advice").glob("*.json"))) == 5
+    assert indexed.startswith(f"Search index in {derived}/index/: built; 5 episodes indexed, 0")
     assert main(["ingest", str(DATA / "raw"), "--out", str(out)]) == 0
-    again = capsys.readouterr().out.splitlines()[-1]
-    assert "advice scores of 0 episodes computed, 5 unchanged" in again
+    *_, scores, indexed = capsys.readouterr().out.splitlines()
+    assert "advice scores of 0 episodes computed, 5 unchanged" in scores
+    assert "current; 0 episodes indexed, 0 removed, 5 unchanged" in indexed
 
 
 def test_a_bad_file_is_one_line_on_stderr_and_the_others_still_go_through(

@@ -1,4 +1,5 @@
-"""Word forms, the word finder and the postings build: what lets loose queries find quotes."""
+"""Word forms, the word finder and the gathering of candidates: what lets loose queries find
+quotes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.episodes.library import Library
 from bot.search import index as search_index
@@ -17,6 +20,7 @@ from bot.search.fold import (
     number_alias,
     short_forms,
     stem,
+    term_counts,
     token_spans,
     tokens,
     word_finder,
@@ -87,21 +91,15 @@ def test_word_finder_with_no_words_finds_nothing() -> None:
     assert found == ["don't", "dont", "o'reilly", "you've"]
 
 
-def test_postings_built_in_chunks_are_the_plain_postings(
-    library: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(search_index._Postings, "CHUNK_TOKENS", 97)  # many small chunks
+def test_the_vocabulary_counts_the_segments_holding_each_folded_term(library: Library) -> None:
     index = build_index(library)
-    expected: dict[str, list[tuple[int, int]]] = {}
-    for seg_id, text in enumerate(index.folded):
-        for term, tf in Counter(tokens(text) + short_forms(text)).items():
-            expected.setdefault(term, []).append((seg_id, tf))
-    assert sorted(index.vocab) == sorted(expected)
-    for term, tid in index.vocab.items():
-        segs, tfs = index.postings(tid)
-        assert list(zip(segs.tolist(), tfs.tolist(), strict=True)) == expected[term]
-    assert index.post_start[-1] == len(index.post_seg) == sum(map(len, expected.values()))
-    assert index.post_seg.dtype == np.uint32
+    expected: Counter[str] = Counter()
+    for seg in range(index.size):
+        text = fold(index.segment(seg)[2].text)
+        assert index.folded(seg) == text
+        expected.update(set(tokens(text) + short_forms(text)))
+    assert {term: index.df(tid) for term, tid in index.vocab.items()} == dict(expected)
+    assert index.size == sum(len(ep.segments) for ep in library)
 
 
 def test_a_number_in_words_finds_it_in_digits(searcher: Searcher) -> None:
@@ -156,16 +154,48 @@ def test_a_year_is_not_a_typo_of_another_year(searcher: Searcher) -> None:
     assert {searcher.index.terms[t] for t, _ in searcher.expand("2019")} == {"2019"}
 
 
+def _bm25_everywhere(searcher: Searcher, chosen: list[tuple[int, float]]) -> list[int]:
+    """Every segment scored by BM25 over the chosen terms, the plain way: best first, ties by
+    segment number."""
+    index = searcher.index
+    lengths = [len(tokens(index.folded(seg))) for seg in range(index.size)]
+    avg = np.float32(sum(lengths)) / np.float32(index.size)
+    totals = []
+    for seg in range(index.size):
+        text = index.folded(seg)
+        counts = Counter(tokens(text) + short_forms(text))
+        total = 0.0
+        for term_id, weight in chosen:
+            tf = counts[index.terms[term_id]]
+            if tf:
+                norm = 1.2 * (0.5 + 0.5 * lengths[seg] / avg)
+                total += index.idf(term_id) * weight * tf * 2.2 / (tf + norm)
+        totals.append(total)
+    ranked = sorted((seg for seg in range(index.size) if totals[seg] > 0), key=lambda s: -totals[s])
+    return ranked[: search.RERANK]
+
+
 @pytest.mark.parametrize("query", ["basket catapult drift", "you and then the", "machine learning"])
-def test_dense_and_sorted_gathering_find_the_same_candidates(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, query: str
-) -> None:
+def test_gathering_finds_the_segments_best_by_bm25(searcher: Searcher, query: str) -> None:
     terms = searcher._terms(abbreviate(tokens(fold(query))))
-    monkeypatch.setattr(search, "DENSE_SHARE", 10**9)  # always dense
-    dense = searcher._gather(terms, None)
-    monkeypatch.setattr(search, "DENSE_SHARE", 0)  # always sorted
-    assert searcher._gather(terms, None) == dense
-    assert len(dense) == min(search.RERANK, len(set(dense))) and dense
+    chosen = [(t, w) for term in terms for t, w in term.expansions]
+    gathered = searcher.index.gather(chosen, search.RERANK)
+    assert gathered == _bm25_everywhere(searcher, chosen)
+    assert gathered
+
+
+def test_gathering_keeps_to_the_filtered_episodes_and_speakers(searcher: Searcher) -> None:
+    terms = searcher._terms(["learning"])
+    chosen = [(t, w) for term in terms for t, w in term.expansions]
+    index = searcher.index
+    episode = "s08e01-visualising-machine-learning"
+    within = index.gather(chosen, search.RERANK, episodes=[episode])
+    assert within and {index.segment(seg)[0].id for seg in within} == {episode}
+    everywhere = index.gather(chosen, 10**6)
+    assert within == [seg for seg in everywhere if index.segment(seg)[0].id == episode]
+    spoken = index.gather(chosen, search.RERANK, episodes=[episode], speakers=["Meor"])
+    assert spoken == [seg for seg in within if index.segment(seg)[2].speaker == "Meor"]
+    assert spoken != within
 
 
 def test_a_query_of_common_words_reads_the_postings_of_its_rarest_words_only(
@@ -174,15 +204,27 @@ def test_a_query_of_common_words_reads_the_postings_of_its_rarest_words_only(
     # "and then the" is in most segments: reading every posting is what made such queries slow.
     terms = searcher._terms(["you", "and", "then", "the"])
     read: list[int] = []
-    bm25 = search_index.SearchIndex.bm25
+    gather = search_index.SearchIndex.gather
 
-    def reading(index: search_index.SearchIndex, term_id: int, weight: float = 1.0):  # type: ignore[no-untyped-def]
-        read.append(term_id)
-        return bm25(index, term_id, weight)
+    def reading(index: search_index.SearchIndex, chosen, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.extend(t for t, _ in chosen)
+        return gather(index, chosen, *args, **kwargs)
 
-    monkeypatch.setattr(search_index.SearchIndex, "bm25", reading)
-    assert searcher._gather(terms, None)
+    monkeypatch.setattr(search_index.SearchIndex, "gather", reading)
+    assert searcher._gather(terms)
     rarest = sorted(terms, key=lambda t: -t.idf)[: search.COMMON_GATHER]
     assert read == [t for term in rarest for t, _ in term.expansions]
     every = [t for term in terms for t, _ in term.expansions]
     assert len(read) < len(every)
+
+
+@given(
+    st.text(alphabet="ab1' -é", max_size=40),
+    st.lists(st.text(alphabet="ab1", min_size=1, max_size=3), max_size=4),
+)
+def test_terms_are_counted_in_many_texts_as_tokens_counts_them(text: str, terms: list[str]) -> None:
+    texts = [fold(text), "ab a'b ''ab", fold(text[::-1])]
+    found = term_counts(texts, terms)
+    for i, folded in enumerate(texts):
+        expected = Counter(t for t in tokens(folded) if t in terms)
+        assert {t: c[i] for t, c in found.items() if i in c} == dict(expected)
