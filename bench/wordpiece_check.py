@@ -4,7 +4,8 @@ and the time each takes per text.
 
     python bench/wordpiece_check.py [--corpus ../shared/corpus]
 
-Needs the sentence model (`python -m bot model fetch`) and `tokenizers` (a [dev] dependency).
+Needs the sentence model (`python -m bot model fetch`) and `tokenizers`
+(`pip install -e '.[check]'`).
 """
 
 from __future__ import annotations
