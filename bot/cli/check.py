@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import sqlite3
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,11 +155,10 @@ def set_aside(library: Library) -> list[Finding]:
     bot serves the kept one: nothing is wrong)."""
     if not library.duplicates:
         return []
-    by = Counter(d.basis for d in library.duplicates)
     head = Finding(
         "ok",
         f"one episode per talk: copies set aside {len(library.duplicates):,} "
-        f"(same YouTube video {by['youtube']}, same text {by['text']})",
+        f"({library.copies_by_basis()})",
     )
     rows = sorted(library.duplicates, key=lambda d: (d.kept, d.dropped))
     return [head, *(Finding("ok", f"set aside: {d.dropped}: {d.why}") for d in rows)]

@@ -110,12 +110,11 @@ def copies_line(library: Library) -> str | None:
     """How many episode files the library sets aside as copies of one talk (None: none)."""
     if not library.duplicates:
         return None
-    by = Counter(d.basis for d in library.duplicates)
     return (
         f"One episode per talk: {len(library.duplicates)} of the "
         f"{len(library) + len(library.duplicates)} episode files in {library.folder}/ set "
-        f"aside as copies of another's talk (same YouTube video {by['youtube']}, same text "
-        f"{by['text']}); python -m bot check lists them."
+        f"aside as copies of another's talk ({library.copies_by_basis()}); python -m bot check "
+        "lists them."
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,11 @@ class Library:
     @property
     def duplicates(self) -> tuple[Duplicate, ...]:
         return self._state.duplicates
+
+    def copies_by_basis(self) -> str:
+        """How the copies set aside were found: "same YouTube video 41, same text 69"."""
+        by = Counter(d.basis for d in self.duplicates)
+        return f"same YouTube video {by['youtube']}, same text {by['text']}"
 
     @property
     def unprinted(self) -> tuple[str, ...]:

@@ -190,18 +190,23 @@ async def test_autocomplete_offers_time_zones(fake_discord: FakeDiscord, tmp_pat
         assert len(choices) <= 25
 
 
-async def test_a_restart_finds_the_half_done_post_in_the_channel(
-    fake_discord: FakeDiscord, tmp_path: Path
-) -> None:
+async def posted_but_not_recorded(fake_discord: FakeDiscord, tmp_path: Path) -> StillClock:
+    """Today's post went out, and the process died before it recorded that (its clock)."""
     clock = StillClock(utc(2026, 11, 21, 8, 0))
     async with podquote(fake_discord, tmp_path, clock):
         await set_advice(fake_discord)
         await fake_discord.wait_for_call("POST", POSTS)
         await asyncio.sleep(0.05)
-    # As if the process died after Discord took the message but before it was recorded:
     async with aiosqlite.connect(tmp_path / "podquote.sqlite3") as db:
         await db.execute("UPDATE advice_log SET status = 'intent', message_id = NULL")
         await db.commit()
+    return clock
+
+
+async def test_a_restart_finds_the_half_done_post_in_the_channel(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    clock = await posted_but_not_recorded(fake_discord, tmp_path)
     async with podquote(fake_discord, tmp_path, clock) as bot:
         await fake_discord.wait_for_call("GET", POSTS)  # it looked in the channel …
         await asyncio.sleep(0.1)
@@ -214,14 +219,7 @@ async def test_a_restart_finds_the_half_done_post_in_the_channel(
 async def test_a_restart_hours_later_finds_the_post_behind_a_busy_channels_chatter(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    clock = StillClock(utc(2026, 11, 21, 8, 0))
-    async with podquote(fake_discord, tmp_path, clock):
-        await set_advice(fake_discord)
-        await fake_discord.wait_for_call("POST", POSTS)
-        await asyncio.sleep(0.05)
-    async with aiosqlite.connect(tmp_path / "podquote.sqlite3") as db:
-        await db.execute("UPDATE advice_log SET status = 'intent', message_id = NULL")
-        await db.commit()
+    clock = await posted_but_not_recorded(fake_discord, tmp_path)
     # 150 member messages around the post (after the intent, before the post), and hours
     # later: Discord has long forgotten the post's nonce.
     channel = fake_discord.channel_messages[CHANNEL.id]

@@ -14,22 +14,14 @@ from bot.archive.loaded import Archive
 from bot.cli.check import check_database
 from bot.config.settings import Config, DataConfig, DiscordConfig
 from bot.discord_app.client import PodquoteBot, invite_url
+from bot.reply.commands import slash_commands
 from bot.storage.sqlite import Store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, FakeGuild, default_guild, patch_discord, run_bot
 
 GUILD = default_guild()
-COMMANDS = [
-    "advice",
-    "episode",
-    "help",
-    "ingest",
-    "quote",
-    "reload",
-    "remove",
-    "settings",
-    "stats",
-]
+# Every slash command of the one list (tests/e2e/test_bot.py pins the names themselves).
+COMMANDS = sorted(c.name for c in slash_commands())
 
 pytestmark = pytest.mark.asyncio
 
