@@ -37,17 +37,12 @@ async def answer_privately(
     interaction: discord.Interaction,
     content: str | None = None,
     embed: discord.Embed | None = None,
-    view: discord.ui.View | None = None,
+    view: discord.ui.View = discord.utils.MISSING,
 ) -> discord.Message:
     """A private answer: the first response, or the edit of the private "thinking…" one."""
     if interaction.response.is_done():
-        if view is None:
-            return await interaction.edit_original_response(content=content, embed=embed)
         return await interaction.edit_original_response(content=content, embed=embed, view=view)
-    if view is None:
-        await interaction.response.send_message(content, embed=embed, ephemeral=True)
-    else:
-        await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
+    await interaction.response.send_message(content, embed=embed, view=view, ephemeral=True)
     return await interaction.original_response()
 
 
