@@ -15,6 +15,7 @@ FLOORS: dict[str, int] = {
     "errors": 0,
     "text": 0,
     "yaml_safe": 0,
+    "atomic": 0,
     "episodes": 1,
     "storage": 1,
     "ingest": 2,

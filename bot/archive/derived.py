@@ -20,9 +20,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +30,7 @@ from bot import text
 from bot.advice import scoring, windows
 from bot.advice import words as advice_words
 from bot.advice.scoring import Candidate, Reason, episode_candidates
+from bot.atomic import write_atomically
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
 
@@ -41,6 +40,7 @@ LAYOUT = 1  # the folder's layout; another number means rebuild
 VERSION_FILE = "VERSION"
 ADVICE = "advice"
 LIBRARY = "library"  # the episode files as read (`bot.episodes.stored`)
+INGEST = "ingest"  # what ingest read from each raw file (`bot.ingest.memo`)
 ADVICE_CODE: tuple[ModuleType, ...] = (scoring, windows, advice_words, text)
 
 
@@ -57,20 +57,6 @@ def folder_beside(episodes: Path) -> Path:
     if episodes.name == "episodes":
         return episodes.parent / "derived"
     return episodes.with_name(f"{episodes.name}.derived")
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write `content` to `path` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 class Derived:

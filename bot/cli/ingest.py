@@ -13,12 +13,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.archive.derived import AdviceScores, Derived, load_library
+from bot.archive.derived import INGEST, AdviceScores, Derived, load_library
 from bot.archive.search_index import open_index
 from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from bot.episodes.library import Library
 from bot.errors import CatalogError
 from bot.ingest import catalog as catalog_mod
+from bot.ingest.memo import IngestMemo
 from bot.ingest.pipeline import IngestReport, discover, ingest
 
 PROGRESS_MIN_FILES = 20
@@ -82,7 +83,9 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     began = time.perf_counter()
-    report = ingest(args.paths, args.out, catalog, progress=_progress, prune=args.prune)
+    derived = Derived.beside(args.out)
+    memo = IngestMemo(derived.folder / INGEST) if derived.usable else None
+    report = ingest(args.paths, args.out, catalog, progress=_progress, prune=args.prune, memo=memo)
     took = time.perf_counter() - began
     raw_names = [source for _, source in _raw_sources(catalog)]
     catalog_errors = catalog.unknown_names(raw_names + [r.source for r in report.results])
@@ -154,6 +157,8 @@ def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -
         f"{len(ok)} episodes, {segments:,} segments in {took:.1f} s; "
         f"{len(skipped)} skipped, {len(failed)} failed."
     ]
+    if report.unchanged:
+        lines[0] += f" {report.unchanged} unchanged since the last ingest, not read again."
     formats = sorted({r.format or "?" for r in ok})
     if formats:
         lines.append(f"  {'format':<26}{'episodes':>9}{'segments':>10}")

@@ -54,7 +54,8 @@ class _State:
     problems: tuple[EpisodeFileError, ...]
     duplicates: tuple[Duplicate, ...]
     unprinted: tuple[str, ...] = ()  # episodes whose file stores no text print
-    every: dict[str, Episode] = field(default_factory=dict)  # the copies set aside too
+    # With a store: every episode read, the copies set aside too (their segments unread).
+    every: dict[str, Episode] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -168,7 +169,8 @@ def _read_folder(folder: Path, store_folder: Path | None, previous: Library | No
     if store:
         store.save()
     unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
-    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted, episodes)
+    every = episodes if store else {}  # kept for the next load to take from (see `load`)
+    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted, every)
 
 
 def _read_file(path: Path, store: EpisodeStore | None) -> tuple[Episode, str]:

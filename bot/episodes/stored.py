@@ -26,14 +26,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, overload
 
+from bot.atomic import write_atomically
 from bot.episodes import files as episode_io
 from bot.episodes import model, text_print
 from bot.episodes.model import Chapter, Episode, Segment, SetAside
@@ -304,20 +303,10 @@ class EpisodeStore:
         whole or not at all."""
         if not self._writable:
             return False
-        target = self.folder / relative
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    if not isinstance(value, str):  # one pass of the C encoder, not json.dump's
-                        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                    out.write(value)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            if not isinstance(value, str):  # one pass of the C encoder, not json.dump's
+                value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            write_atomically(self.folder / relative, value)
         except OSError as exc:
             log.warning("cannot keep read episodes in %s (%s): reading files", self.folder, exc)
             self._writable = False
@@ -354,6 +343,18 @@ def _from_file(path: Path, fingerprint: str, count: int) -> tuple[Segment, ...]:
 # -- rows and headers ------------------------------------------------------------------------
 
 
+def to_record(episode: Episode) -> dict[str, Any]:
+    """A whole episode as JSON-ready data (its header and its segments' rows)."""
+    return {"header": _header(episode), "rows": [_row(s) for s in episode.segments]}
+
+
+def from_record(record: dict[str, Any]) -> Episode:
+    """The episode `to_record` made (raises KeyError, TypeError or ValueError, or
+    `text_print.PrintError`, for data it did not make)."""
+    segments = tuple(_segment(row) for row in record["rows"])
+    return _episode(record["header"], segments)
+
+
 def _tally_row(counted: Tally) -> list[Any]:
     return [counted.count, counted.exact, counted.named, list(counted.voices)]
 
@@ -364,7 +365,11 @@ def _row(seg: Segment) -> list[Any]:
 
 
 def _decode(stored: bytes) -> Segment:
-    start, end, speaker, text, chapter, cues, estimated, line = json.loads(stored)
+    return _segment(json.loads(stored))
+
+
+def _segment(row: list[Any]) -> Segment:
+    start, end, speaker, text, chapter, cues, estimated, line = row
     pairs = tuple(zip(cues[::2], cues[1::2], strict=True))
     return Segment(start, end, speaker, text, chapter, pairs, estimated, line)
 
@@ -384,7 +389,7 @@ def _header(ep: Episode) -> dict[str, Any]:
     return out
 
 
-def _episode(header: dict[str, Any], segments: LazySegments) -> Episode:
+def _episode(header: dict[str, Any], segments: Sequence[Segment]) -> Episode:
     values = {k: v for k, v in header.items() if k not in _NESTED}
     for name in _TUPLES:
         values[name] = tuple(values[name])

@@ -8,6 +8,7 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from bot.episodes import files as episode_io
 from bot.episodes.model import Episode, Facts, Transcript
@@ -23,6 +24,9 @@ from bot.ingest.catalog import Catalog
 from bot.ingest.formats.detect import decode, detect
 from bot.ingest.normalise import build_episode, merge_facts
 from bot.text import slugify
+
+if TYPE_CHECKING:
+    from bot.ingest.memo import IngestMemo
 
 # File names that say nothing about the episode: the id comes from the folders above them.
 _GENERIC_STEMS = {
@@ -71,6 +75,7 @@ class IngestReport:
     written: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)
     passed_over: list[PassedOver] = field(default_factory=list)
+    unchanged: int = 0  # files not read again: what the memo kept of them still holds
 
     def by_status(self, status: str) -> list[FileResult]:
         return [r for r in self.results if r.status == status]
@@ -378,14 +383,24 @@ def ingest(
     paths: Iterable[Path],
     out: Path,
     catalog: Catalog,
+    *,
     progress: Callable[[Iterable[tuple[Path, str]]], Iterable[tuple[Path, str]]] = lambda x: x,
     prune: bool = False,
+    memo: IngestMemo | None = None,
 ) -> IngestReport:
-    """Ingest every file under `paths` into `out`; per-file problems never stop the run."""
+    """Ingest every file under `paths` into `out`; per-file problems never stop the run.
+    `memo`: what earlier runs read from each file, so that only changed files are read."""
     found = walk(paths)
     report = IngestReport(passed_over=found.passed_over)
     for path, source in progress(found.files):
-        report.results.append(ingest_one(path, source, catalog))
+        result = memo.get(path, source, catalog) if memo else None
+        if result is None:
+            result = ingest_one(path, source, catalog)
+            if memo:
+                memo.put(path, source, catalog, result)
+        else:
+            report.unchanged += 1
+        report.results.append(result)
     shows_from_folders(report.results)
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import atomic
 from bot.advice.scoring import Candidate, candidates
-from bot.archive import derived as derived_module
 from bot.archive.derived import (
     LAYOUT,
     AdviceScores,
     Derived,
     folder_beside,
-    write_atomically,
 )
 from bot.episodes.library import Library
 from tests.conftest import DATA
@@ -122,13 +121,13 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_debris(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "advice" / "x.json"
-    write_atomically(path, "old")
+    atomic.write_atomically(path, "old")
 
     def broken(source: str, target: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(derived_module.os, "replace", broken)
+    monkeypatch.setattr(atomic.os, "replace", broken)
     with pytest.raises(OSError, match="disk full"):
-        write_atomically(path, "new")
+        atomic.write_atomically(path, "new")
     assert path.read_text(encoding="utf-8") == "old"
     assert os.listdir(path.parent) == ["x.json"]
