@@ -23,7 +23,15 @@ CACHE = ROOT / "bench" / ".cache"
 
 # What ingest writes depends on these only: editing search, advice or the adapters must not
 # re-ingest the corpus.
-INGEST_CODE = ("bot/ingest", "bot/episodes", "bot/errors.py", "bot/text.py")
+INGEST_CODE = (
+    "bot/ingest",
+    "bot/episodes/model.py",
+    "bot/episodes/files.py",
+    "bot/episodes/text_print.py",
+    "bot/errors.py",
+    "bot/text.py",
+    "bot/yaml_safe.py",
+)
 
 
 def _code_stamp() -> str:
