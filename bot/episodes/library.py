@@ -193,14 +193,15 @@ MERGE_CODE = (Path(str(same_talk.__file__)), Path(__file__))  # what decides the
 def _merged(
     episodes: dict[str, Episode], fingerprints: dict[str, str], store: EpisodeStore | None
 ) -> tuple[dict[str, Episode], list[Duplicate]]:
-    """`_merge_sources`, or its verdict stored for the same files by the same code."""
+    """`_merge_sources`, or its verdict stored for the same inputs (`_merge_input` of every
+    episode) by the same code."""
     if store is None:
         return _merge_sources(episodes)
     digest = hashlib.sha1()
     for code in MERGE_CODE:
         digest.update(code.read_bytes())
-    for episode_id in sorted(fingerprints):
-        digest.update(f"{episode_id} {fingerprints[episode_id]}\n".encode())
+    for episode_id in sorted(episodes):
+        digest.update(_merge_input(episodes[episode_id], fingerprints[episode_id]).encode())
     key = digest.hexdigest()
     stored = _verdict(store.verdict(key), episodes)
     if stored is not None:
@@ -209,6 +210,19 @@ def _merged(
     kept, duplicates = _merge_sources(episodes)
     store.keep_verdict(key, [_verdict_row(d) for d in duplicates])
     return kept, duplicates
+
+
+def _merge_input(ep: Episode, fingerprint: str) -> str:
+    """What the verdict on copies reads of an episode (a new title changes none of it)."""
+    counted = tally(ep.segments)
+    printed = ep.text_print
+    words = (
+        f"{printed.runs} {hashlib.sha1(printed.hashes.tobytes()).hexdigest()}"
+        if printed is not None
+        else fingerprint  # no print stored: the library computes one from the words
+    )
+    facts = (ep.youtube_id, ep.source, ep.timing, ep.catalogued, bool(ep.chapters))
+    return f"{ep.id} {facts} {counted.count} {counted.exact} {counted.named} {words}\n"
 
 
 def _verdict_row(d: Duplicate) -> list[object]:

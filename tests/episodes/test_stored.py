@@ -101,7 +101,8 @@ def test_a_changed_file_is_read_again_and_a_touched_one_is_not_stored_again(
 ) -> None:
     library = Library.load(folder, store)
     episode = next(iter(library))
-    episode_io.write(replace(episode, title="A title changed by hand"), folder)
+    edited = replace(episode, title="A title changed by hand", segments=episode.segments[:-1])
+    episode_io.write(edited, folder)  # fewer segments: the copies are judged again
     other = next(e for e in library if e.id != episode.id)
     path = folder / f"{other.id}.yaml"
     os.utime(path, ns=(1, 1))
@@ -111,6 +112,10 @@ def test_a_changed_file_is_read_again_and_a_touched_one_is_not_stored_again(
     assert reads.count == 2  # the changed file and the touched one, nothing else
     changed = again.get(episode.id)
     assert changed is not None and changed.title == "A title changed by hand"
+    untouched = [e for e in again if e.id not in {episode.id, other.id}]
+    assert untouched and all(  # the copies were judged again without reading their words
+        isinstance(e.segments, LazySegments) and not e.segments.loaded for e in untouched
+    )
     assert len(sorted((store / SEGMENTS).iterdir())) == len(stored_rows)  # one out, one in
     reads.count = 0
     Library.load(folder, store)
@@ -209,6 +214,12 @@ def test_the_copies_verdict_is_stored_and_reused(
     second = Library.load(folder, store)
     assert second.duplicates == first.duplicates
     assert sorted(second.episodes) == sorted(first.episodes)
+    episode_io.write(replace(copy, title="A title of its own"), folder)  # not a verdict's input
+    assert Library.load(folder, store).duplicates == first.duplicates
+    shorter = replace(copy, segments=copy.segments[:-1])
+    episode_io.write(shorter, folder)  # fewer segments: judged again
+    with pytest.raises(AssertionError, match="judged again"):
+        Library.load(folder, store)
 
 
 def test_a_reload_keeps_the_unchanged_episodes_it_holds(folder: Path, store: Path) -> None:
