@@ -57,9 +57,14 @@ def stored_index(library: Library) -> SearchIndex:
 
 
 def _open(
-    folder: Path, builder: IndexBuilder, meaning: Encoder | None, previous: Library | None = None
+    folder: Path, builder: IndexBuilder, meaning: Encoder | None, previous: Snapshot | None = None
 ) -> Snapshot:
-    library = load_library(folder, previous)
+    """The folder's library and a searcher over it; after `previous` (a reload), its
+    unchanged episodes are taken as they are, and when none changed its searcher too (with
+    what it has read and worked out so far)."""
+    library = load_library(folder, previous.library if previous else None)
+    if previous is not None and previous.library.changes_to(library).unchanged:
+        return Snapshot(library, previous.searcher)
     return Snapshot(library, Searcher(builder(library), meaning))
 
 
@@ -133,7 +138,7 @@ class Archive:
         async with self._lock:
             old = self._current
             new = await asyncio.to_thread(
-                _open, old.library.folder, self._builder, self._meaning, old.library
+                _open, old.library.folder, self._builder, self._meaning, old
             )
             self._current = new
             return old.library.changes_to(new.library)

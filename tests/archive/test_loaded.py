@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.archive.loaded import Archive
+from bot.episodes import files as episode_io
 from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.search.index import SearchIndex, build_index
@@ -67,5 +69,27 @@ def test_a_failed_reload_keeps_the_old_snapshot(folder: Path) -> None:
             await archive.reload()
         assert archive.current is before
         assert archive.searcher.search("go quickly go alone").matches
+
+    asyncio.run(scenario())
+
+
+def test_a_reload_keeps_what_did_not_change(folder: Path) -> None:
+    """Nothing changed: the same searcher (what it has read and worked out stays); one episode
+    changed: a new searcher, the other episodes the same objects (their segments read once)."""
+
+    async def scenario() -> None:
+        archive = await Archive.open_async(folder)
+        searcher = archive.searcher
+        assert (await archive.reload()).unchanged
+        assert archive.searcher is searcher
+        before = {e.id: e for e in archive.library}
+        edited = before["twiml-talk-2-siraj-raval"]
+        episode_io.write(replace(edited, title="Siraj, again"), folder)
+        assert (await archive.reload()).changed == (edited.id,)
+        assert archive.searcher is not searcher
+        assert archive.searcher.search("singularity happens").matches
+        for episode in archive.library:
+            if episode.id != edited.id:
+                assert episode is before[episode.id]
 
     asyncio.run(scenario())
