@@ -14,8 +14,10 @@ infinite time or a 5,000-digit number. YAML goes through `bot.yaml_safe` (no ali
 deep nesting). The header's `segment_count` (written since it was added; older files have
 none and still load) makes a file caught while being written an error rather than a shorter
 episode. `write` replaces a file atomically: readers see the old file or the new, never half.
-The header's `text_print` (see `text_print`) is computed from the segments whenever the file is
-written; a file without one (written before it was stored) loads, and the library computes it.
+The header's `text_print` (see `text_print`) is the episode's print (computed from the segments
+when the episode carries none); a file without one (written before it was stored) loads, and
+the library computes it. `speakers_from` says which copy of the talk the segments' speakers
+were aligned from (see `bot.ingest.copy_speakers`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bot.episodes.model import (
     Episode,
     Segment,
     SetAside,
+    SpeakersFrom,
     TitleFrom,
 )
 from bot.errors import EpisodeFileError, yaml_problem
@@ -113,7 +116,15 @@ def dumps(ep: Episode) -> str:
         header["catalogued"] = True
     if ep.advice_pin or ep.advice_ban:
         header["advice"] = {"pin": list(ep.advice_pin), "ban": list(ep.advice_ban)}
-    header["text_print"] = text_print.encode(text_print.of_texts(s.text for s in ep.segments))
+    if ep.speakers_from is not None:
+        header["speakers_from"] = {
+            "episode": ep.speakers_from.episode,
+            "source": ep.speakers_from.source,
+            "named": ep.speakers_from.named,
+            "key": ep.speakers_from.key,
+        }
+    printed = ep.text_print or text_print.of_texts(s.text for s in ep.segments)
+    header["text_print"] = text_print.encode(printed)
     header["segment_count"] = len(ep.segments)
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     body = "".join(f"- {_json_line(_segment_dict(s))}\n" for s in ep.segments)
@@ -521,6 +532,7 @@ def _episode(data: dict[str, Any], lines: _Lines) -> Episode:
         advice_ban=_numbers(data, lines, "ban", len(segments)),
         catalogued=_flag(data.get("catalogued"), "catalogued", at("catalogued")),
         title_from=_title_from(data.get("title_from"), at("title_from")),
+        speakers_from=_speakers_from(data.get("speakers_from"), at("speakers_from"), segments),
         text_print=_text_print(data.get("text_print"), at("text_print")),
     )
 
@@ -536,6 +548,22 @@ def _text_print(value: Any, line: int | None) -> text_print.TextPrint | None:
         return text_print.decode(value)
     except text_print.PrintError as exc:
         raise _Bad(line, f"text_print: {exc}") from None
+
+
+def _speakers_from(
+    value: Any, line: int | None, segments: tuple[Segment, ...]
+) -> SpeakersFrom | None:
+    """`speakers_from: {episode, source, named, key}`: the copy the speakers were aligned from."""
+    if value is None:
+        return None
+    item = _mapping(value, "speakers_from", line)
+    named = _whole(item.get("named"), "speakers_from named", line, high=len(segments))
+    return SpeakersFrom(
+        _text(item.get("episode"), "speakers_from episode", line),
+        _text(item.get("source"), "speakers_from source", line),
+        named,
+        _text(item.get("key"), "speakers_from key", line),
+    )
 
 
 def _title_from(value: Any, line: int | None) -> TitleFrom | None:

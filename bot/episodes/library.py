@@ -154,7 +154,7 @@ def _read_folder(folder: Path) -> _State:
             continue
         episodes[episode.id] = episode
         fingerprints[episode.id] = hashlib.sha1(text.encode()).hexdigest()
-    kept, duplicates = _merge_sources(episodes)
+    kept, duplicates = merge_sources(episodes)
     unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
     return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted)
 
@@ -165,7 +165,7 @@ def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
     return (ep.catalogued, richness(ep))
 
 
-def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
+def merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
     """Sources of one talk are one episode: the same YouTube video, or the same text (see
     `same_talk`). Each talk keeps its preferred source; the others are set aside."""
     videos: dict[str, list[str]] = {}

@@ -9,11 +9,13 @@ line. `remove_episode` takes an episode out: its raw file and catalog entry are 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
 import stat
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +38,9 @@ _YOUTUBE_URL = re.compile(
 )
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _LOCK = threading.Lock()  # one change to the raw folder, catalog and episodes at a time
+PART_GLOB = ".intake-*.part"  # the hidden files a change is written to before it is renamed
+STALE_PART_SECONDS = 3600  # a part file older than this was left by a process that died
+log = logging.getLogger(__name__)
 
 
 class IntakeError(PodquoteError):
@@ -255,6 +260,36 @@ def _write_new(folder: Path, data: bytes) -> Path:
     return path
 
 
+def raw_unwritable(raw: Path) -> str | None:
+    """Why /ingest could not write a file in the raw folder (a file is made there and
+    removed); None when it can."""
+    try:
+        _write_new(raw, b"").unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def sweep_parts(places: Places, now: float | None = None) -> list[Path]:
+    """Delete the hidden part files (`.intake-*.part`, beside the raw files and the catalog)
+    older than `STALE_PART_SECONDS`: a process that died during /ingest left them (one still
+    running writes and renames its own within seconds). Each is one log line; returns them."""
+    now = time.time() if now is None else now
+    swept: list[Path] = []
+    for folder in (places.raw, places.raw.parent):
+        for path in sorted(folder.glob(PART_GLOB)):
+            try:
+                info = path.lstat()
+                if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < STALE_PART_SECONDS:
+                    continue
+                path.unlink()
+            except OSError:
+                continue
+            log.info("removed %s, left by an /ingest that did not finish", path)
+            swept.append(path)
+    return swept
+
+
 def _replace_text(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file renamed over it."""
     temp = _write_new(path.parent, text.encode("utf-8"))
@@ -282,6 +317,7 @@ def add_file(
     check_size(len(data), limit)
     fields = given_fields(given)
     with _LOCK:
+        sweep_parts(places)
         try:
             return _add(data, name, places, fields)
         except OSError as exc:
