@@ -14,10 +14,10 @@ infinite time or a 5,000-digit number. YAML goes through `bot.yaml_safe` (no ali
 deep nesting). The header's `segment_count` (written since it was added; older files have
 none and still load) makes a file caught while being written an error rather than a shorter
 episode. `write` replaces a file atomically: readers see the old file or the new, never half.
-The header's `text_print` (see `text_print`) is the episode's print (computed from the segments
-when the episode carries none); a file without one (written before it was stored) loads, and
-the library computes it. `speakers_from` says which copy of the talk the segments' speakers
-were aligned from (see `bot.ingest.copy_speakers`).
+The header's `text_print` (see `text_print`) is computed from the segments whenever the file is
+written (or given by a writer that just computed it); a file without one (written before it
+was stored) loads, and the library computes it. `speakers_from` says which copy of the talk
+the segments' speakers were aligned from (see `bot.ingest.copy_speakers`).
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ def _segment_dict(seg: Segment) -> dict[str, Any]:
     return out
 
 
-def dumps(ep: Episode) -> str:
-    """The episode as the exact text of its file (deterministic)."""
+def dumps(ep: Episode, printed: text_print.TextPrint | None = None) -> str:
+    """The episode as the exact text of its file (deterministic). `printed`: the print of its
+    segments' texts when the caller has just computed it (else it is computed here)."""
     header: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "id": ep.id,
@@ -123,7 +124,7 @@ def dumps(ep: Episode) -> str:
             "named": ep.speakers_from.named,
             "key": ep.speakers_from.key,
         }
-    printed = ep.text_print or text_print.of_texts(s.text for s in ep.segments)
+    printed = printed or text_print.of_texts(s.text for s in ep.segments)
     header["text_print"] = text_print.encode(printed)
     header["segment_count"] = len(ep.segments)
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
@@ -131,8 +132,9 @@ def dumps(ep: Episode) -> str:
     return f"{head}segments:\n{body}" if body else f"{head}segments: []\n"
 
 
-def write(ep: Episode, folder: Path) -> Path:
-    """Write the episode to `folder/<id>.yaml`; only rewrites a file whose text changed.
+def write(ep: Episode, folder: Path, printed: text_print.TextPrint | None = None) -> Path:
+    """Write the episode to `folder/<id>.yaml`; only rewrites a file whose text changed
+    (`printed`: as for `dumps`).
 
     The text is checked by the reader first (an episode the library would refuse is an
     `EpisodeFileError`, and nothing is written), then written to a temporary file in the same
@@ -140,7 +142,7 @@ def write(ep: Episode, folder: Path) -> Path:
     new one, never half of it.
     """
     path = folder / f"{ep.id}.yaml"
-    text = dumps(ep)
+    text = dumps(ep, printed)
     loads(text, path)
     if _same_text(path, text):
         return path

@@ -165,10 +165,8 @@ class Episode:
     # The speakers of its segments come from a copy of the same talk (None: from its source
     # or the catalog, or nobody says).
     speakers_from: SpeakersFrom | None = None
-    # The print of its words, to find copies of the same talk (see `text_print`): the one its
-    # file stores, or the one ingest computed from these segments' texts; None in files
-    # written before it was stored and in episodes not yet printed (computed when needed).
-    # Whoever changes the segments' texts sets it to None.
+    # The print of its words the file stores, to find copies of the same talk (see
+    # `text_print`); None in files written before it was stored (the library computes it).
     text_print: TextPrint | None = field(default=None, compare=False, repr=False)
 
     def full_name(self, speaker: str | None) -> str | None:

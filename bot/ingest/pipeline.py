@@ -394,12 +394,12 @@ def ingest(
     shows_from_folders(report.results)
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)
-    printed(report.results)
+    prints = printed(report.results)
     others = {} if prune else written_before(out, report.results)
     report.speakers_taken = speakers_from_copies(report.results, others, out)
     for result in report.results:
         if result.episode is not None:
-            _write(result, out, report)
+            _write(result, out, report, prints[result.episode.id])
     for episode in [e for e in report.speakers_taken if e.id in others]:
         if not _write_other(episode, out):
             report.speakers_taken.remove(episode)
@@ -411,15 +411,16 @@ def ingest(
     return report
 
 
-def printed(results: list[FileResult]) -> None:
-    """Each episode with its text print, computed once: copies of a talk are found by it and
-    its file stores it."""
+def printed(results: list[FileResult]) -> dict[str, text_print.TextPrint]:
+    """Each episode's text print, computed once: copies of a talk are found by it (it is set
+    on the episode) and its file stores it."""
+    prints: dict[str, text_print.TextPrint] = {}
     for result in results:
-        if result.episode is not None and result.episode.text_print is None:
+        if result.episode is not None:
             ep = result.episode
-            result.episode = replace(
-                ep, text_print=text_print.of_texts(s.text for s in ep.segments)
-            )
+            prints[ep.id] = text_print.of_texts(s.text for s in ep.segments)
+            result.episode = replace(ep, text_print=prints[ep.id])
+    return prints
 
 
 def written_before(out: Path, results: list[FileResult]) -> dict[str, Episode]:
@@ -473,11 +474,14 @@ def _write_other(episode: Episode, out: Path) -> bool:
     return True
 
 
-def _write(result: FileResult, out: Path, report: IngestReport) -> None:
-    """Write one episode file; a failure fails that input file only."""
+def _write(
+    result: FileResult, out: Path, report: IngestReport, printed: text_print.TextPrint
+) -> None:
+    """Write one episode file (`printed`: the print of its texts); a failure fails that input
+    file only."""
     assert result.episode is not None
     try:
-        report.written.append(episode_io.write(result.episode, out))
+        report.written.append(episode_io.write(result.episode, out, printed))
         return
     except EpisodeFileError as exc:  # an episode the library would refuse
         why = f"not written: its episode file would not load: {exc.why}"
