@@ -25,8 +25,9 @@ from bot.episodes import files as episode_io
 from bot.episodes.model import Episode
 from bot.errors import CatalogError, EpisodeFileError, PodquoteError
 from bot.ingest import catalog as catalog_mod
+from bot.ingest import copy_speakers
 from bot.ingest.catalog_text import with_entry, with_fields, without_entry
-from bot.ingest.pipeline import IGNORED_NAMES, ingest_one
+from bot.ingest.pipeline import IGNORED_NAMES, ingest_one, written_before
 from bot.text import slugify
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -341,9 +342,35 @@ def _add(data: bytes, name: str, places: Places, fields: dict[str, Any]) -> Adde
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    episode, others = _speakers_from_copies(episode, places)
     warnings += _episode_warnings(episode, fields)
     _commit(temp, final, episode, new_text, places)
+    warnings += [_rewrite(other, places) for other in others]
     return Added(final, episode, tuple(warnings))
+
+
+def _speakers_from_copies(episode: Episode, places: Places) -> tuple[Episode, list[Episode]]:
+    """The new episode with the speakers of a copy of its talk already served (when it names
+    none), and the episodes there that take the speakers of the new one (see
+    `bot.ingest.copy_speakers`)."""
+    there = written_before(places.episodes, {episode.id})
+    taken = copy_speakers.from_copies({**there, episode.id: episode}, there.get)
+    others = [taken[i] for i in sorted(taken) if i != episode.id]
+    return taken.get(episode.id, episode), others
+
+
+def _rewrite(other: Episode, places: Places) -> str:
+    """Write an episode that takes its speakers from the one added; the warning that says so
+    (or that it could not be written: it stays as it was)."""
+    assert other.speakers_from is not None
+    try:
+        episode_io.write(other, places.episodes)
+    except (EpisodeFileError, OSError) as exc:
+        return f"episode {other.id} could not take its speakers from this copy: {exc}"
+    return (
+        f"episode {other.id} now names the speakers of {other.speakers_from.named} of its "
+        f"{len(other.segments)} segments from this copy"
+    )
 
 
 def _ingest(
@@ -377,6 +404,11 @@ def _ingest(
 
 def _episode_warnings(episode: Episode, fields: dict[str, Any]) -> list[str]:
     warnings = list(episode.notes)
+    if episode.speakers_from is not None:
+        warnings.append(
+            f"speakers of {episode.speakers_from.named} of its {len(episode.segments)} "
+            f"segments from episode {episode.speakers_from.episode}, a copy of this talk"
+        )
     if episode.set_aside:
         warnings.append(f"{len(episode.set_aside)} passages set aside (not quotes)")
     if episode.title_from == "filename":

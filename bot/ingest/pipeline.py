@@ -395,7 +395,8 @@ def ingest(
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)
     prints = printed(report.results)
-    others = {} if prune else written_before(out, report.results)
+    mine = {r.episode.id for r in report.results if r.episode is not None}
+    others = {} if prune else written_before(out, mine)
     report.speakers_taken = speakers_from_copies(report.results, others, out)
     for result in report.results:
         if result.episode is not None:
@@ -423,10 +424,10 @@ def printed(results: list[FileResult]) -> dict[str, text_print.TextPrint]:
     return prints
 
 
-def written_before(out: Path, results: list[FileResult]) -> dict[str, Episode]:
-    """The episode files in `out` this run does not write again, by id (the library loads
-    them beside this run's); a file that does not read is left to the library to report."""
-    mine = {r.episode.id for r in results if r.episode is not None}
+def written_before(out: Path, mine: set[str]) -> dict[str, Episode]:
+    """The episode files in `out` but those of the ids in `mine` (written again now), by id:
+    the library loads them beside the new ones; a file that does not read is left to the
+    library to report."""
     found: dict[str, Episode] = {}
     for path in sorted(out.glob("*.yaml")):
         if path.stem in mine:

@@ -18,6 +18,7 @@ from bot.ingest import copy_speakers
 from bot.ingest.catalog import empty
 from bot.ingest.catalog import load as load_catalog
 from bot.ingest.copy_speakers import align, take_speakers
+from bot.ingest.intake import Given, Places, add_file, remove_episode
 from bot.ingest.pipeline import ingest
 from tests.conftest import DATA
 
@@ -145,3 +146,45 @@ def _said(episode: Episode, words: str) -> str | None:
 
 def _not_called(kept: Episode, copy: Episode) -> list[str | None]:
     raise AssertionError("aligned again, though nothing changed")
+
+
+@pytest.mark.corpus
+def test_ingest_of_one_file_gives_or_takes_the_speakers_of_a_copy(
+    corpus: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    places = Places(data / "raw", data / "episodes")
+    # The page's first 80 turns as a transcript with names and no times: no richer than the
+    # captions served (fewer segments), so they stay served and take its speakers.
+    page = episode_io.read(_page_beside_samples(corpus, tmp_path) / f"{PAGE_ID}.yaml")
+    turns = "".join(f"**{s.speaker}:** {s.text}\n\n" for s in page.segments[:80])
+    named = add_file(turns.encode(), "turns.md", places, Given(youtube="xVYOdRrN7hw"))
+    assert named.episode.format == "markdown-bold-speakers"
+    captions = episode_io.read(places.episodes / f"{CAPTIONS}.yaml")
+    assert captions.speakers_from is not None
+    assert captions.speakers_from.episode == named.episode.id
+    said = captions.speakers_from.named
+    assert 0.4 * len(captions.segments) <= said < 124  # the first two thirds or so
+    assert (
+        f"episode {CAPTIONS} now names the speakers of {said} of its 174 segments from this copy"
+        in named.warnings
+    )
+    assert Library.load(places.episodes).get(CAPTIONS) == captions
+    # The captions taken out and added again: they take the speakers of the copy served.
+    remove_episode(captions, places)
+    raw = (places.removed / "001_1290f93bafb96edd.txt").read_bytes()
+    again = add_file(raw, "captions.txt", places, Given(youtube="xVYOdRrN7hw"))
+    assert again.episode.speakers_from is not None
+    assert again.episode.speakers_from.episode == named.episode.id
+    assert (
+        f"speakers of {said} of its 174 segments from episode {named.episode.id}, a copy of "
+        "this talk" in again.warnings
+    )
+    assert episode_io.read(places.episodes / f"{again.episode.id}.yaml") == again.episode
+
+
+def _page_beside_samples(corpus: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "with-page"
+    ingest([DATA / "raw", corpus / PAGE], out, load_catalog(DATA / "catalog.yaml"))
+    return out
