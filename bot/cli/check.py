@@ -22,6 +22,7 @@ from bot.config.settings import TOKEN_VARIABLE, Config, ConfigError
 from bot.episodes.library import Library
 from bot.errors import CatalogError, EpisodeFileError
 from bot.ingest import catalog as catalog_mod
+from bot.ingest.intake import raw_unwritable
 from bot.ingest.pipeline import discover
 from bot.search.meaning import load_meaning
 from bot.storage.sqlite import Store, StoreError
@@ -150,6 +151,24 @@ def check_catalog(config: Config) -> list[Finding]:
     ]
 
 
+def check_raw(config: Config) -> list[Finding]:
+    """A warning when /ingest and /remove could not write in the raw folder (nothing when it
+    can, or when there is none yet: /ingest makes it)."""
+    raw = config.data.raw
+    if not raw.is_dir():
+        return []
+    why = raw_unwritable(raw)
+    if why is None:
+        return []
+    return [
+        Finding(
+            "warning",
+            f"raw folder: {raw} cannot be written ({why}): /ingest and /remove will fail; "
+            "the bot serves the episodes all the same",
+        )
+    ]
+
+
 def set_aside(library: Library) -> list[Finding]:
     """Every source set aside as a copy of another source of the same talk, and why (the
     bot serves the kept one: nothing is wrong)."""
@@ -224,6 +243,7 @@ def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     if config is not None:
         found += check_episodes(config)
         found += check_catalog(config)
+        found += check_raw(config)
         found += check_database(config)
         found.append(check_meaning(config))
     return found

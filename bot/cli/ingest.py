@@ -148,6 +148,23 @@ def _raw_sources(catalog: catalog_mod.Catalog) -> list[tuple[Path, str]]:
     return discover([raw]) if raw.is_dir() else []
 
 
+def speakers_lines(report: IngestReport) -> list[str]:
+    """Which episodes took their speakers from a copy of the talk, and how many segments."""
+    if not report.speakers_taken:
+        return []
+    lines = [
+        f"Speakers from a copy of the same talk: {_episodes(len(report.speakers_taken))} "
+        "(a segment the alignment is unsure of has no speaker):"
+    ]
+    for ep in report.speakers_taken:
+        assert ep.speakers_from is not None
+        lines.append(
+            f"  {ep.id}: {ep.speakers_from.named} of {len(ep.segments)} segments, "
+            f"from {ep.speakers_from.episode}"
+        )
+    return lines
+
+
 def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -> str:
     """The human summary of an ingest run."""
     ok, skipped, failed = (report.by_status(s) for s in ("ok", "skipped", "failed"))
@@ -172,6 +189,7 @@ def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -
     notes = sum(len(r.episode.notes) for r in ok if r.episode)
     if notes:
         lines.append(f"Quirks noted: {notes} (listed under 'notes:' in the episode files).")
+    lines.extend(speakers_lines(report))
     if skipped:
         lines.append("Skipped (not transcripts):")
         reasons = Counter(re.sub(r"\d+", "N", r.message) for r in skipped)
@@ -190,3 +208,7 @@ def summary(report: IngestReport, out: Path, took: float, quiet: bool = False) -
             "--prune deletes them."
         )
     return "\n".join(lines)
+
+
+def _episodes(count: int) -> str:
+    return f"{count} episode" if count == 1 else f"{count} episodes"

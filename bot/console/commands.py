@@ -246,6 +246,22 @@ def ingest(session: Session, args: Args) -> Reply:
     return Reply((Notice(text),))
 
 
+def remove(session: Session, args: Args) -> Reply:
+    """/remove EPISODE: take the episode with this id out (its raw file and catalog entry
+    moved aside, its episode file deleted), reload, and say where things went."""
+    if not args.text:
+        return Reply.refuse(f"Which episode? Usage: {_usage('remove')} (its id; /episode lists)")
+    found = session.archive.library.get(args.text)
+    if found is None:
+        return Reply.refuse(f"No episode has the id {args.text!r}: /episode NAME shows an id.")
+    try:
+        removed, failed = asyncio.run(session.archive.remove(found, session.data.raw))
+    except PodquoteError as exc:
+        return Reply.refuse(f"Not removed: {exc}")
+    text = intake.removed_text(removed, session.archive.library, lambda t: t, failed)
+    return Reply((Notice(text),))
+
+
 def advice(session: Session, args: Args) -> Reply:
     """/advice: the next piece of advice, rotating as the daily post does (no repeats in
     this session until the pool is used up, never the same episode twice in a row)."""
@@ -300,6 +316,7 @@ _HANDLERS: dict[str, tuple[Handler, tuple[str, ...], str]] = {
     "context": (context, (), ""),
     "reload": (reload, (), ""),
     "ingest": (ingest, ("title", "youtube", "speakers", "show"), "path"),
+    "remove": (remove, (), "id"),
     "help": (help_card, (), ""),
     "quit": (leave, (), ""),
 }

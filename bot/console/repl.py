@@ -44,7 +44,7 @@ def welcome(session: Session) -> str:
 
 def option_values(session: Session) -> completion.Values:
     """What Tab offers for an option's value: speaker names for `speaker:`, episode titles
-    and ids for `episode:` and `/episode`'s name."""
+    and ids for `episode:` and `/episode`'s name, episode ids for `/remove`'s."""
 
     def values(option: str) -> list[str]:
         if option == "speaker":
@@ -53,6 +53,8 @@ def option_values(session: Session) -> completion.Values:
             episodes = session.archive.library
             titles = sorted({ep.title for ep in episodes}, key=str.casefold)
             return [*titles, *sorted(ep.id for ep in episodes)]
+        if option == "id":
+            return sorted(ep.id for ep in session.archive.library)
         return []
 
     return values

@@ -15,6 +15,7 @@ import yarl
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, discord_token
 from bot.discord_app.client import PodquoteBot
+from bot.ingest.intake import sweep_parts
 from bot.search.meaning import load_meaning
 from bot.storage.sqlite import Store
 
@@ -84,6 +85,7 @@ async def run_bot(
     archive = await Archive.open_async(config.data.episodes, meaning=meaning.encoder)
     for problem in archive.library.problems:
         log.warning("%s", problem)
+    await asyncio.to_thread(sweep_parts, archive.places(config.data.raw))
     store = await Store.open(config.data.database)
     bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)
     loop = asyncio.get_running_loop()

@@ -15,7 +15,9 @@ deep nesting). The header's `segment_count` (written since it was added; older f
 none and still load) makes a file caught while being written an error rather than a shorter
 episode. `write` replaces a file atomically: readers see the old file or the new, never half.
 The header's `text_print` (see `text_print`) is computed from the segments whenever the file is
-written; a file without one (written before it was stored) loads, and the library computes it.
+written (or given by a writer that just computed it); a file without one (written before it
+was stored) loads, and the library computes it. `speakers_from` says which copy of the talk
+the segments' speakers were aligned from (see `bot.ingest.copy_speakers`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bot.episodes.model import (
     Episode,
     Segment,
     SetAside,
+    SpeakersFrom,
     TitleFrom,
 )
 from bot.errors import EpisodeFileError, yaml_problem
@@ -85,8 +88,9 @@ def _segment_dict(seg: Segment) -> dict[str, Any]:
     return out
 
 
-def dumps(ep: Episode) -> str:
-    """The episode as the exact text of its file (deterministic)."""
+def dumps(ep: Episode, printed: text_print.TextPrint | None = None) -> str:
+    """The episode as the exact text of its file (deterministic). `printed`: the print of its
+    segments' texts when the caller has just computed it (else it is computed here)."""
     header: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "id": ep.id,
@@ -113,15 +117,24 @@ def dumps(ep: Episode) -> str:
         header["catalogued"] = True
     if ep.advice_pin or ep.advice_ban:
         header["advice"] = {"pin": list(ep.advice_pin), "ban": list(ep.advice_ban)}
-    header["text_print"] = text_print.encode(text_print.of_texts(s.text for s in ep.segments))
+    if ep.speakers_from is not None:
+        header["speakers_from"] = {
+            "episode": ep.speakers_from.episode,
+            "source": ep.speakers_from.source,
+            "named": ep.speakers_from.named,
+            "key": ep.speakers_from.key,
+        }
+    printed = printed or text_print.of_texts(s.text for s in ep.segments)
+    header["text_print"] = text_print.encode(printed)
     header["segment_count"] = len(ep.segments)
     head = yaml.dump(header, Dumper=_SAFE_DUMPER, sort_keys=False, allow_unicode=True, width=100)
     body = "".join(f"- {_json_line(_segment_dict(s))}\n" for s in ep.segments)
     return f"{head}segments:\n{body}" if body else f"{head}segments: []\n"
 
 
-def write(ep: Episode, folder: Path) -> Path:
-    """Write the episode to `folder/<id>.yaml`; only rewrites a file whose text changed.
+def write(ep: Episode, folder: Path, printed: text_print.TextPrint | None = None) -> Path:
+    """Write the episode to `folder/<id>.yaml`; only rewrites a file whose text changed
+    (`printed`: as for `dumps`).
 
     The text is checked by the reader first (an episode the library would refuse is an
     `EpisodeFileError`, and nothing is written), then written to a temporary file in the same
@@ -129,7 +142,7 @@ def write(ep: Episode, folder: Path) -> Path:
     new one, never half of it.
     """
     path = folder / f"{ep.id}.yaml"
-    text = dumps(ep)
+    text = dumps(ep, printed)
     loads(text, path)
     if _same_text(path, text):
         return path
@@ -521,6 +534,7 @@ def _episode(data: dict[str, Any], lines: _Lines) -> Episode:
         advice_ban=_numbers(data, lines, "ban", len(segments)),
         catalogued=_flag(data.get("catalogued"), "catalogued", at("catalogued")),
         title_from=_title_from(data.get("title_from"), at("title_from")),
+        speakers_from=_speakers_from(data.get("speakers_from"), at("speakers_from"), segments),
         text_print=_text_print(data.get("text_print"), at("text_print")),
     )
 
@@ -536,6 +550,22 @@ def _text_print(value: Any, line: int | None) -> text_print.TextPrint | None:
         return text_print.decode(value)
     except text_print.PrintError as exc:
         raise _Bad(line, f"text_print: {exc}") from None
+
+
+def _speakers_from(
+    value: Any, line: int | None, segments: tuple[Segment, ...]
+) -> SpeakersFrom | None:
+    """`speakers_from: {episode, source, named, key}`: the copy the speakers were aligned from."""
+    if value is None:
+        return None
+    item = _mapping(value, "speakers_from", line)
+    named = _whole(item.get("named"), "speakers_from named", line, high=len(segments))
+    return SpeakersFrom(
+        _text(item.get("episode"), "speakers_from episode", line),
+        _text(item.get("source"), "speakers_from source", line),
+        named,
+        _text(item.get("key"), "speakers_from key", line),
+    )
 
 
 def _title_from(value: Any, line: int | None) -> TitleFrom | None:

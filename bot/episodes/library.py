@@ -193,10 +193,10 @@ MERGE_CODE = (Path(str(same_talk.__file__)), Path(__file__))  # what decides the
 def _merged(
     episodes: dict[str, Episode], fingerprints: dict[str, str], store: EpisodeStore | None
 ) -> tuple[dict[str, Episode], list[Duplicate]]:
-    """`_merge_sources`, or its verdict stored for the same inputs (`_merge_input` of every
+    """`merge_sources`, or its verdict stored for the same inputs (`_merge_input` of every
     episode) by the same code."""
     if store is None:
-        return _merge_sources(episodes)
+        return merge_sources(episodes)
     digest = hashlib.sha1()
     for code in MERGE_CODE:
         digest.update(code.read_bytes())
@@ -207,7 +207,7 @@ def _merged(
     if stored is not None:
         dropped = {d.dropped for d in stored}
         return {k: v for k, v in episodes.items() if k not in dropped}, stored
-    kept, duplicates = _merge_sources(episodes)
+    kept, duplicates = merge_sources(episodes)
     store.keep_verdict(key, [_verdict_row(d) for d in duplicates])
     return kept, duplicates
 
@@ -252,7 +252,7 @@ def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:
     return (ep.catalogued, richness(ep))
 
 
-def _merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
+def merge_sources(episodes: dict[str, Episode]) -> tuple[dict[str, Episode], list[Duplicate]]:
     """Sources of one talk are one episode: the same YouTube video, or the same text (see
     `same_talk`). Each talk keeps its preferred source; the others are set aside."""
     videos: dict[str, list[str]] = {}

@@ -122,6 +122,19 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakersFrom:
+    """Where an episode's speakers come from when its own source names none: `episode`, a
+    copy of the same talk (its id and `source`), whose turns were aligned word by word to
+    this source's segments; `named` of them carry a speaker, the others stay unknown. `key`
+    is a hash of the texts aligned (and of the method): the same key, the same speakers."""
+
+    episode: str
+    source: str
+    named: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Episode:
     """One normalised episode, as written to and read from `data/episodes/<id>.yaml`.
 
@@ -152,6 +165,9 @@ class Episode:
     # Where the title came from; "filename": nothing stated one, so it was made from the
     # file's name (shown modestly). None in files written before this was recorded.
     title_from: TitleFrom | None = None
+    # The speakers of its segments come from a copy of the same talk (None: from its source
+    # or the catalog, or nobody says).
+    speakers_from: SpeakersFrom | None = None
     # The print of its words the file stores, to find copies of the same talk (see
     # `text_print`); None in files written before it was stored (the library computes it).
     text_print: TextPrint | None = field(default=None, compare=False, repr=False)

@@ -35,7 +35,7 @@ from typing import Any, overload
 from bot.atomic import write_atomically
 from bot.episodes import files as episode_io
 from bot.episodes import model, text_print
-from bot.episodes.model import Chapter, Episode, Segment, SetAside
+from bot.episodes.model import Chapter, Episode, Segment, SetAside, SpeakersFrom
 from bot.errors import EpisodeFileError
 
 log = logging.getLogger(__name__)
@@ -374,7 +374,7 @@ def _segment(row: list[Any]) -> Segment:
     return Segment(start, end, speaker, text, chapter, pairs, estimated, line)
 
 
-_NESTED = {"segments", "speakers", "chapters", "set_aside", "text_print"}
+_NESTED = {"segments", "speakers", "chapters", "set_aside", "speakers_from", "text_print"}
 _TUPLES = {"hosts", "notes", "advice_pin", "advice_ban"}
 
 
@@ -385,6 +385,8 @@ def _header(ep: Episode) -> dict[str, Any]:
     out["speakers"] = [list(pair) for pair in ep.speakers]
     out["chapters"] = [[c.title, c.start] for c in ep.chapters]
     out["set_aside"] = [[s.reason, s.text, s.line] for s in ep.set_aside]
+    found = ep.speakers_from
+    out["speakers_from"] = [found.episode, found.source, found.named, found.key] if found else None
     out["text_print"] = text_print.encode(ep.text_print) if ep.text_print else None
     return out
 
@@ -394,11 +396,13 @@ def _episode(header: dict[str, Any], segments: Sequence[Segment]) -> Episode:
     for name in _TUPLES:
         values[name] = tuple(values[name])
     printed = header["text_print"]
+    found = header["speakers_from"]
     return Episode(
         **values,
         segments=segments,
         speakers=tuple((name, full) for name, full in header["speakers"]),
         chapters=tuple(Chapter(title, start) for title, start in header["chapters"]),
         set_aside=tuple(SetAside(r, t, n) for r, t, n in header["set_aside"]),
+        speakers_from=SpeakersFrom(*found) if found else None,
         text_print=text_print.decode(printed) if printed else None,
     )

@@ -9,11 +9,13 @@ line. `remove_episode` takes an episode out: its raw file and catalog entry are 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
 import stat
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +25,9 @@ from bot.episodes import files as episode_io
 from bot.episodes.model import Episode
 from bot.errors import CatalogError, EpisodeFileError, PodquoteError
 from bot.ingest import catalog as catalog_mod
+from bot.ingest import copy_speakers
 from bot.ingest.catalog_text import with_entry, with_fields, without_entry
-from bot.ingest.pipeline import IGNORED_NAMES, ingest_one
+from bot.ingest.pipeline import IGNORED_NAMES, ingest_one, written_before
 from bot.text import slugify
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -36,6 +39,9 @@ _YOUTUBE_URL = re.compile(
 )
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _LOCK = threading.Lock()  # one change to the raw folder, catalog and episodes at a time
+PART_GLOB = ".intake-*.part"  # the hidden files a change is written to before it is renamed
+STALE_PART_SECONDS = 3600  # a part file older than this was left by a process that died
+log = logging.getLogger(__name__)
 
 
 class IntakeError(PodquoteError):
@@ -255,6 +261,36 @@ def _write_new(folder: Path, data: bytes) -> Path:
     return path
 
 
+def raw_unwritable(raw: Path) -> str | None:
+    """Why /ingest could not write a file in the raw folder (a file is made there and
+    removed); None when it can."""
+    try:
+        _write_new(raw, b"").unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def sweep_parts(places: Places, now: float | None = None) -> list[Path]:
+    """Delete the hidden part files (`.intake-*.part`, beside the raw files and the catalog)
+    older than `STALE_PART_SECONDS`: a process that died during /ingest left them (one still
+    running writes and renames its own within seconds). Each is one log line; returns them."""
+    now = time.time() if now is None else now
+    swept: list[Path] = []
+    for folder in (places.raw, places.raw.parent):
+        for path in sorted(folder.glob(PART_GLOB)):
+            try:
+                info = path.lstat()
+                if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < STALE_PART_SECONDS:
+                    continue
+                path.unlink()
+            except OSError:
+                continue
+            log.info("removed %s, left by an /ingest that did not finish", path)
+            swept.append(path)
+    return swept
+
+
 def _replace_text(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file renamed over it."""
     temp = _write_new(path.parent, text.encode("utf-8"))
@@ -282,6 +318,7 @@ def add_file(
     check_size(len(data), limit)
     fields = given_fields(given)
     with _LOCK:
+        sweep_parts(places)
         try:
             return _add(data, name, places, fields)
         except OSError as exc:
@@ -305,9 +342,35 @@ def _add(data: bytes, name: str, places: Places, fields: dict[str, Any]) -> Adde
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    episode, others = _speakers_from_copies(episode, places)
     warnings += _episode_warnings(episode, fields)
     _commit(temp, final, episode, new_text, places)
+    warnings += [_rewrite(other, places) for other in others]
     return Added(final, episode, tuple(warnings))
+
+
+def _speakers_from_copies(episode: Episode, places: Places) -> tuple[Episode, list[Episode]]:
+    """The new episode with the speakers of a copy of its talk already served (when it names
+    none), and the episodes there that take the speakers of the new one (see
+    `bot.ingest.copy_speakers`)."""
+    there = written_before(places.episodes, {episode.id})
+    taken = copy_speakers.from_copies({**there, episode.id: episode}, there.get)
+    others = [taken[i] for i in sorted(taken) if i != episode.id]
+    return taken.get(episode.id, episode), others
+
+
+def _rewrite(other: Episode, places: Places) -> str:
+    """Write an episode that takes its speakers from the one added; the warning that says so
+    (or that it could not be written: it stays as it was)."""
+    assert other.speakers_from is not None
+    try:
+        episode_io.write(other, places.episodes)
+    except (EpisodeFileError, OSError) as exc:
+        return f"episode {other.id} could not take its speakers from this copy: {exc}"
+    return (
+        f"episode {other.id} now names the speakers of {other.speakers_from.named} of its "
+        f"{len(other.segments)} segments from this copy"
+    )
 
 
 def _ingest(
@@ -341,6 +404,11 @@ def _ingest(
 
 def _episode_warnings(episode: Episode, fields: dict[str, Any]) -> list[str]:
     warnings = list(episode.notes)
+    if episode.speakers_from is not None:
+        warnings.append(
+            f"speakers of {episode.speakers_from.named} of its {len(episode.segments)} "
+            f"segments from episode {episode.speakers_from.episode}, a copy of this talk"
+        )
     if episode.set_aside:
         warnings.append(f"{len(episode.set_aside)} passages set aside (not quotes)")
     if episode.title_from == "filename":

@@ -145,6 +145,20 @@ def build_episode(transcript: Transcript, source: str, facts: Facts, episode_id:
     )
 
 
+def with_sole_speaker(episode: Episode, catalog: Facts | None) -> Episode:
+    """A catalog entry that names one speaker, for a source that names none, names every
+    segment with it (noted); else the episode as it is."""
+    if catalog is None or len(catalog.speakers) != 1 or any(s.speaker for s in episode.segments):
+        return episode
+    (name,) = catalog.speakers
+    note = f"every segment is {name}'s: the catalog names one speaker and the source none"
+    return replace(
+        episode,
+        segments=tuple(replace(s, speaker=name) for s in episode.segments),
+        notes=(*episode.notes, note),
+    )
+
+
 def _title(found: Facts, facts: Facts, source: str) -> tuple[str, TitleFrom]:
     """The stated title and who stated it (the file, else the catalog), else one made from
     the file's name, marked so."""

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from bot.episodes import files as episode_io
+from bot.episodes import text_print
 from bot.episodes.model import Episode, Facts, Transcript
 from bot.errors import (
     CatalogError,
@@ -20,9 +21,10 @@ from bot.errors import (
     ReaderError,
     TranscriptError,
 )
+from bot.ingest import copy_speakers
 from bot.ingest.catalog import Catalog
 from bot.ingest.formats.detect import decode, detect
-from bot.ingest.normalise import build_episode, merge_facts
+from bot.ingest.normalise import build_episode, merge_facts, with_sole_speaker
 from bot.text import slugify
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ class IngestReport:
     stale: list[Path] = field(default_factory=list)
     passed_over: list[PassedOver] = field(default_factory=list)
     unchanged: int = 0  # files not read again: what the memo kept of them still holds
+    speakers_taken: list[Episode] = field(default_factory=list)  # speakers from a copy
 
     def by_status(self, status: str) -> list[FileResult]:
         return [r for r in self.results if r.status == status]
@@ -297,9 +300,11 @@ def ingest_one(path: Path, source: str, catalog: Catalog) -> FileResult:
         return FileResult(path, source, "skipped", message=exc.reason, folder_show=exc.show)
     except TranscriptError as exc:
         return FileResult(path, source, "failed", message=str(exc))
-    facts, notes = merge_facts(transcript.facts, catalog.facts_for(source))
+    entry = catalog.facts_for(source)
+    facts, notes = merge_facts(transcript.facts, entry)
     transcript.notes.extend(notes)
     episode = build_episode(transcript, source, facts, episode_id(source, facts))
+    episode = with_sole_speaker(episode, entry)
     if not episode.segments:
         return FileResult(path, source, "skipped", transcript.format, "no spoken text")
     if catalog.entry_for(source) is not None:
@@ -404,9 +409,16 @@ def ingest(
     shows_from_folders(report.results)
     unique_ids(report.results)
     out.mkdir(parents=True, exist_ok=True)
+    prints = printed(report.results)
+    mine = {r.episode.id for r in report.results if r.episode is not None}
+    others = {} if prune else written_before(out, mine)
+    report.speakers_taken = speakers_from_copies(report.results, others, out)
     for result in report.results:
         if result.episode is not None:
-            _write(result, out, report)
+            _write(result, out, report, prints[result.episode.id])
+    for episode in [e for e in report.speakers_taken if e.id in others]:
+        if not _write_other(episode, out):
+            report.speakers_taken.remove(episode)
     written = {p.name for p in report.written}
     report.stale = sorted(p for p in out.glob("*.yaml") if p.name not in written)
     if prune:
@@ -415,11 +427,77 @@ def ingest(
     return report
 
 
-def _write(result: FileResult, out: Path, report: IngestReport) -> None:
-    """Write one episode file; a failure fails that input file only."""
+def printed(results: list[FileResult]) -> dict[str, text_print.TextPrint]:
+    """Each episode's text print, computed once: copies of a talk are found by it (it is set
+    on the episode) and its file stores it."""
+    prints: dict[str, text_print.TextPrint] = {}
+    for result in results:
+        if result.episode is not None:
+            ep = result.episode
+            prints[ep.id] = text_print.of_texts(s.text for s in ep.segments)
+            result.episode = replace(ep, text_print=prints[ep.id])
+    return prints
+
+
+def written_before(out: Path, mine: set[str]) -> dict[str, Episode]:
+    """The episode files in `out` but those of the ids in `mine` (written again now), by id:
+    the library loads them beside the new ones; a file that does not read is left to the
+    library to report."""
+    found: dict[str, Episode] = {}
+    for path in sorted(out.glob("*.yaml")):
+        if path.stem in mine:
+            continue
+        try:
+            episode = episode_io.read(path)
+        except EpisodeFileError:
+            continue
+        if episode.id not in mine:
+            found.setdefault(episode.id, episode)
+    return found
+
+
+def speakers_from_copies(
+    results: list[FileResult], others: dict[str, Episode], out: Path
+) -> list[Episode]:
+    """Give the sources of this run or of `others` that name no speaker the speakers of a copy
+    of their talk (see `copy_speakers`); the episodes that took some, as they now are. A kept
+    source of this run is changed in its result, before it is written."""
+    mine = {r.episode.id: r for r in results if r.episode is not None}
+    episodes = {**others, **{i: r.episode for i, r in mine.items() if r.episode is not None}}
+    taken = copy_speakers.from_copies(episodes, previous=lambda i: _previous(out, i))
+    for episode_id, episode in taken.items():
+        if episode_id in mine:
+            mine[episode_id].episode = episode
+    return [taken[i] for i in sorted(taken)]
+
+
+def _previous(out: Path, episode_id: str) -> Episode | None:
+    """The episode file `out` holds for this id, if it reads."""
+    path = out / f"{episode_id}.yaml"
+    try:
+        return episode_io.read(path) if path.is_file() else None
+    except EpisodeFileError:
+        return None
+
+
+def _write_other(episode: Episode, out: Path) -> bool:
+    """Write an episode of an earlier run that took speakers from a copy in this one; False
+    when it cannot be written (it stays as it was, without them)."""
+    try:
+        episode_io.write(episode, out)
+    except (EpisodeFileError, OSError):
+        return False
+    return True
+
+
+def _write(
+    result: FileResult, out: Path, report: IngestReport, printed: text_print.TextPrint
+) -> None:
+    """Write one episode file (`printed`: the print of its texts); a failure fails that input
+    file only."""
     assert result.episode is not None
     try:
-        report.written.append(episode_io.write(result.episode, out))
+        report.written.append(episode_io.write(result.episode, out, printed))
         return
     except EpisodeFileError as exc:  # an episode the library would refuse
         why = f"not written: its episode file would not load: {exc.why}"

@@ -87,8 +87,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     ),
     CommandInfo(
         "remove",
-        "",
-        "admins: take an episode out (its raw file and catalog entry moved aside)",
+        "/remove EPISODE",
+        "admins: take an episode out by its id (its raw file and catalog entry moved aside)",
         "/remove episode",
     ),
     CommandInfo(

@@ -217,6 +217,32 @@ def test_a_database_the_bot_cannot_write_is_an_error(tmp_path: Path, config: Pat
     assert result.stderr == ""
 
 
+def test_a_raw_folder_ingest_cannot_write_is_a_warning(tmp_path: Path, config: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(DATA / "raw", raw)
+    config.write_text(config.read_text() + 'raw = "raw"\n')
+    writable = check(tmp_path, "--config", str(config))
+    assert not [x for x in writable.stdout.splitlines() if x.startswith("warning: raw")]
+    if os.geteuid() != 0:
+        raw.chmod(0o555)
+        result = check(tmp_path, "--config", str(config))
+        raw.chmod(0o755)
+    else:
+        if shutil.which("unshare") is None:
+            pytest.skip("running as root without unshare: no way to make the folder read-only")
+        result = check(tmp_path, "--config", str(config), wrap=(*READ_ONLY_MOUNT, str(raw)))
+        if "ok: config" not in result.stdout:
+            pytest.skip(f"cannot mount read-only here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stdout  # the bot starts: it serves the episodes
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("warning: raw")]
+    why = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    assert line == (
+        f"warning: raw folder: {raw} cannot be written ({why}): /ingest and /remove will "
+        "fail; the bot serves the episodes all the same"
+    )
+    assert not list(raw.glob(".intake-*")) and result.stderr == ""
+
+
 def test_a_folder_where_the_database_should_be_is_one_line(tmp_path: Path, config: Path) -> None:
     (tmp_path / "state" / "podquote.sqlite3").mkdir(parents=True)
     result = check(tmp_path, "--config", str(config))

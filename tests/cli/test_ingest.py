@@ -147,3 +147,23 @@ def test_the_summary_says_how_many_copies_of_one_talk_were_set_aside(
     ) in capsys.readouterr().out.splitlines()
     assert main(["ingest", str(DATA / "raw"), "--out", str(tmp_path / "samples")]) == 0
     assert "One episode per talk" not in capsys.readouterr().out
+
+
+@pytest.mark.corpus
+def test_the_summary_lists_the_episodes_that_took_speakers_from_a_copy(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = corpus / "datatalks" / "from-software-engineer-to-machine-learning.md"
+    out = tmp_path / "episodes"
+    catalog = DATA / "catalog.yaml"
+    args = ["ingest", str(DATA / "raw"), str(page), "--out", str(out), "--catalog", str(catalog)]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    found = lines.index(
+        "Speakers from a copy of the same talk: 1 episode (a segment the alignment is unsure of "
+        "has no speaker):"
+    )
+    assert lines[found + 1] == (
+        "  s04e01-from-software-engineering-to-machine-learning: 124 of 174 segments, from "
+        "s04e01-from-software-engineer-to-machine-learning"
+    )

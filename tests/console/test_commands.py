@@ -205,7 +205,7 @@ def test_unknown_command_is_one_line_listing_the_commands(session: Session) -> N
     assert not reply.ok
     assert notice(reply) == (
         "Unknown command '/frobnicate'. Commands: /quote, /episode, /post, /advice, /next, "
-        "/prev, /context, /reload, /ingest, /help, /quit"
+        "/prev, /context, /reload, /ingest, /remove, /help, /quit"
     )
     assert dispatch(session, "   ") is None
     assert run(session, "/quit").quit

@@ -62,3 +62,35 @@ def test_a_bad_file_a_link_and_no_path_are_refused_and_change_nothing(tmp_path: 
         assert _text(reply).startswith(why), _text(reply)
     assert sorted((tmp_path / "data").rglob("*")) == before
     assert len(session.archive.library) == 5
+
+
+def test_remove_takes_an_episode_out_by_its_id(tmp_path: Path) -> None:
+    session = _session(tmp_path)
+    data = tmp_path / "data"
+    reply = dispatch(session, "/remove twiml-talk-2-siraj-raval")
+    assert reply is not None and reply.ok
+    assert _text(reply).splitlines() == [
+        "Removed Siraj Raval on learning machine learning (twiml-talk-2-siraj-raval).",
+        "Its raw file was moved to removed/002_32cc3a7d8ab5d358.txt.",
+        "Its catalog entry was moved to removed/002_32cc3a7d8ab5d358.txt.catalog.yaml.",
+        "Now serving 4 episodes.",
+    ]
+    assert (data / "removed" / "002_32cc3a7d8ab5d358.txt").is_file()
+    assert not (data / "raw" / "002_32cc3a7d8ab5d358.txt").exists()
+    assert not (data / "episodes" / "twiml-talk-2-siraj-raval.yaml").exists()
+    assert session.archive.library.get("twiml-talk-2-siraj-raval") is None
+
+
+def test_remove_without_an_id_or_with_one_that_is_no_episode_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    session = _session(tmp_path)
+    before = sorted((tmp_path / "data").rglob("*"))
+    for line, why in (
+        ("/remove", "Which episode? Usage: /remove EPISODE (its id; /episode lists)"),
+        ("/remove siraj", "No episode has the id 'siraj': /episode NAME shows an id."),
+    ):
+        reply = dispatch(session, line)
+        assert reply is not None and not reply.ok
+        assert _text(reply) == why
+    assert sorted((tmp_path / "data").rglob("*")) == before

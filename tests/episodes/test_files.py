@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.episodes import files as episode_io
-from bot.episodes.model import Chapter, Episode, Segment, SetAside
+from bot.episodes.model import Chapter, Episode, Segment, SetAside, SpeakersFrom
 from bot.errors import EpisodeFileError
 
 EPISODE = Episode(
@@ -35,6 +35,7 @@ EPISODE = Episode(
     chapters=(Chapter("Intro", 1.5),),
     set_aside=(SetAside("show notes", "Notes here", 1),),
     notes=("line 3: a quirk",),
+    speakers_from=SpeakersFrom("s01e01-page", "pages/test.md", 1, "0123456789abcdef"),
 )
 
 
@@ -157,6 +158,16 @@ def test_a_bad_value_in_a_segment_line_names_the_line_and_what_is_wrong(
         ("hosts:\n- Alexey", "hosts:\n- [Alexey]", "line 19: a host is a list, not text"),
         ("notes: []", "notes: " + "[" * 500 + "]" * 500, "line 54: nested more than 100 levels"),
         ("segment_count: 105", "segment_count: -1", "line 58: segment_count is -1, not a whole"),
+        (
+            "segment_count: 105",
+            "speakers_from: {episode: x, source: x.md, named: 106, key: k}\nsegment_count: 105",
+            "line 58: speakers_from named is 106, not a whole number from 0 to 105",
+        ),
+        (
+            "segment_count: 105",
+            "speakers_from: x\nsegment_count: 105",
+            "line 58: speakers_from is 'x', not a mapping",
+        ),
     ],
 )
 def test_a_bad_value_in_the_header_names_the_line_and_what_is_wrong(
@@ -240,7 +251,7 @@ def test_more_segments_than_the_count_is_an_error_and_a_file_without_a_count_loa
 def test_the_count_is_written_just_before_the_segments() -> None:
     text = episode_io.dumps(EPISODE)
     assert "\nsegment_count: 2\nsegments:\n" in text
-    empty = episode_io.dumps(replace(EPISODE, segments=()))
+    empty = episode_io.dumps(replace(EPISODE, segments=(), speakers_from=None))
     assert empty.endswith("segment_count: 0\nsegments: []\n")
     assert episode_io.loads(empty).segments == ()
 

@@ -15,7 +15,7 @@ import pytest
 from bot.episodes import files as episode_io
 from bot.episodes import library as library_module
 from bot.episodes.library import Library
-from bot.episodes.model import Episode, Segment
+from bot.episodes.model import Episode, Segment, SpeakersFrom
 from bot.episodes.stored import HEADERS, SEGMENTS, LazySegments, tally
 from bot.errors import EpisodeFileError
 from tests.conftest import DATA
@@ -62,7 +62,11 @@ def _same(a: Episode, b: Episode) -> None:
 def test_a_second_load_reads_no_file_and_gives_the_same_episodes(
     folder: Path, store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    aligned = next(iter(Library.load(folder)))  # every field of the schema, stored and back
+    taken = SpeakersFrom("its-copy", "copy.md", 3, "k" * 16)
+    episode_io.write(replace(aligned, speakers_from=taken), folder)
     plain = Library.load(folder)
+    assert plain.get(aligned.id).speakers_from == taken  # type: ignore[union-attr]
     first = Library.load(folder, store)
     reads = Reads(monkeypatch)
     second = Library.load(folder, store)
@@ -210,7 +214,7 @@ def test_the_copies_verdict_is_stored_and_reused(
     def refuse(*_: object) -> None:
         raise AssertionError("the copies were judged again")
 
-    monkeypatch.setattr(library_module, "_merge_sources", refuse)
+    monkeypatch.setattr(library_module, "merge_sources", refuse)
     second = Library.load(folder, store)
     assert second.duplicates == first.duplicates
     assert sorted(second.episodes) == sorted(first.episodes)

@@ -3,7 +3,10 @@ catalog kept as written."""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -13,14 +16,17 @@ from bot.episodes.library import Library
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.catalog_text import with_entry, with_fields, without_entry
 from bot.ingest.intake import (
+    STALE_PART_SECONDS,
     Given,
     IntakeError,
     Places,
     add_file,
     check_name,
     parse_speakers,
+    raw_unwritable,
     read_local,
     remove_episode,
+    sweep_parts,
     youtube_id,
 )
 from tests.conftest import DATA, FIXTURES
@@ -184,3 +190,29 @@ def test_catalog_text_edits_keep_the_rest_as_written() -> None:
         "b.txt",
         "c.txt",
     }
+
+
+def test_part_files_a_dead_ingest_left_are_swept_the_fresh_ones_kept(
+    places: Places, caplog: pytest.LogCaptureFixture
+) -> None:
+    stale = places.raw / ".intake-0123456789abcdef.part"
+    stale_catalog = places.raw.parent / ".intake-fedcba9876543210.part"
+    fresh = places.raw / ".intake-aaaaaaaaaaaaaaaa.part"
+    for path in (stale, stale_catalog, fresh):
+        path.write_bytes(b"half a file")
+    two_hours_ago = time.time() - 2 * STALE_PART_SECONDS
+    for path in (stale, stale_catalog):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    with caplog.at_level(logging.INFO, logger="bot.ingest.intake"):
+        assert sweep_parts(places) == [stale, stale_catalog]
+    assert fresh.is_file() and not stale.exists() and not stale_catalog.exists()
+    assert f"removed {stale}, left by an /ingest that did not finish" in caplog.messages
+    # The next /ingest sweeps too, before it writes its own.
+    os.utime(fresh, (two_hours_ago, two_hours_ago))
+    add_file(VTT, "talk.vtt", places, Given())
+    assert not fresh.exists() and not list(places.raw.glob(".intake-*"))
+
+
+def test_the_raw_folder_is_tried_by_writing_a_file_there(tmp_path: Path) -> None:
+    assert raw_unwritable(tmp_path) is None and not list(tmp_path.iterdir())
+    assert raw_unwritable(tmp_path / "gone") == "No such file or directory"

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.episodes.model import Episode
 from bot.ingest.catalog import empty, parse
 from bot.ingest.pipeline import ingest_one
 from bot.ingest.speaker_labels import is_label, numbered_labels
+from tests.conftest import DATA
 
 
 def _segments(*speakers: str) -> str:
@@ -76,3 +78,33 @@ def test_lennys_speaker_3_is_the_first_numbered_speaker(corpus: Path) -> None:
     assert ep is not None
     speakers = {s.speaker for s in ep.segments}
     assert "Speaker 1" in speakers and "Speaker 3" not in speakers
+
+
+def test_a_catalog_entry_with_one_speaker_names_every_line(tmp_path: Path) -> None:
+    sample = DATA / "raw" / "004_0dbda6ac67a6e3cf.txt"  # one speaker, named nowhere
+    assert {s.speaker for s in _episode(sample, "004.txt:\n  title: Five secrets\n").segments} == {
+        None
+    }
+    ep = _episode(sample, "004.txt:\n  speakers: {Kim: Kim Example}\n")
+    assert {s.speaker for s in ep.segments} == {"Kim"}
+    assert ep.full_name("Kim") == "Kim Example"
+    assert "every segment is Kim's: the catalog names one speaker and the source none" in ep.notes
+    # Two speakers in the catalog: who says what is not known, so nobody is named.
+    ep = _episode(sample, "004.txt:\n  speakers: {Kim: Kim Example, Lee: Lee Example}\n")
+    assert {s.speaker for s in ep.segments} == {None}
+
+
+def test_one_catalog_speaker_does_not_overrule_the_speakers_a_source_names(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "talk.json"
+    raw.write_text(_segments("Ann", "Bob"), "utf-8")
+    catalog = parse("talk.json:\n  speakers: {Ann: Ann Lee}\n", tmp_path / "c.yaml")
+    ep = ingest_one(raw, "talk.json", catalog).episode
+    assert ep is not None and [s.speaker for s in ep.segments] == ["Ann", "Bob"]
+
+
+def _episode(raw: Path, catalog: str) -> Episode:
+    found = ingest_one(raw, "004.txt", parse(catalog, raw.parent / "catalog.yaml")).episode
+    assert found is not None
+    return found
