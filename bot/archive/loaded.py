@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
-from bot.archive.derived import AdviceScores, Derived, load_library
+from bot.archive.derived import LIBRARY, AdviceScores, Derived, load_library
 from bot.archive.search_index import open_index
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
@@ -145,7 +145,9 @@ class Archive:
 
     def places(self, raw: Path) -> Places:
         """The raw folder `raw` (its catalog beside it) and the folder being served."""
-        return Places(raw, self._current.library.folder)
+        folder = self._current.library.folder
+        derived = Derived.beside(folder)
+        return Places(raw, folder, derived.folder / LIBRARY if derived.usable else None)
 
     async def add(
         self, data: bytes, name: str, raw: Path, given: Given, limit: int = MAX_UPLOAD_BYTES

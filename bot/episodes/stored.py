@@ -279,9 +279,10 @@ class EpisodeStore:
         self._verdicts = {key: verdict}  # only the latest: another set of files, another key
         self._dirty = True
 
-    def save(self) -> None:
-        """Write what changed; forget the files no longer in the folder, and their segments."""
-        gone = set(self._entries) - self._seen
+    def save(self, forget_unseen: bool = True) -> None:
+        """Write what changed; forget the files no longer in the folder (not asked for since
+        this store was opened), and their segments."""
+        gone = set(self._entries) - self._seen if forget_unseen else set()
         for name in gone:
             del self._entries[name]
         if not (self._dirty or gone):

@@ -50,10 +50,13 @@ class IntakeError(PodquoteError):
 
 @dataclass(frozen=True, slots=True)
 class Places:
-    """Where the raw files, the catalog (beside them) and the episode files are."""
+    """Where the raw files, the catalog (beside them) and the episode files are; `store`:
+    the episode files as read (`bot.episodes.stored`), so looking for copies of a talk reads
+    only the files that changed."""
 
     raw: Path
     episodes: Path
+    store: Path | None = None
 
     @property
     def catalog(self) -> Path:
@@ -353,7 +356,7 @@ def _speakers_from_copies(episode: Episode, places: Places) -> tuple[Episode, li
     """The new episode with the speakers of a copy of its talk already served (when it names
     none), and the episodes there that take the speakers of the new one (see
     `bot.ingest.copy_speakers`)."""
-    there = written_before(places.episodes, {episode.id})
+    there = written_before(places.episodes, {episode.id}, places.store)
     taken = copy_speakers.from_copies({**there, episode.id: episode}, there.get)
     others = [taken[i] for i in sorted(taken) if i != episode.id]
     return taken.get(episode.id, episode), others

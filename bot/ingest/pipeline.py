@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.episodes import files as episode_io
 from bot.episodes import text_print
 from bot.episodes.model import Episode, Facts, Transcript
+from bot.episodes.stored import EpisodeStore, fingerprint_of
 from bot.errors import (
     CatalogError,
     EpisodeFileError,
@@ -439,21 +440,35 @@ def printed(results: list[FileResult]) -> dict[str, text_print.TextPrint]:
     return prints
 
 
-def written_before(out: Path, mine: set[str]) -> dict[str, Episode]:
+def written_before(out: Path, mine: set[str], store: Path | None = None) -> dict[str, Episode]:
     """The episode files in `out` but those of the ids in `mine` (written again now), by id:
     the library loads them beside the new ones; a file that does not read is left to the
-    library to report."""
+    library to report. `store`: the files as read (`stored`), so only changed ones are read."""
+    kept = EpisodeStore(store) if store else None
     found: dict[str, Episode] = {}
     for path in sorted(out.glob("*.yaml")):
         if path.stem in mine:
             continue
         try:
-            episode = episode_io.read(path)
+            episode = _stored_or_read(path, kept)
         except EpisodeFileError:
             continue
         if episode.id not in mine:
             found.setdefault(episode.id, episode)
+    if kept:
+        kept.save(forget_unseen=False)  # the files of `mine` were not looked at
     return found
+
+
+def _stored_or_read(path: Path, store: EpisodeStore | None) -> Episode:
+    found = store.episode(path) if store else None
+    if found:
+        return found[0]
+    text = episode_io.read_text(path)
+    episode = episode_io.loads(text, path)
+    if store:
+        store.keep(path, fingerprint_of(text), episode)
+    return episode
 
 
 def speakers_from_copies(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.episodes import files as episode_io
+from bot.episodes.model import Episode
 from bot.ingest import catalog as catalog_mod
 from bot.ingest import pipeline
 from bot.ingest.catalog import Catalog
@@ -121,3 +123,26 @@ def test_a_memo_that_cannot_be_written_costs_speed_only(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "cannot keep what ingest read in" in warnings[0]
     assert os.path.isfile(blocked)
+
+
+def test_looking_for_copies_reads_only_the_episode_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "episodes"
+    shutil.copytree(DATA / "episodes", folder)
+    store = tmp_path / "derived" / "library"
+    first = pipeline.written_before(folder, set(), store)
+    parsed: list[str] = []
+    real = episode_io.loads
+
+    def counted(text: str, path: Path | str = "<episode>") -> Episode:
+        parsed.append(str(path))
+        return real(text, path)
+
+    monkeypatch.setattr(episode_io, "loads", counted)
+    second = pipeline.written_before(folder, set(), store)
+    assert parsed == []
+    assert sorted(second) == sorted(first) and len(first) == 5
+    one = sorted(first)[0]
+    assert [e.title for e in (first[one], second[one])] == [second[one].title] * 2
+    assert sorted(pipeline.written_before(folder, {one}, store)) == sorted(first)[1:]
