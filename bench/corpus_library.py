@@ -14,11 +14,13 @@ from pathlib import Path
 from bot.episodes.library import Library
 from bot.ingest.catalog import empty
 from bot.ingest.catalog import load as load_catalog
+from bot.ingest.memo import IngestMemo
 from bot.ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CACHE = ROOT / "bench" / ".cache"
+MEMO = CACHE / "ingest-memo"
 
 
 # What ingest writes depends on these only: editing search, advice or the adapters must not
@@ -55,10 +57,13 @@ def corpus_folder(corpus: Path = CORPUS) -> Path:
         raise SystemExit(f"no corpus at {corpus}: the benchmarks need ../shared/corpus")
     folder = CACHE / f"episodes-{_code_stamp()}"
     if not folder.is_dir():
-        if CACHE.is_dir():
-            shutil.rmtree(CACHE)
+        for old in CACHE.glob("episodes-*") if CACHE.is_dir() else ():
+            shutil.rmtree(old)
         staging = CACHE / "staging"
-        ingest([corpus], staging, empty())
-        ingest([ROOT / "data" / "raw"], staging, load_catalog(ROOT / "data" / "catalog.yaml"))
+        shutil.rmtree(staging, ignore_errors=True)
+        memo = IngestMemo(MEMO)  # what ingest made of each raw file: only changed ones read
+        ingest([corpus], staging, empty(), memo=memo)
+        catalog = load_catalog(ROOT / "data" / "catalog.yaml")
+        ingest([ROOT / "data" / "raw"], staging, catalog, memo=memo)
         staging.rename(folder)
     return folder
