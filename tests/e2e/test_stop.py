@@ -43,14 +43,13 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     gate = Gate()
+    load = archive_module.load_library
 
-    class SlowLibrary(Library):
-        @classmethod
-        def load(cls, folder: Path) -> Library:
-            gate.wait()
-            return Library.load(folder)
+    def slow(folder: Path, previous: Library | None = None) -> Library:
+        gate.wait()
+        return load(folder, previous)
 
-    monkeypatch.setattr(archive_module, "Library", SlowLibrary)
+    monkeypatch.setattr(archive_module, "load_library", slow)
     yield gate
     gate.opened.set()
 
