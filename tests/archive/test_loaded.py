@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -67,5 +69,20 @@ def test_a_failed_reload_keeps_the_old_snapshot(folder: Path) -> None:
             await archive.reload()
         assert archive.current is before
         assert archive.searcher.search("go quickly go alone").matches
+
+    asyncio.run(scenario())
+
+
+def test_a_reload_lets_the_old_snapshot_go_though_its_advice_pool_was_read(folder: Path) -> None:
+    async def scenario() -> None:
+        archive = await Archive.open_async(folder)
+        pool = await archive.advice_pool()
+        assert await archive.advice_pool() is pool  # kept while its library is served
+        old = weakref.ref(archive.searcher)
+        del pool
+        await archive.reload()
+        gc.collect()
+        assert old() is None  # nothing keeps the old library and index alive
+        assert len(await archive.advice_pool()) > 0
 
     asyncio.run(scenario())
