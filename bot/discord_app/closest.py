@@ -33,9 +33,8 @@ class ClosestView(ExpiringView):
             self.add_item(button)
 
     def embed(self) -> discord.Embed:
-        lines = self.lines
         return discord.Embed(
-            title=UNSURE_HEADING, description="\n".join(lines)[:4096], colour=QUOTE_COLOUR
+            title=UNSURE_HEADING, description="\n".join(self.lines)[:4096], colour=QUOTE_COLOUR
         )
 
     @staticmethod
