@@ -38,6 +38,11 @@ def _code_stamp() -> str:
 
 def corpus_library(corpus: Path = CORPUS) -> Library:
     """Samples + corpus as one library (ingesting the corpus when the cache is stale)."""
+    return Library.load(corpus_folder(corpus))
+
+
+def corpus_folder(corpus: Path = CORPUS) -> Path:
+    """The folder of the samples' and the corpus's episode files (ingested when stale)."""
     if not corpus.is_dir():
         raise SystemExit(f"no corpus at {corpus}: the benchmarks need ../shared/corpus")
     folder = CACHE / f"episodes-{_code_stamp()}"
@@ -48,4 +53,4 @@ def corpus_library(corpus: Path = CORPUS) -> Library:
         ingest([corpus], staging, empty())
         ingest([ROOT / "data" / "raw"], staging, load_catalog(ROOT / "data" / "catalog.yaml"))
         staging.rename(folder)
-    return Library.load(folder)
+    return folder

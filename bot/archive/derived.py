@@ -2,7 +2,8 @@
 
 It sits beside the episodes (`data/derived/` for `data/episodes/`; `NAME.derived/` beside any
 other folder `NAME/`) and holds each episode's advice scores (`advice/<id>.json`) and the
-search index (`index/`, see `search_index`). Every file of ours is written whole to a
+search index (`index/`, see `search_index`) and the episode files as read (`library/`, see
+`bot.episodes.stored`). Every file of ours is written whole to a
 temporary name and renamed, so a reader sees the old file or the new one, never half of one
 (tantivy commits its own files the same way). `VERSION` names the layout: a
 folder of another layout is emptied and rebuilt rather than misread, and a folder that is not
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 LAYOUT = 1  # the folder's layout; another number means rebuild
 VERSION_FILE = "VERSION"
 ADVICE = "advice"
+LIBRARY = "library"  # the episode files as read (`bot.episodes.stored`)
 ADVICE_CODE: tuple[ModuleType, ...] = (scoring, windows, advice_words, text)
 
 
@@ -132,6 +134,16 @@ class Derived:
             if path.stem not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+def load_library(episodes: Path, previous: Library | None = None) -> Library:
+    """The library of an episode folder, what was read kept in its derived folder
+    (`library/`): the next load reads only the files that changed. `previous`: an earlier
+    load whose unchanged episodes are taken as they are."""
+    if not episodes.is_dir():
+        return Library.load(episodes)  # raises, naming the folder
+    derived = Derived.beside(episodes)
+    return Library.load(episodes, derived.folder / LIBRARY if derived.usable else None, previous)
 
 
 def _layout(version: Path) -> int | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
-from bot.archive.derived import AdviceScores, Derived
+from bot.archive.derived import AdviceScores, Derived, load_library
 from bot.archive.search_index import open_index
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
@@ -56,8 +56,10 @@ def stored_index(library: Library) -> SearchIndex:
     return open_index(library)[0]
 
 
-def _open(folder: Path, builder: IndexBuilder, meaning: Encoder | None) -> Snapshot:
-    library = Library.load(folder)
+def _open(
+    folder: Path, builder: IndexBuilder, meaning: Encoder | None, previous: Library | None = None
+) -> Snapshot:
+    library = load_library(folder, previous)
     return Snapshot(library, Searcher(builder(library), meaning))
 
 
@@ -132,7 +134,9 @@ class Archive:
         """
         async with self._lock:
             old = self._current
-            new = await asyncio.to_thread(_open, old.library.folder, self._builder, self._meaning)
+            new = await asyncio.to_thread(
+                _open, old.library.folder, self._builder, self._meaning, old.library
+            )
             self._current = new
             self._advice = None  # the old pool holds the old snapshot: let both go
             return old.library.changes_to(new.library)

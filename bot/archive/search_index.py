@@ -2,11 +2,13 @@
 
 The tantivy index is opened memory-mapped, not built, at start. Beside it, `podquote.json`
 records the layout, a stamp of the code that turns text into terms, and for each episode
-indexed the fingerprint of its file, its number in the index and its count of terms. Opening
-compares that with the library: the segments of a changed or gone episode are deleted and a
-changed or new episode's added, in one commit; nothing is written when nothing changed.
-Another layout or code, or an index that does not hold what its record says, is rebuilt (one
-log line); an index that cannot be used at all is built in memory, never a crash.
+indexed the fingerprint of its file, its number in the index and its count of terms;
+`stems.json` holds the stem of each term of the vocabulary, so opening works out only the
+new ones. Opening compares that with the library: the segments of a changed or gone episode
+are deleted and a changed or new episode's added, in one commit; nothing is written when
+nothing changed. Another layout or code, or an index that does not hold what its record says,
+is rebuilt (one log line); an index that cannot be used at all is built in memory, never a
+crash.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 INDEX = "index"
 RECORD = "podquote.json"  # beside tantivy's own meta.json
+STEMS = "stems.json"  # the stem of each term of the vocabulary (folding the words is slow)
 LAYOUT = 1
 CODE = (engine, fold, index)
 
@@ -114,7 +117,11 @@ def _stored(
     segments = sum(len(ep.segments) for ep in library)
     numbers = [int(row[1]) for row in rows]
     length = mean_length(total, segments)
-    searchable = SearchIndex(list(library), found, numbers, length, bool(record["deleted"]))
+    stems = derived.read(f"{INDEX}/{STEMS}")
+    known = stems if isinstance(stems, dict) and not rebuilt else {}
+    searchable = SearchIndex(list(library), found, numbers, length, bool(record["deleted"]), known)
+    if searchable.fresh_stems or len(known) != len(searchable.terms):
+        derived.write(f"{INDEX}/{STEMS}", searchable.vocabulary_stems())
     took = time.perf_counter() - began
     unchanged = len(library) - len(changed)
     update = IndexUpdate(folder, len(changed), len(gone), unchanged, rebuilt, took)

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.advice.scoring import POOL_MIN_SCORE, Candidate, candidates
-from bot.archive.derived import AdviceScores, Derived
+from bot.archive.derived import AdviceScores, Derived, load_library
 from bot.cli.options import DEFAULT_OUT, configured_episodes
-from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.reply.cards import timestamp
 
@@ -68,7 +67,7 @@ def as_json(candidate: Candidate) -> dict[str, Any]:
 def advice_command(data: Path, top: int, as_json_array: bool) -> int:
     """List the top candidates; 0 when the folder loads, 2 when it cannot."""
     try:
-        library = Library.load(data)
+        library = load_library(data)
     except EpisodeFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

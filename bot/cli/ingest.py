@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.archive.derived import AdviceScores, Derived
+from bot.archive.derived import AdviceScores, Derived, load_library
 from bot.archive.search_index import open_index
 from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from bot.episodes.library import Library
@@ -91,7 +91,7 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for error in catalog_errors:
         print(str(error), file=sys.stderr)
     print(summary(report, args.out, took, quiet=args.quiet))
-    library = Library.load(args.out)
+    library = load_library(args.out)
     merged = copies_line(library)
     if merged:
         print(merged)

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from bot.archive.derived import load_library
 from bot.archive.search_index import open_index
 from bot.cli.options import DEFAULT_OUT, configured
 from bot.config.settings import SearchConfig
-from bot.episodes.library import Library
 from bot.errors import EpisodeFileError
 from bot.reply.cards import UNSURE_HEADING
 from bot.search.filters import FilterError
@@ -86,7 +86,7 @@ def open_searcher(data: Path, meaning: bool = False) -> Searcher:
     """Load the library in `data` and open its stored index, updated for what changed (raises
     EpisodeFileError for a bad folder); `meaning`: weigh near misses with the sentence model
     when it is installed."""
-    library = Library.load(data)
+    library = load_library(data)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     model = load_meaning(meaning)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from bot.episodes import files as episode_io
-from bot.episodes import text_print
+from bot.episodes import same_talk, text_print
 from bot.episodes.model import Episode
 from bot.episodes.same_talk import Copy, Likeness, find_copies
+from bot.episodes.stored import EpisodeStore, fingerprint_of, tally
 from bot.errors import EpisodeFileError
 
 Basis = Literal["youtube", "text"]
@@ -53,6 +54,7 @@ class _State:
     problems: tuple[EpisodeFileError, ...]
     duplicates: tuple[Duplicate, ...]
     unprinted: tuple[str, ...] = ()  # episodes whose file stores no text print
+    every: dict[str, Episode] = field(default_factory=dict)  # the copies set aside too
 
 
 @dataclass(slots=True)
@@ -63,21 +65,27 @@ class Library:
     _state: _State = field(default_factory=lambda: _State({}, {}, (), ()))
 
     @classmethod
-    def load(cls, folder: Path) -> Library:
-        """Read every `*.yaml` episode in `folder`; broken files are listed in `problems`."""
+    def load(
+        cls, folder: Path, store: Path | None = None, previous: Library | None = None
+    ) -> Library:
+        """Read every `*.yaml` episode in `folder`; broken files are listed in `problems`.
+
+        `store`: a folder of derived data where what was read is kept (`stored`), so the
+        next load reads only the files that changed. `previous`: an earlier load of the
+        folder whose episodes are taken as they are where their files did not change."""
         library = cls(folder)
-        library._state = _read_folder(folder)
+        library._state = _read_folder(folder, store, previous)
         return library
 
     @classmethod
-    async def load_async(cls, folder: Path) -> Library:
+    async def load_async(cls, folder: Path, store: Path | None = None) -> Library:
         """`load` in a worker thread, for callers on an event loop."""
-        return await asyncio.to_thread(cls.load, folder)
+        return await asyncio.to_thread(cls.load, folder, store)
 
     def reload(self) -> LibraryDiff:
         """Re-read the folder, swap the new episodes in, and say what changed."""
         old = self._state
-        new = _read_folder(self.folder)
+        new = _read_folder(self.folder, None, self)
         self._state = new
         return _diff(old, new)
 
@@ -129,34 +137,97 @@ class Library:
 def richness(ep: Episode) -> tuple[float, int, str]:
     """How good a source of an episode is: exact times plus named speakers (each the share of
     segments that have them), a bonus for chapters; then size, then id for a stable order."""
-    n = len(ep.segments) or 1
-    exact = sum(1 for s in ep.segments if s.start is not None and not s.estimated) / n
-    named = sum(1 for s in ep.segments if s.speaker) / n
-    score = round(exact + named + (0.25 if ep.chapters else 0.0), 3)
-    return (score, len(ep.segments), ep.id)
+    counted = tally(ep.segments)
+    n = counted.count or 1
+    score = round(counted.exact / n + counted.named / n + (0.25 if ep.chapters else 0.0), 3)
+    return (score, counted.count, ep.id)
 
 
-def _read_folder(folder: Path) -> _State:
+def _read_folder(folder: Path, store_folder: Path | None, previous: Library | None) -> _State:
     if not folder.is_dir():
         raise EpisodeFileError(folder, "not a folder of episode files")
+    store = EpisodeStore(store_folder) if store_folder else None
+    before = previous._state if previous else None
     episodes: dict[str, Episode] = {}
     fingerprints: dict[str, str] = {}
     problems: list[EpisodeFileError] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            text = episode_io.read_text(path)
-            episode = episode_io.loads(text, path)
+            episode, fingerprint = _read_file(path, store)
         except EpisodeFileError as exc:
             problems.append(exc)
             continue
         if episode.id in episodes:
             problems.append(EpisodeFileError(path, f"id {episode.id!r} is used by another file"))
             continue
+        if before and before.fingerprints.get(episode.id) == fingerprint:
+            episode = before.every.get(episode.id, episode)  # its segments may be read already
         episodes[episode.id] = episode
-        fingerprints[episode.id] = hashlib.sha1(text.encode()).hexdigest()
-    kept, duplicates = _merge_sources(episodes)
+        fingerprints[episode.id] = fingerprint
+    kept, duplicates = _merged(episodes, fingerprints, store)
+    if store:
+        store.save()
     unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
-    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted)
+    return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted, episodes)
+
+
+def _read_file(path: Path, store: EpisodeStore | None) -> tuple[Episode, str]:
+    """The episode in one file and its fingerprint: from the store when the file is
+    unchanged, else read (and stored)."""
+    found = store.episode(path) if store else None
+    if found:
+        return found
+    text = episode_io.read_text(path)
+    episode = episode_io.loads(text, path)
+    fingerprint = fingerprint_of(text)
+    if store:
+        store.keep(path, fingerprint, episode)
+    return episode, fingerprint
+
+
+MERGE_CODE = (Path(str(same_talk.__file__)), Path(__file__))  # what decides the copies
+
+
+def _merged(
+    episodes: dict[str, Episode], fingerprints: dict[str, str], store: EpisodeStore | None
+) -> tuple[dict[str, Episode], list[Duplicate]]:
+    """`_merge_sources`, or its verdict stored for the same files by the same code."""
+    if store is None:
+        return _merge_sources(episodes)
+    digest = hashlib.sha1()
+    for code in MERGE_CODE:
+        digest.update(code.read_bytes())
+    for episode_id in sorted(fingerprints):
+        digest.update(f"{episode_id} {fingerprints[episode_id]}\n".encode())
+    key = digest.hexdigest()
+    stored = _verdict(store.verdict(key), episodes)
+    if stored is not None:
+        dropped = {d.dropped for d in stored}
+        return {k: v for k, v in episodes.items() if k not in dropped}, stored
+    kept, duplicates = _merge_sources(episodes)
+    store.keep_verdict(key, [_verdict_row(d) for d in duplicates])
+    return kept, duplicates
+
+
+def _verdict_row(d: Duplicate) -> list[object]:
+    like = d.likeness
+    likeness = [like.shared, like.smaller, like.larger, like.length] if like else None
+    return [d.dropped, d.kept, d.why, d.basis, likeness]
+
+
+def _verdict(rows: object, episodes: dict[str, Episode]) -> list[Duplicate] | None:
+    """The stored verdict read back; None when it does not read."""
+    if not isinstance(rows, list):
+        return None
+    try:
+        found = [
+            Duplicate(dropped, kept, why, basis, Likeness(*like) if like else None)
+            for dropped, kept, why, basis, like in rows
+        ]
+    except (TypeError, ValueError):
+        return None
+    known = all(d.dropped in episodes and d.kept in episodes for d in found)
+    return found if known else None
 
 
 def preference(ep: Episode) -> tuple[bool, tuple[float, int, str]]:

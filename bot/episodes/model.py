@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -122,13 +123,15 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Episode:
-    """One normalised episode, as written to and read from `data/episodes/<id>.yaml`."""
+    """One normalised episode, as written to and read from `data/episodes/<id>.yaml`.
+
+    `segments` is a tuple, or a sequence read on first use (`stored.LazySegments`)."""
 
     id: str
     title: str
     source: str
     format: str
-    segments: tuple[Segment, ...]
+    segments: Sequence[Segment]
     show: str | None = None
     season: int | None = None
     episode: int | None = None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
+from bot.episodes.stored import tally
 from bot.errors import PodquoteError
 from bot.search.fold import fold
 
@@ -54,7 +55,7 @@ class SpeakerFilter:
         names: dict[int, set[str]] = {}
         for ep in index.episodes:
             full = dict(ep.speakers)
-            for said_by in dict.fromkeys(seg.speaker for seg in ep.segments if seg.speaker):
+            for said_by in tally(ep.segments).voices:
                 label = labels.setdefault(said_by, len(labels))
                 names.setdefault(label, {said_by}).add(full.get(said_by) or said_by)
         self._labels = labels

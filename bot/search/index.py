@@ -72,6 +72,9 @@ class SearchIndex:
     numbers: Sequence[int]  # each episode's number in the engine, in `episodes` order
     avg_len: float
     after_deletes: bool = False  # the engine may hold deleted segments: count live ones
+    # Each term's stem, as far as known (stored with the index): filled in for the rest.
+    stems: dict[str, str] = field(default_factory=dict)
+    fresh_stems: int = field(init=False, default=0)  # terms whose stem was not known
     seg_episode: npt.NDArray[np.int32] = field(init=False)
     seg_position: npt.NDArray[np.int32] = field(init=False)
     terms: list[str] = field(init=False)
@@ -99,9 +102,18 @@ class SearchIndex:
         self.term_df = np.array([n for _, n in vocabulary], dtype=np.int64)
         self.by_first_letter = {}
         self.by_stem = {}
+        known = self.stems
         for tid, term in enumerate(self.terms):
             self.by_first_letter.setdefault(term[0], []).append(term)
-            self.by_stem.setdefault(stem(term), []).append(tid)
+            its = known.get(term)
+            if its is None:
+                its = known[term] = stem(term)
+                self.fresh_stems += 1
+            self.by_stem.setdefault(its, []).append(tid)
+
+    def vocabulary_stems(self) -> dict[str, str]:
+        """The stem of each term of the vocabulary, to store beside the index."""
+        return {term: self.stems[term] for term in self.terms}
 
     @property
     def size(self) -> int:
