@@ -88,11 +88,15 @@ class BotProcess:
             await asyncio.sleep(0.01)
 
     async def kill(self) -> None:
+        """SIGKILL; the process must not have logged a traceback before it."""
+        await self.end()
+        assert "Traceback" not in "".join(self.lines), "".join(self.lines)
+
+    async def end(self) -> None:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
         await self._reader
-        assert "Traceback" not in "".join(self.lines), "".join(self.lines)
 
 
 async def daily_rows(database: Path) -> dict[tuple[int, str], tuple[str, int | None]]:
@@ -175,36 +179,43 @@ async def test_killed_at_every_phase_of_a_post_the_bot_posts_once_per_server_and
         )
         env = {**os.environ, "DISCORD_TOKEN": server.token, "PYTHONPATH": str(ROOT)}
 
+        started: list[BotProcess] = []
+
         async def start(*hold: str) -> BotProcess:
-            return await BotProcess.start(config, clock, env, *hold)
+            started.append(await BotProcess.start(config, clock, env, *hold))
+            return started[-1]
 
         days = [FIRST_DAY + dt.timedelta(days=n) for n in range(len(ways))]
-        for day, way in zip(days, ways, strict=True):
-            clock.write_text(dt.datetime.combine(day, POST_AT, dt.UTC).isoformat())
-            if way in PHASES:
-                bot = await start(way)
-                await bot.said(HELD + way)
-                await bot.kill()
-            elif way == "during-lookup":  # an intent left behind, then a death mid-lookup
-                bot = await start("after-intent")
-                await bot.said(HELD + "after-intent")
-                await bot.kill()
-                looked = lookups(server)
+        try:
+            for day, way in zip(days, ways, strict=True):
+                clock.write_text(dt.datetime.combine(day, POST_AT, dt.UTC).isoformat())
+                if way in PHASES:
+                    bot = await start(way)
+                    await bot.said(HELD + way)
+                    await bot.kill()
+                elif way == "during-lookup":  # an intent left behind, then a death mid-lookup
+                    bot = await start("after-intent")
+                    await bot.said(HELD + "after-intent")
+                    await bot.kill()
+                    looked = lookups(server)
+                    bot = await start()
+                    await until(partial(lookups_after, server, looked), "the look in the channel")
+                    await bot.kill()
+                else:  # at a random moment after the start (maybe before, during or after the post)
+                    bot = await start()
+                    await bot.said(" ready as ")
+                    await asyncio.sleep(rng.uniform(0.0, 0.3))
+                    await bot.kill()
+                if way == "after-send":  # the post is out: the channel gets busy, hours pass
+                    make_busy(server, guilds[0][0].channels[0].id)
+                    clock.write_text(dt.datetime.combine(day, LATER, dt.UTC).isoformat())
                 bot = await start()
-                await until(partial(lookups_after, server, looked), "the look in the channel")
+                wanted = [(g.id, day.isoformat()) for g, _, _ in guilds]
+                await until(partial(all_sent, database, wanted), f"the posts of {day} after {way}")
                 await bot.kill()
-            else:  # at a random moment after the start (maybe before, during or after the post)
-                bot = await start()
-                await bot.said(" ready as ")
-                await asyncio.sleep(rng.uniform(0.0, 0.3))
-                await bot.kill()
-            if way == "after-send":  # the post is out: the channel gets busy, hours pass
-                make_busy(server, guilds[0][0].channels[0].id)
-                clock.write_text(dt.datetime.combine(day, LATER, dt.UTC).isoformat())
-            bot = await start()
-            wanted = [(g.id, day.isoformat()) for g, _, _ in guilds]
-            await until(partial(all_sent, database, wanted), f"the posts of {day} after {way}")
-            await bot.kill()
+        finally:  # a failing test leaves no process behind
+            for process in started:
+                await process.end()
         server.raise_for_problems()
 
     rows = await daily_rows(database)
