@@ -124,10 +124,12 @@ class Archive:
         """The daily-advice pool of the library being served, read in a worker thread the first
         time it is asked for: stored by ingest, scored here only for what changed since."""
         snapshot = self._current
-        if self._advice is None or self._advice[0] is not snapshot:
-            pool = await asyncio.to_thread(advice_pool, snapshot.library)
+        if self._advice is not None and self._advice[0] is snapshot:
+            return self._advice[1]
+        pool = await asyncio.to_thread(advice_pool, snapshot.library)
+        if snapshot is self._current:  # kept only while it is the one served
             self._advice = (snapshot, pool)
-        return self._advice[1]
+        return pool
 
     async def reload(self) -> LibraryDiff:
         """Re-read the folder and update the index off the event loop, then swap.
@@ -141,6 +143,7 @@ class Archive:
                 _open, old.library.folder, self._builder, self._meaning, old
             )
             self._current = new
+            self._advice = None  # the old pool holds the old snapshot: let both go
             return old.library.changes_to(new.library)
 
     def places(self, raw: Path) -> Places:

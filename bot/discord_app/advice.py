@@ -16,6 +16,7 @@ from bot.advice.daily_post import AdvicePost, AdviceStatus, DailyAdvice, PostFai
 from bot.advice.schedule import ScheduleError, parse_time, zone, zone_names
 from bot.discord_app.admin import refuse_unless_manager
 from bot.discord_app.embeds import INFO_COLOUR, advice_embed
+from bot.discord_app.episode import GONE
 from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
 from bot.reply.cards import clip, episode_card
@@ -127,9 +128,7 @@ class MoreFromEpisode(
         archive = resources_of(interaction.client).archive
         episode = archive.library.get(self.episode_id)
         if episode is None:
-            await interaction.response.send_message(
-                "That episode is no longer in the archive.", ephemeral=True
-            )
+            await interaction.response.send_message(GONE, ephemeral=True)
             return
         card = episode_card(episode)
         embed = discord.Embed(

@@ -10,14 +10,22 @@ from discord.ext import commands
 
 from bot.discord_app.embeds import INFO_COLOUR, quote_embed
 from bot.discord_app.quote import name_choices_for
-from bot.discord_app.resources import Resources
+from bot.discord_app.resources import Resources, resources_of
 from bot.discord_app.usage import mark
 from bot.discord_app.views import ExpiringView
 from bot.episodes.model import Episode, link
-from bot.reply.cards import episode_card, episode_page, listing_order, quote_card
+from bot.reply.cards import (
+    episode_card,
+    episode_page,
+    listing_order,
+    page_count,
+    quote_card,
+)
 from bot.reply.echo import echoed
 from bot.search.filters import FilterError
 from bot.search.ranking import Match
+
+GONE = "That episode is no longer in the archive."
 
 
 def episode_embed(episode: Episode) -> discord.Embed:
@@ -53,18 +61,24 @@ def random_match(episode: Episode, rng: random.Random) -> Match | None:
 
 
 class EpisodeView(ExpiringView):
-    """The "Random quote" button under an episode card."""
+    """The "Random quote" button under an episode card. It keeps the episode's id and finds
+    the episode in the archive served at the click: a view lives `view_timeout`, across
+    reloads, and must not keep an old episode alive."""
 
-    def __init__(self, episode: Episode, rng: random.Random, timeout: float) -> None:
+    def __init__(self, episode_id: str, rng: random.Random, timeout: float) -> None:
         super().__init__(timeout=timeout)
-        self.episode = episode
+        self.episode_id = episode_id
         self.rng = rng
 
     @discord.ui.button(label="Random quote", emoji="🎲", style=discord.ButtonStyle.primary)
     async def random_quote(
         self, interaction: discord.Interaction, _: discord.ui.Button[EpisodeView]
     ) -> None:
-        match = random_match(self.episode, self.rng)
+        episode = resources_of(interaction.client).archive.library.get(self.episode_id)
+        if episode is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        match = random_match(episode, self.rng)
         if match is None:
             await interaction.response.send_message("This episode has no quotes.", ephemeral=True)
             return
@@ -72,17 +86,17 @@ class EpisodeView(ExpiringView):
 
 
 class ListView(ExpiringView):
-    """Previous/next pages of the episode list."""
+    """Previous/next pages of the episode list, read from the archive served at each click
+    (holding the list would keep an old library alive for the view's lifetime)."""
 
     def __init__(self, episodes: list[Episode], timeout: float) -> None:
         super().__init__(timeout=timeout)
-        self.episodes = episodes
         self.page = 0
-        self.pages = episode_page(episodes, 0)[1]
+        self.pages = page_count(episodes)
         self._sync()
 
-    def embed(self) -> discord.Embed:
-        text, pages = episode_page(self.episodes, self.page)
+    def embed(self, episodes: list[Episode]) -> discord.Embed:
+        text, pages = episode_page(episodes, self.page)
         embed = discord.Embed(title="Episodes", description=text, colour=INFO_COLOUR)
         embed.set_footer(text=f"Page {self.page + 1} of {pages} · /episode name for one")
         return embed
@@ -92,9 +106,11 @@ class ListView(ExpiringView):
         self.next.disabled = self.page >= self.pages - 1
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        episodes = listing_order(resources_of(interaction.client).archive.library)
+        self.pages = page_count(episodes)
         self.page = max(0, min(self.pages - 1, self.page + step))
         self._sync()
-        await interaction.response.edit_message(embed=self.embed(), view=self)
+        await interaction.response.edit_message(embed=self.embed(episodes), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -120,7 +136,7 @@ class EpisodeCog(commands.Cog):
         if name is None:
             episodes = listing_order(self.resources.archive.library)
             view = ListView(episodes, self.resources.view_timeout)
-            await interaction.response.send_message(embed=view.embed(), view=view)
+            await interaction.response.send_message(embed=view.embed(episodes), view=view)
             view.message = await interaction.original_response()
             return
         try:
@@ -132,7 +148,7 @@ class EpisodeCog(commands.Cog):
             )
             return
         mark(interaction, "found", episode.id)
-        card = EpisodeView(episode, self.rng, self.resources.view_timeout)
+        card = EpisodeView(episode.id, self.rng, self.resources.view_timeout)
         await interaction.response.send_message(embed=episode_embed(episode), view=card)
         card.message = await interaction.original_response()
 

@@ -16,15 +16,15 @@ from bot.discord_app.usage import mark
 from bot.discord_app.views import ExpiringView
 from bot.reply.cards import (
     CHOICE_NAME_LIMIT,
+    QuotePage,
     clip,
-    context_text,
     no_match,
-    quote_card,
+    quote_pages,
     too_long,
 )
 from bot.reply.echo import echoed
 from bot.search.filters import FilterError
-from bot.search.ranking import Match, Outcome
+from bot.search.ranking import Outcome
 
 AUTOCOMPLETE_CHOICES = 25
 # A search still running after this long is deferred (privately: Discord allows 3 s for the
@@ -61,34 +61,44 @@ async def answer_publicly(
     return await interaction.followup.send(embed=embed, view=view, wait=True)
 
 
-class QuoteView(ExpiringView):
-    """Previous/next for the member who asked, Context for anyone (privately), Watch link."""
+def context_embed(page: QuotePage) -> discord.Embed:
+    """The Context button's private answer: the words around the result."""
+    return discord.Embed(
+        title=page.around_title, url=page.card.url, description=page.around, colour=QUOTE_COLOUR
+    )
 
-    def __init__(self, matches: list[Match], owner_id: int, timeout: float) -> None:
+
+class QuoteView(ExpiringView):
+    """Previous/next for the member who asked, Context for anyone (privately), Watch link.
+
+    It keeps each result's page of plain text (`QuotePage`), never the match: the buttons
+    work for `view_timeout`, across reloads, and must not keep old episodes alive."""
+
+    def __init__(self, pages: list[QuotePage], owner_id: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
-        self.matches = matches
+        self.pages = pages
         self.owner_id = owner_id
         self.index = 0
         self._link: discord.ui.Button[QuoteView] | None = None
         self._sync()
 
     @property
-    def current(self) -> Match:
-        return self.matches[self.index]
+    def current(self) -> QuotePage:
+        return self.pages[self.index]
 
     def embed(self) -> discord.Embed:
-        return quote_embed(quote_card(self.current, self.index + 1, len(self.matches)))
+        return quote_embed(self.current.card)
 
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.matches) - 1
-        if len(self.matches) == 1:
+        self.next.disabled = self.index >= len(self.pages) - 1
+        if len(self.pages) == 1:
             self.remove_item(self.previous)
             self.remove_item(self.next)
         if self._link is not None:
             self.remove_item(self._link)
             self._link = None
-        card = quote_card(self.current)
+        card = self.current.card
         if card.url and card.watch_label:
             self._link = discord.ui.Button(
                 style=discord.ButtonStyle.link, url=card.url, label=card.watch_label
@@ -102,7 +112,7 @@ class QuoteView(ExpiringView):
                 ephemeral=True,
             )
             return
-        self.index = max(0, min(len(self.matches) - 1, self.index + step))
+        self.index = max(0, min(len(self.pages) - 1, self.index + step))
         self._sync()
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
@@ -120,14 +130,7 @@ class QuoteView(ExpiringView):
     async def context(
         self, interaction: discord.Interaction, _: discord.ui.Button[QuoteView]
     ) -> None:
-        match = self.current
-        embed = discord.Embed(
-            title=clip(f"Around {match.episode.title}", 256),
-            url=match.url,
-            description=context_text(match),
-            colour=QUOTE_COLOUR,
-        )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=context_embed(self.current), ephemeral=True)
 
 
 def quote_key(interaction: discord.Interaction) -> Key:
@@ -190,7 +193,7 @@ class QuoteCog(commands.Cog):
             return
         if outcome.closest:
             mark(interaction, "unsure")
-            closest = ClosestView(list(outcome.closest), self._public, self.resources.view_timeout)
+            closest = ClosestView(outcome.closest, self._public, self.resources.view_timeout)
             closest.message = await answer_privately(
                 interaction, embed=closest.embed(), view=closest
             )
@@ -203,7 +206,9 @@ class QuoteCog(commands.Cog):
             )
             return
         mark(interaction, "found", outcome.matches[0].episode.id)
-        view = QuoteView(list(outcome.matches), interaction.user.id, self.resources.view_timeout)
+        view = QuoteView(
+            quote_pages(outcome.matches), interaction.user.id, self.resources.view_timeout
+        )
         view.message = await answer_publicly(interaction, view.embed(), view)
 
     async def _search(
@@ -233,9 +238,9 @@ class QuoteCog(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
             return await running
 
-    def _public(self, match: Match, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
+    def _public(self, page: QuotePage, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
         """A closest moment posted as the /quote answer (see `ClosestView`)."""
-        view = QuoteView([match], owner_id, self.resources.view_timeout)
+        view = QuoteView([page], owner_id, self.resources.view_timeout)
         return view.embed(), view
 
     @quote.autocomplete("speaker")

@@ -15,6 +15,7 @@ import yarl
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, discord_token
 from bot.discord_app.client import PodquoteBot
+from bot.discord_app.loop_lag import LoopLag
 from bot.ingest.intake import sweep_parts
 from bot.search.meaning import load_meaning
 from bot.storage.sqlite import Store
@@ -76,10 +77,13 @@ async def run_bot(
     """Start the bot and serve until SIGINT/SIGTERM; SIGHUP reloads the transcripts.
 
     A stop lets replies in flight finish (up to `grace` seconds), logs out, then closes the
-    database.
+    database. The event loop's lag is watched throughout (`LoopLag`: stalls logged as they
+    happen, a summary at the end).
     """
     token = discord_token()
     point_at(config)
+    lag = LoopLag()
+    watching = asyncio.create_task(lag.run(), name="loop-lag")
     meaning = await asyncio.to_thread(load_meaning, config.search.meaning)
     (log.warning if meaning.missing else log.info)("%s", meaning.status)
     archive = await Archive.open_async(config.data.episodes, meaning=meaning.encoder)
@@ -136,3 +140,5 @@ async def run_bot(
             loop.remove_signal_handler(sig)
         await store.close()
         log.info("database closed")
+        watching.cancel()
+        log.info("%s", lag.summary())

@@ -6,7 +6,7 @@ The Discord adapter turns a `QuoteCard` into an embed and buttons; the console p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.episodes.library import LibraryDiff
@@ -190,6 +190,30 @@ def context_text(match: Match, around: int = 1) -> str:
         who = f"{escape_clip(line.who, 100)}: " if line.who else ""
         parts.append(f"`{line.when}` {who}{body}")
     return clip("\n\n".join(parts), DESCRIPTION_LIMIT)
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePage:
+    """One result as a reply keeps it for its buttons: its card and the words around it, as
+    plain text. Buttons work for minutes, across reloads: holding the match would keep its
+    whole episode, and with many replies whole old libraries, alive."""
+
+    card: QuoteCard
+    around_title: str  # the Context answer's title
+    around: str  # the Context answer: `context_text`
+
+
+def quote_pages(matches: Sequence[Match]) -> list[QuotePage]:
+    """Each result's page, numbered "result N of M" when there are several."""
+    of = len(matches)
+    return [
+        QuotePage(
+            quote_card(match, rank, of),
+            clip(f"Around {match.episode.title}", TITLE_LIMIT),
+            context_text(match),
+        )
+        for rank, match in enumerate(matches, start=1)
+    ]
 
 
 EPISODES_PER_PAGE = 10

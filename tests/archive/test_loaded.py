@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import threading
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -91,5 +93,22 @@ def test_a_reload_keeps_what_did_not_change(folder: Path) -> None:
         for episode in archive.library:
             if episode.id != edited.id:
                 assert episode is before[episode.id]
+
+    asyncio.run(scenario())
+
+
+def test_a_reload_lets_the_old_snapshot_go_though_its_advice_pool_was_read(folder: Path) -> None:
+    async def scenario() -> None:
+        archive = await Archive.open_async(folder)
+        pool = await archive.advice_pool()
+        assert await archive.advice_pool() is pool  # kept while its library is served
+        old = weakref.ref(archive.searcher)
+        del pool
+        edited = next(iter(archive.library))  # a change: a new snapshot (else the old is kept)
+        episode_io.write(replace(edited, title="Changed"), folder)
+        await archive.reload()
+        gc.collect()
+        assert old() is None  # nothing keeps the old library and index alive
+        assert len(await archive.advice_pool()) > 0
 
     asyncio.run(scenario())

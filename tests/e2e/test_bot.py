@@ -374,13 +374,13 @@ async def test_a_button_that_raises_gets_the_same_short_private_line(
 
         import bot.discord_app.quote as quote_module  # noqa: PLC0415
 
-        original = quote_module.context_text
-        quote_module.context_text = broken  # type: ignore[assignment]
+        original = quote_module.context_embed
+        quote_module.context_embed = broken  # type: ignore[assignment]
         try:
             click = await fake_discord.send_component(handle, buttons["Context"])
             answer = (await click.callback()).body
         finally:
-            quote_module.context_text = original
+            quote_module.context_embed = original
         assert answer["data"]["flags"] & 64
         assert answer["data"]["content"].startswith("Sorry, something went wrong")
         assert any("context boom" in (r.exc_text or "") for r in caplog.records)
