@@ -21,7 +21,7 @@ from typing import Any
 from bot.archive.derived import Derived, code_stamp
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
-from bot.search import engine, fold, index
+from bot.search import engine, fold, index, scripts
 from bot.search.engine import BUILD_HEAP, Engine, EngineError
 from bot.search.index import SearchIndex, add_episode, build_index, mean_length, padding
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 INDEX = "index"
 RECORD = "podquote.json"  # beside tantivy's own meta.json
 LAYOUT = 1
-CODE = (engine, fold, index)
+CODE = (engine, fold, index, scripts)
 
 
 @dataclass(frozen=True, slots=True)
