@@ -9,19 +9,30 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
 from bot.search.scripts import CJK, LATIN, OTHER, fold_char, grams, is_cjk, is_latin, spelled
 
-# French elision: l'équipe is "l" and "equipe", qu'il "qu" and "il" (an apostrophe inside
-# any other word joins it: don't → dont, o'reilly → oreilly).
-ELIDED = ("jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "c", "d", "j", "l", "m", "n", "s", "t")
-_ELISION = rf"(?:{'|'.join(ELIDED)})'(?=[aeiouyhæœ])"
-_LATIN_TOKEN = re.compile(rf"{_ELISION}|[a-z0-9]+(?:'[a-z0-9]+)*")  # all of an ASCII text's
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # all an ASCII text holds
 _TOKEN = re.compile(
-    rf"({_ELISION}|[{LATIN}]+(?:'[{LATIN}]+)*)|([{CJK}]+(?:'[{CJK}]+)*)|{OTHER}+(?:'{OTHER}+)*"
+    rf"([{LATIN}]+(?:'[{LATIN}]+)*)|([{CJK}]+(?:'[{CJK}]+)*)|{OTHER}+(?:'{OTHER}+)*"
 )
+# French elision: l'équipe is "l" and "equipe", qu'il "qu" and "il"; its apostrophe parts
+# two words, as a space would (an apostrophe inside any other word joins it: don't → dont,
+# o'reilly → oreilly).
+ELIDED = ("jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "c", "d", "j", "l", "m", "n", "s", "t")
+_ELISION = re.compile(
+    "'(?=[aeiouyhæœ])(?:" + "|".join(f"(?<=(?<![{LATIN}]){e}')" for e in ELIDED) + ")"
+)
+
+
+def _unelided(folded: str) -> str:
+    """Folded text with the apostrophe of each elision a space (same length)."""
+    if "'" not in folded or not _ELISION.search(folded):  # the common case, quickly
+        return folded
+    return _ELISION.sub(" ", folded)
 
 
 class _FoldTable(dict[int, str]):
@@ -44,28 +55,31 @@ def fold(text: str) -> str:
 def _runs(folded: str) -> Iterator[tuple[str, int, int, bool]]:
     """(word, start, end, is CJK) for each run of one kind of letters (see
     `bot.search.scripts`), apostrophes inside it dropped."""
-    if folded.isascii():
-        for m in _LATIN_TOKEN.finditer(folded):
+    text = _unelided(folded)
+    if text.isascii():
+        for m in _LATIN_TOKEN.finditer(text):
             yield m.group().replace("'", ""), m.start(), m.end(), False
         return
-    for m in _TOKEN.finditer(folded):
+    for m in _TOKEN.finditer(text):
         yield m.group().replace("'", ""), m.start(), m.end(), m.lastindex == 2
 
 
 def words(folded: str) -> list[str]:
     """The words of folded text as written: a CJK run whole, ß kept (for aligning a query
     with the text)."""
-    if folded.isascii():
-        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(folded)]
-    return [word for word, *_ in _runs(folded)]
+    text = _unelided(folded)
+    if text.isascii():
+        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(text)]
+    return [word for word, *_ in _runs(text)]
 
 
 def tokens(folded: str) -> list[str]:
     """The terms of folded text: letters and digits, apostrophes inside a word dropped, ß, æ
     and œ spelled out, a CJK run as its pairs of characters."""
-    if folded.isascii():  # the common case, quickly
-        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(folded)]
-    return [term for term, *_ in token_spans(folded)]
+    text = _unelided(folded)
+    if text.isascii():  # the common case, quickly
+        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(text)]
+    return [term for term, *_ in token_spans(text)]
 
 
 def token_spans(folded: str) -> list[tuple[str, int, int]]:
@@ -229,53 +243,63 @@ def _latin_pattern(term: str) -> str:
     return f"(?:{usual}|{_SPELLED_PAIR.sub(lambda m: _SPELLED_IN_TEXT[m.group()], term)})"
 
 
-_AFTER_ELISION = "".join(  # a word just after an elision starts where the apostrophe ends
-    rf"|(?<=(?<![{LATIN}]){elided}')(?=[aeiouyhæœ])" for elided in ELIDED
-)
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """What finds some terms in folded text (see `word_finder`, `find_words`)."""
+
+    words: re.Pattern[str]  # Latin and any other script's terms, as whole runs
+    cjk: re.Pattern[str] | None  # CJK pairs and characters, wherever they stand in a run
 
 
-def word_finder(wanted: Iterable[str]) -> re.Pattern[str]:
-    """A pattern that finds just these terms in folded text, as whole tokens (far quicker
-    than splitting every candidate), with the apostrophes contractions and o' names take; a
-    term of CJK characters anywhere in a run, overlapping (see `find_words`)."""
+def word_finder(wanted: Iterable[str]) -> Finder:
+    """What finds just these terms in folded text, as whole tokens (far quicker than
+    splitting every candidate), with the apostrophes contractions and o' names take; a term
+    of CJK characters anywhere in a run, overlapping.
+
+    The patterns hold no class of letters beyond ASCII (such a class takes milliseconds to
+    compile, and each query compiles its own): in ASCII text, where nearly every segment is,
+    their bounds are exact; in any other, a match counts where a run of letters starts and
+    ends (`find_words`)."""
     terms = [term for term in wanted if term]
     latin = [t for t in terms if _kind(t) == "latin"]
     latin.sort(key=lambda t: -len(_with_apostrophes(t)))
-    cjk = [t for t in terms if _kind(t) == "cjk"]
+    body = "|".join(map(_latin_pattern, latin)) or "(?!)"
+    kinds = [rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])"]
     other = sorted((t for t in terms if _kind(t) == "other"), key=len, reverse=True)
-    kinds = []
-    if latin or not terms:
-        body = "|".join(map(_latin_pattern, latin)) or "(?!)"
-        start = rf"(?<![{LATIN}])(?:(?<![{LATIN}]'){_AFTER_ELISION})"
-        kinds.append(rf"{start}(?:{body})(?![{LATIN}])(?!'[{LATIN}])")
-    elided = [t for t in terms if t in ELIDED]
-    if elided:
-        kinds.append(rf"(?<![{LATIN}])(?<![{LATIN}]')(?:{'|'.join(elided)})'(?=[aeiouyhæœ])")
-    if other:
-        body = "|".join("'?".join(map(re.escape, t)) for t in other)
-        kinds.append(rf"(?<!{OTHER})(?<!{OTHER}')(?:{body})(?!{OTHER})(?!'{OTHER})")
-    if cjk:  # lookaheads: pairs overlap (機械学習 holds 機械, 械学, 学習), a pair holds its first
-        pairs = "|".join(re.escape(t) for t in cjk if len(t) > 1) or "(?!)"
-        single = "|".join(re.escape(t) for t in cjk if len(t) == 1) or "(?!)"
-        kinds.append(rf"(?=({pairs}))(?:(?=({single}))|)|(?=({single}))")
-    return re.compile("|".join(kinds))
+    if other:  # apostrophes join their words too (п'ять)
+        kinds.append("|".join("'?".join(map(re.escape, t)) for t in other))
+    words = re.compile("|".join(kinds))
+    cjk = [t for t in terms if _kind(t) == "cjk"]
+    if not cjk:
+        return Finder(words, None)
+    pairs = "|".join(re.escape(t) for t in cjk if len(t) > 1) or "(?!)"
+    single = "|".join(re.escape(t) for t in cjk if len(t) == 1) or "(?!)"
+    # Lookaheads: pairs overlap (機械学習 holds 機械, 械学, 学習), and a pair holds a character.
+    return Finder(words, re.compile(f"(?=({pairs}))(?:(?=({single}))|)|(?=({single}))"))
 
 
-def find_words(finder: re.Pattern[str], folded: str) -> Iterator[tuple[str, int, int]]:
-    """(term, start, end) for each term a `word_finder` finds in folded text."""
-    for found in finder.finditer(folded):
-        if found.lastindex:  # CJK, found by the lookaheads: a pair, its first character
-            for group in range(1, found.lastindex + 1):
-                if found.group(group) is not None:
-                    yield found.group(group), found.start(group), found.end(group)
-        else:
-            yield spelled(found.group().replace("'", "")), found.start(), found.end()
+def find_words(finder: Finder, folded: str) -> list[tuple[str, int, int]]:
+    """(term, start, end) for each term the finder finds in folded text, in order."""
+    text = _unelided(folded)
+    if text.isascii():
+        return [(m.group().replace("'", ""), *m.span()) for m in finder.words.finditer(text)]
+    starts, ends = set(), set()
+    for _, start, end, _ in _runs(text):
+        starts.add(start)
+        ends.add(end)
+    hits = [
+        (spelled(found.group().replace("'", "")), *found.span())
+        for found in finder.words.finditer(text)
+        if found.start() in starts and found.end() in ends
+    ]
+    for found in finder.cjk.finditer(text) if finder.cjk else ():
+        for group in range(1, (found.lastindex or 0) + 1):
+            if found.group(group) is not None:
+                hits.append((found.group(group), found.start(group), found.end(group)))
+    return sorted(hits, key=lambda hit: hit[1])
 
 
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_ELISION_APOSTROPHE = re.compile(
-    "'(?=[aeiouyhæœ])(?:" + "|".join(rf"(?<=(?<![{LATIN}]){e}')" for e in ELIDED) + ")"
-)
 _JOINING = re.compile(
     rf"(?<=[{LATIN}])'(?=[{LATIN}])|(?<=[{CJK}])'(?=[{CJK}])|(?<={OTHER})'(?={OTHER})"
 )
@@ -284,8 +308,7 @@ _JOINING = re.compile(
 def _joined(folded: str) -> str:
     """Folded text whose terms are its runs of letters and digits: an apostrophe inside a
     term taken out (`don't` → `dont`), any other one a space; ß, æ, œ spelled out."""
-    if "'" in folded:
-        folded = _ELISION_APOSTROPHE.sub(" ", folded)
+    folded = _unelided(folded)
     if "''" not in folded:  # the common case, quickly: no apostrophe can join two terms
         return spelled(folded.replace("'", ""))
     return spelled(_JOINING.sub("", folded).replace("'", " "))
@@ -311,13 +334,9 @@ def _ending(term: str) -> re.Pattern[str]:
 
 
 def _inside(kind: str, before: str) -> bool:
-    """Whether a term of this kind found just after `before` is the end of a longer run."""
-    if before in _ALNUM:
-        return kind == "latin"
-    if before == " " or kind == "cjk":
-        return False
-    before_kind = _kind(before)
-    return before_kind == kind
+    """Whether a term of this kind found just after `before` (not ASCII) is the end of a
+    longer run."""
+    return kind != "cjk" and _kind(before) == kind
 
 
 def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[int, int]]:
@@ -333,7 +352,11 @@ def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[in
         kind = _kind(term) if term else "latin"
         for hit in _ending(term).finditer(whole) if term else ():
             at = hit.start()
-            if at and _inside(kind, whole[at - 1]):
+            before = whole[at - 1] if at else " "
+            if before in _ALNUM:  # the common case, quickly
+                if kind == "latin":
+                    continue
+            elif before != " " and _inside(kind, before):
                 continue
             which = bisect_right(starts, at) - 1
             counts[which] = counts.get(which, 0) + 1

@@ -37,6 +37,7 @@ from bot.episodes.model import Episode, Segment, link
 from bot.search.filters import EpisodeFilter, SpeakerFilter
 from bot.search.fold import (
     PHRASES,
+    Finder,
     abbreviate,
     find_words,
     fold,
@@ -404,7 +405,7 @@ class Searcher:
         seg: int,
         shares: list[float],
         wanted: dict[str, tuple[int, float]],
-        finder: re.Pattern[str],
+        finder: Finder,
         terms: list[_Term],
     ) -> _Cover:
         """How much of the query's rarity one segment holds, and how tightly. A query word
@@ -435,7 +436,7 @@ class Searcher:
         cover: _Cover,
         shares: list[float],
         wanted: dict[str, tuple[int, float]],
-        finder: re.Pattern[str],
+        finder: Finder,
     ) -> _Cover:
         """The cover with the query words it lacks counted, for less, where they stand just
         across its boundaries: a quote can run on into the next segment."""
@@ -622,10 +623,16 @@ def _to_words(folded: str, span: tuple[int, int]) -> tuple[int, int]:
     """Widen a span to whole words (a CJK character is a word of its own: CJK runs have no
     spaces between words)."""
     start, end = max(0, span[0]), min(len(folded), max(span[1], span[0]))
-    while start > 0 and _in_word(folded[start - 1]) and not is_cjk(folded[start : start + 1]):
-        start -= 1
-    while end < len(folded) and _in_word(folded[end]) and not is_cjk(folded[end - 1 : end]):
-        end += 1
+    if folded.isascii():  # the common case, quickly
+        while start > 0 and folded[start - 1].isalnum():
+            start -= 1
+        while end < len(folded) and folded[end].isalnum():
+            end += 1
+    else:
+        while start > 0 and _in_word(folded[start - 1]) and not is_cjk(folded[start : start + 1]):
+            start -= 1
+        while end < len(folded) and _in_word(folded[end]) and not is_cjk(folded[end - 1 : end]):
+            end += 1
     while start < end and folded[start] == " ":
         start += 1
     while end > start and folded[end - 1] == " ":
