@@ -308,7 +308,7 @@ class Searcher:
             return Outcome(())
         terms = self._terms(query_terms)
         # Aligned with the words as said: "ml" where the text says "ml", else "machine learning";
-        # a CJK run whole, not in pairs.
+        # a CJK run whole, not in pairs; ß spelled out (as `_score` spells out the text).
         said_terms = [spelled(word) for word in abbreviate(words(question.said))]
         said = {" ".join(said_terms), " ".join(PHRASES.get(t, (t,))[0] for t in said_terms)}
         wanted = self._wanted(terms)
@@ -480,7 +480,7 @@ class Searcher:
         words in order) and find the span of the matched words in it."""
         episode, position, segment = self.index.segment(cover.seg)
         folded = self.index.folded(cover.seg)
-        text, where = spelled_out(folded)  # ß as ss on both sides: the query's said spelled so
+        text, where = spelled_out(folded)  # ß as ss, as `said` has it: strasse aligns with straße
         alignment = max(
             (fuzz.partial_ratio_alignment(phrase, text, processor=None) for phrase in sorted(said)),
             key=lambda a: a.score if a else 0.0,
