@@ -2,6 +2,8 @@
 
 `fold` keeps the length of the text (one character in, one out), so an offset in folded text
 is the same offset in the original: a match found in folded text is highlighted in the original.
+Words of any script are terms (`bot.search.scripts`: Latin, CJK in pairs of characters, any
+other); what a term adds to the text it comes from (ß as ss) is undone where it is found.
 """
 
 from __future__ import annotations
