@@ -23,7 +23,7 @@ from typing import Any
 from bot.archive.derived import Derived, code_stamp
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
-from bot.search import engine, fold, index
+from bot.search import engine, fold, index, scripts
 from bot.search.engine import BUILD_HEAP, Engine, EngineError
 from bot.search.index import SearchIndex, add_episode, build_index, mean_length, padding
 
@@ -33,7 +33,7 @@ INDEX = "index"
 RECORD = "podquote.json"  # beside tantivy's own meta.json
 STEMS = "stems.json"  # the stem of each term of the vocabulary (folding the words is slow)
 LAYOUT = 1
-CODE = (engine, fold, index)
+CODE = (engine, fold, index, scripts)
 
 
 @dataclass(frozen=True, slots=True)

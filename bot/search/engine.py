@@ -2,11 +2,11 @@
 segments, and reading term statistics and the best candidates.
 
 A document is one segment: `body` holds its terms as our own folding made them (`fold`,
-`tokens`, `short_forms`), separated by spaces and split only on them, so tantivy adds no
-analysis of its own. Fast fields: `key`, which episode number and position it is; `length`,
-how many terms it has (short forms not counted). `episode` and `speaker` (raw, untokenized)
-serve deletes and filters. A searcher is a
-snapshot: documents committed later are seen only by a searcher taken after.
+`tokens`, `short_forms`, `cjk_characters`), separated by spaces and split only on them, so
+tantivy adds no analysis of its own. Fast fields: `key`, which episode number and position
+it is; `length`, how many terms it has (short forms not counted). `episode` and `speaker`
+(raw, untokenized) serve deletes and filters. A searcher is a snapshot: documents committed
+later are seen only by a searcher taken after.
 """
 
 from __future__ import annotations

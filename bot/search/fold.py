@@ -2,41 +2,46 @@
 
 `fold` keeps the length of the text (one character in, one out), so an offset in folded text
 is the same offset in the original: a match found in folded text is highlighted in the original.
+Words of any script are terms (`bot.search.scripts`: Latin, CJK in pairs of characters, any
+other); what a term adds to the text it comes from (ß as ss) is undone where it is found.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-_APOSTROPHES = "'’‘ʼ`´"
+from bot.search.scripts import CJK, LATIN, OTHER, fold_char, grams, is_cjk, is_latin, spelled
+
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # all an ASCII text holds
+_TOKEN = re.compile(
+    rf"([{LATIN}]+(?:'[{LATIN}]+)*)|([{CJK}]+(?:'[{CJK}]+)*)|{OTHER}+(?:'{OTHER}+)*"
+)
+# French elision: l'équipe is "l" and "equipe", qu'il "qu" and "il"; its apostrophe parts
+# two words, as a space would (an apostrophe inside any other word joins it: don't → dont,
+# o'reilly → oreilly).
+ELIDED = ("jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "c", "d", "j", "l", "m", "n", "s", "t")
+_ELISION = re.compile(
+    "'(?=[aeiouyhæœ])(?:" + "|".join(f"(?<=(?<![{LATIN}]){e}')" for e in ELIDED) + ")"
+)
 
 
-def _fold_char(ch: str) -> str:
-    if ch in _APOSTROPHES:
-        return "'"
-    if ch.isascii():
-        return ch.lower() if ch.isalnum() else " "
-    base = unicodedata.normalize("NFKD", ch)
-    letters = [c for c in base if not unicodedata.combining(c)]
-    if len(letters) == 1 and letters[0].isascii() and letters[0].isalnum():
-        return letters[0].lower()
-    if ch.isalnum():  # a letter with no ASCII form keeps its place as a letter
-        lowered = ch.lower()
-        return lowered if len(lowered) == 1 else ch
-    return " "
+def _unelided(folded: str) -> str:
+    """Folded text with the apostrophe of each elision a space (same length)."""
+    if "'" not in folded or not _ELISION.search(folded):  # the common case, quickly
+        return folded
+    return _ELISION.sub(" ", folded)
 
 
 class _FoldTable(dict[int, str]):
     """A `str.translate` table that works out each character once, on first sight."""
 
     def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
+        folded = fold_char(chr(code))
         self[code] = folded
         return folded
 
@@ -49,14 +54,71 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def _runs(folded: str) -> Iterator[tuple[str, int, int, bool]]:
+    """(word, start, end, is CJK) for each run of one kind of letters (see
+    `bot.search.scripts`), apostrophes inside it dropped."""
+    text = _unelided(folded)
+    if text.isascii():
+        for m in _LATIN_TOKEN.finditer(text):
+            yield m.group().replace("'", ""), m.start(), m.end(), False
+        return
+    for m in _TOKEN.finditer(text):
+        yield m.group().replace("'", ""), m.start(), m.end(), m.lastindex == 2
+
+
+def words(folded: str) -> list[str]:
+    """The words of folded text as written: a CJK run whole, ß kept (for aligning a query
+    with the text)."""
+    text = _unelided(folded)
+    if text.isascii():
+        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(text)]
+    return [word for word, *_ in _runs(text)]
+
+
 def tokens(folded: str) -> list[str]:
-    """The terms of folded text: letters and digits, apostrophes inside a word dropped."""
-    return [t.replace("'", "") for t in _TOKEN.findall(folded)]
+    """The terms of folded text: letters and digits, apostrophes inside a word dropped, ß, æ
+    and œ spelled out, a CJK run as its pairs of characters."""
+    text = _unelided(folded)
+    if text.isascii():  # the common case, quickly
+        return [t.replace("'", "") for t in _LATIN_TOKEN.findall(text)]
+    return [term for term, *_ in token_spans(text)]
 
 
 def token_spans(folded: str) -> list[tuple[str, int, int]]:
     """(term, start, end) for each term of folded text."""
-    return [(m.group().replace("'", ""), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    found = []
+    for word, start, end, cjk in _runs(folded):
+        if cjk:
+            found += [
+                (gram, start + i, start + i + len(gram)) for i, gram in enumerate(grams(word))
+            ]
+        else:
+            found.append((spelled(word), start, end))
+    return found
+
+
+def spelled_out(folded: str) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
+    """Folded text with ß, æ and œ spelled out (to align a query with it), and what turns a
+    span of that text back into a span of the folded text."""
+    if folded.isascii():
+        return folded, lambda start, end: (start, end)
+    where: list[int] = []
+    for at, ch in enumerate(folded):
+        where += [at] * len(spelled(ch))
+    where.append(len(folded))
+
+    def back(start: int, end: int) -> tuple[int, int]:
+        return where[start], where[end - 1] + 1 if end > start else where[start]
+
+    return spelled(folded), back
+
+
+def cjk_characters(folded: str) -> list[str]:
+    """Each character of the CJK runs of two or more, as a term of its own: a query of one
+    character finds it inside a run (a run of one is already its own term)."""
+    if folded.isascii():
+        return []
+    return [ch for word, _, _, cjk in _runs(folded) if cjk and len(word) > 1 for ch in word]
 
 
 # -- abbreviations -------------------------------------------------------------------------
@@ -77,9 +139,9 @@ PHRASES = {  # short form → the phrases it stands for
     for short in ABBREVIATIONS.values()
 }
 _PHRASE = re.compile(
-    r"(?<![a-z0-9])(?:"
+    rf"(?<![{LATIN}])(?:"
     + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
-    + r")(?![a-z0-9])"
+    + rf")(?![{LATIN}])"
 )
 
 
@@ -95,9 +157,9 @@ def short_forms(folded: str) -> list[str]:
 
 
 def abbreviate(terms: list[str]) -> list[str]:
-    """Query terms with each abbreviated phrase as its short form."""
+    """Query terms (or words) with each abbreviated phrase as its short form."""
     text = " ".join(terms)
-    return tokens(_PHRASE.sub(lambda m: ABBREVIATIONS[m.group()], text)) if terms else terms
+    return words(_PHRASE.sub(lambda m: ABBREVIATIONS[m.group()], text)) if terms else terms
 
 
 # -- word forms ----------------------------------------------------------------------------
@@ -170,31 +232,113 @@ def _with_apostrophes(word: str) -> str:
     return "'?".join(pieces)
 
 
-def word_finder(words: Iterable[str]) -> re.Pattern[str]:
-    """A pattern that finds just these terms in folded text, as whole tokens (far quicker
-    than splitting every candidate), with the apostrophes contractions and o' names take."""
-    alternatives = sorted((_with_apostrophes(w) for w in words if w), key=len, reverse=True)
-    body = "|".join(alternatives) or "(?!)"
-    return re.compile(rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])")
+_SPELLED_IN_TEXT = {"ss": "(?:ss|ß)", "ae": "(?:ae|æ)", "oe": "(?:oe|œ)"}
+_SPELLED_PAIR = re.compile("|".join(_SPELLED_IN_TEXT))
+
+
+def _latin_pattern(term: str) -> str:
+    """A pattern for a Latin term as it may be written: with the apostrophes of contractions
+    and o' names, and ß, æ, œ where the term spells them out (`strasse` finds `straße`)."""
+    usual = _with_apostrophes(term)
+    if not _SPELLED_PAIR.search(term):
+        return usual
+    return f"(?:{usual}|{_SPELLED_PAIR.sub(lambda m: _SPELLED_IN_TEXT[m.group()], term)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """What finds some terms in folded text (see `word_finder`, `find_words`)."""
+
+    words: re.Pattern[str]  # Latin and any other script's terms, as whole runs
+    cjk: re.Pattern[str] | None  # CJK pairs and characters, wherever they stand in a run
+
+
+def word_finder(wanted: Iterable[str]) -> Finder:
+    """What finds just these terms in folded text, as whole tokens (far quicker than
+    splitting every candidate), with the apostrophes contractions and o' names take; a term
+    of CJK characters anywhere in a run, overlapping.
+
+    The patterns hold no class of letters beyond ASCII (such a class takes milliseconds to
+    compile, and each query compiles its own): in ASCII text, where nearly every segment is,
+    their bounds are exact; in any other, a match counts where a run of letters starts and
+    ends (`find_words`)."""
+    terms = [term for term in wanted if term]
+    latin = [t for t in terms if _kind(t) == "latin"]
+    latin.sort(key=lambda t: -len(_with_apostrophes(t)))
+    body = "|".join(map(_latin_pattern, latin)) or "(?!)"
+    kinds = [rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])"]
+    other = sorted((t for t in terms if _kind(t) == "other"), key=len, reverse=True)
+    if other:  # apostrophes join their words too (п'ять)
+        kinds.append("|".join("'?".join(map(re.escape, t)) for t in other))
+    words = re.compile("|".join(kinds))
+    cjk = [t for t in terms if _kind(t) == "cjk"]
+    if not cjk:
+        return Finder(words, None)
+    pairs = "|".join(re.escape(t) for t in cjk if len(t) > 1) or "(?!)"
+    single = "|".join(re.escape(t) for t in cjk if len(t) == 1) or "(?!)"
+    # Lookaheads: pairs overlap (機械学習 holds 機械, 械学, 学習), and a pair holds a character.
+    return Finder(words, re.compile(f"(?=({pairs}))(?:(?=({single}))|)|(?=({single}))"))
+
+
+def find_words(finder: Finder, folded: str) -> list[tuple[str, int, int]]:
+    """(term, start, end) for each term the finder finds in folded text, in order."""
+    text = _unelided(folded)
+    if text.isascii():
+        return [(m.group().replace("'", ""), *m.span()) for m in finder.words.finditer(text)]
+    starts, ends = set(), set()
+    for _, start, end, _ in _runs(text):
+        starts.add(start)
+        ends.add(end)
+    hits = [
+        (spelled(found.group().replace("'", "")), *found.span())
+        for found in finder.words.finditer(text)
+        if found.start() in starts and found.end() in ends
+    ]
+    for found in finder.cjk.finditer(text) if finder.cjk else ():
+        for group in range(1, (found.lastindex or 0) + 1):
+            if found.group(group) is not None:
+                hits.append((found.group(group), found.start(group), found.end(group)))
+    return sorted(hits, key=lambda hit: hit[1])
 
 
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_JOINING = re.compile(r"(?<=[a-z0-9])'(?=[a-z0-9])")
+_JOINING = re.compile(
+    rf"(?<=[{LATIN}])'(?=[{LATIN}])|(?<=[{CJK}])'(?=[{CJK}])|(?<={OTHER})'(?={OTHER})"
+)
 
 
 def _joined(folded: str) -> str:
     """Folded text whose terms are its runs of letters and digits: an apostrophe inside a
-    term taken out (`don't` → `dont`), any other one a space."""
+    term taken out (`don't` → `dont`), any other one a space; ß, æ, œ spelled out."""
+    folded = _unelided(folded)
     if "''" not in folded:  # the common case, quickly: no apostrophe can join two terms
-        return folded.replace("'", "")
-    return _JOINING.sub("", folded).replace("'", " ")
+        return spelled(folded.replace("'", ""))
+    return spelled(_JOINING.sub("", folded).replace("'", " "))
+
+
+def _kind(term: str) -> str:
+    """The kind of run a term comes from: "latin", "cjk" or "other" (`bot.search.scripts`)."""
+    first = term[0]
+    if first in _ALNUM or is_latin(first):
+        return "latin"
+    return "cjk" if is_cjk(first) else "other"
 
 
 @lru_cache(maxsize=8192)
 def _ending(term: str) -> re.Pattern[str]:
-    """The term where a run of letters and digits ends (where it starts is checked apart: a
-    pattern that starts with the term's letters is searched for quickly)."""
-    return re.compile(re.escape(term) + "(?![a-z0-9])")
+    """The term where a run of its kind of letters ends (where it starts is checked apart: a
+    pattern that starts with the term's letters is searched for quickly); a CJK term
+    anywhere: a pair of characters is a term wherever it stands in a run."""
+    kind = _kind(term)
+    if kind == "latin":
+        return re.compile(re.escape(term) + f"(?![{LATIN}])")
+    return re.compile(re.escape(term) + ("" if kind == "cjk" else f"(?!{OTHER})"))
+
+
+def _inside(kind: str, before: str) -> bool:
+    """Whether a term of this kind found just after `before` (not ASCII) is the end of a
+    longer run."""
+    return kind != "cjk" and _kind(before) == kind
 
 
 def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[int, int]]:
@@ -207,9 +351,14 @@ def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[in
     found: dict[str, dict[int, int]] = {}
     for term in dict.fromkeys(terms):
         counts: dict[int, int] = {}
+        kind = _kind(term) if term else "latin"
         for hit in _ending(term).finditer(whole) if term else ():
             at = hit.start()
-            if at and whole[at - 1] in _ALNUM:
+            before = whole[at - 1] if at else " "
+            if before in _ALNUM:  # the common case, quickly
+                if kind == "latin":
+                    continue
+            elif before != " " and _inside(kind, before):
                 continue
             which = bisect_right(starts, at) - 1
             counts[which] = counts.get(which, 0) + 1

@@ -1,10 +1,11 @@
 """The segments of a library as the search sees them, over a tantivy index (`engine`).
 
-Both sides go through our own normalisation (`fold`, `tokens`, `short_forms`): a segment is
-indexed as its folded terms, and a query asks for the vocabulary terms `Searcher.expand`
-chose. tantivy gathers the best `POOL` segments by its BM25 (each term boosted by its
-weight); those are scored again by our BM25 (`BM25_B` for quote-sized segments, lengths
-without short forms, exactly as before), and the best of them go to the re-ranker.
+Both sides go through our own normalisation (`fold`, `tokens`, `short_forms`; any script, see
+`bot.search.scripts`): a segment is indexed as its folded terms, and a query asks for the
+vocabulary terms `Searcher.expand` chose. tantivy gathers the best `POOL` segments by its BM25
+(each term boosted by its weight); those are scored again by our BM25 (`BM25_B` for
+quote-sized segments, lengths without short forms, exactly as before), and the best of them
+go to the re-ranker.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ import numpy.typing as npt
 
 from bot.episodes.model import Episode, Segment
 from bot.search.engine import POSITION_BITS, Engine, Writer
-from bot.search.fold import PHRASES, fold, short_forms, stem, term_counts, tokens
+from bot.search.fold import (
+    PHRASES,
+    cjk_characters,
+    fold,
+    short_forms,
+    stem,
+    term_counts,
+    tokens,
+)
 
 BM25_K1 = 1.2
 BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
@@ -32,10 +41,11 @@ IntArray = npt.NDArray[np.int64]
 
 
 def indexed_terms(folded: str) -> tuple[list[str], int]:
-    """The terms a folded segment is indexed under (its own plus the short forms of the
-    phrases it says: "machine learning" is found by "ml"), and its length (its own)."""
+    """The terms a folded segment is indexed under (its own, plus the short forms of the
+    phrases it says: "machine learning" is found by "ml", plus each character of its CJK
+    runs: 学 is found in 学習), and its length (its own)."""
     toks = tokens(folded)
-    return toks + short_forms(folded), len(toks)
+    return toks + short_forms(folded) + cjk_characters(folded), len(toks)
 
 
 def add_episode(writer: Writer, episode: Episode, number: int) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from operator import mul
@@ -36,16 +37,21 @@ from bot.episodes.model import Episode, Segment, link
 from bot.search.filters import EpisodeFilter, SpeakerFilter
 from bot.search.fold import (
     PHRASES,
+    Finder,
     abbreviate,
+    find_words,
     fold,
     number_alias,
+    spelled_out,
     stem,
     tokens,
     word_finder,
+    words,
 )
 from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
 from bot.search.question import Question, parse
+from bot.search.scripts import is_cjk, spelled
 
 RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
 REACH = 80  # …look across the boundaries of the best of them…
@@ -301,8 +307,9 @@ class Searcher:
         if not query_terms:
             return Outcome(())
         terms = self._terms(query_terms)
-        # Aligned with the words as said: "ml" where the text says "ml", else "machine learning".
-        said_terms = abbreviate(tokens(question.said))
+        # Aligned with the words as said: "ml" where the text says "ml", else "machine learning";
+        # a CJK run whole, not in pairs; ß spelled out (as `_score` spells out the text).
+        said_terms = [spelled(word) for word in abbreviate(words(question.said))]
         said = {" ".join(said_terms), " ".join(PHRASES.get(t, (t,))[0] for t in said_terms)}
         wanted = self._wanted(terms)
         finder = word_finder(wanted)
@@ -398,7 +405,7 @@ class Searcher:
         seg: int,
         shares: list[float],
         wanted: dict[str, tuple[int, float]],
-        finder: re.Pattern[str],
+        finder: Finder,
         terms: list[_Term],
     ) -> _Cover:
         """How much of the query's rarity one segment holds, and how tightly. A query word
@@ -406,9 +413,9 @@ class Searcher:
         about …") counts as held: who said it is part of what a member remembers."""
         hits = []
         best_weight = [0.0] * len(shares)
-        for found in finder.finditer(self.index.folded(seg)):
-            term_i, weight = wanted[found.group().replace("'", "")]
-            hits.append((term_i, weight, *found.span()))
+        for word, start, end in find_words(finder, self.index.folded(seg)):
+            term_i, weight = wanted[word]
+            hits.append((term_i, weight, start, end))
             best_weight[term_i] = max(best_weight[term_i], weight)
         speaker, episode_people = self._people(seg)
         for term_i, term in enumerate(terms):
@@ -429,7 +436,7 @@ class Searcher:
         cover: _Cover,
         shares: list[float],
         wanted: dict[str, tuple[int, float]],
-        finder: re.Pattern[str],
+        finder: Finder,
     ) -> _Cover:
         """The cover with the query words it lacks counted, for less, where they stand just
         across its boundaries: a quote can run on into the next segment."""
@@ -438,8 +445,8 @@ class Searcher:
         best_weight = list(cover.weights)
         for other in self._neighbours(cover.seg):
             near = _near_boundary(self.index.folded(other), after=other > cover.seg)
-            for found in finder.finditer(near):
-                term_i, weight = wanted[found.group().replace("'", "")]
+            for word, _, _ in find_words(finder, near):
+                term_i, weight = wanted[word]
                 best_weight[term_i] = max(best_weight[term_i], weight * NEIGHBOUR_WEIGHT)
         coverage = sum(map(mul, shares, best_weight))
         return _Cover(cover.seg, coverage, cover.closeness, cover.span, tuple(best_weight))
@@ -473,14 +480,15 @@ class Searcher:
         words in order) and find the span of the matched words in it."""
         episode, position, segment = self.index.segment(cover.seg)
         folded = self.index.folded(cover.seg)
+        text, where = spelled_out(folded)  # ß as ss, as `said` has it: strasse aligns with straße
         alignment = max(
-            (fuzz.partial_ratio_alignment(text, folded, processor=None) for text in sorted(said)),
+            (fuzz.partial_ratio_alignment(phrase, text, processor=None) for phrase in sorted(said)),
             key=lambda a: a.score if a else 0.0,
         )
         align_score = alignment.score if alignment else 0.0
         span = cover.span
         if alignment is not None and (span is None or align_score >= ALIGNED):
-            span = (alignment.dest_start, alignment.dest_end)  # the query's words, in order
+            span = where(alignment.dest_start, alignment.dest_end)  # the query's words, in order
         span = _to_words(folded, span or (0, 0))
         score = _word_score(cover) + 0.35 * align_score
         start = segment.time_at(span[0])
@@ -612,17 +620,30 @@ def _window(
 
 
 def _to_words(folded: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Widen a span to whole words."""
+    """Widen a span to whole words (a CJK character is a word of its own: CJK runs have no
+    spaces between words)."""
     start, end = max(0, span[0]), min(len(folded), max(span[1], span[0]))
-    while start > 0 and folded[start - 1].isalnum():
-        start -= 1
-    while end < len(folded) and folded[end].isalnum():
-        end += 1
+    if folded.isascii():  # the common case, quickly
+        while start > 0 and folded[start - 1].isalnum():
+            start -= 1
+        while end < len(folded) and folded[end].isalnum():
+            end += 1
+    else:
+        while start > 0 and _in_word(folded[start - 1]) and not is_cjk(folded[start : start + 1]):
+            start -= 1
+        while end < len(folded) and _in_word(folded[end]) and not is_cjk(folded[end - 1 : end]):
+            end += 1
     while start < end and folded[start] == " ":
         start += 1
     while end > start and folded[end - 1] == " ":
         end -= 1
     return start, end
+
+
+def _in_word(ch: str) -> bool:
+    """A character a word goes on across: a letter or digit of a word, or a mark of its script
+    (Devanagari's vowel signs), not CJK."""
+    return (ch.isalnum() or unicodedata.category(ch).startswith("M")) and not is_cjk(ch)
 
 
 def _collapse(matches: list[Match], limit: int) -> list[Match]:
