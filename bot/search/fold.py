@@ -264,7 +264,9 @@ def word_finder(wanted: Iterable[str]) -> Finder:
     ends (`find_words`)."""
     terms = [term for term in wanted if term]
     latin = [t for t in terms if _kind(t) == "latin"]
-    latin.sort(key=lambda t: -len(_with_apostrophes(t)))
+    # Longest first, whatever the set's order: a term that is the start of another ("ss" of
+    # "ssae", both found in "ßæ") must not match the start of the other's run.
+    latin.sort(key=lambda t: (-len(t), -len(_with_apostrophes(t)), t))
     body = "|".join(map(_latin_pattern, latin)) or "(?!)"
     kinds = [rf"(?<![a-z0-9])(?<![a-z0-9]')(?:{body})(?![a-z0-9])(?!'[a-z0-9])"]
     other = sorted((t for t in terms if _kind(t) == "other"), key=len, reverse=True)
