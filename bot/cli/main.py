@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -34,8 +35,17 @@ def _verb(argv: Sequence[str]) -> str | None:
     return argv[0] if argv and argv[0] in VERBS else None
 
 
+# The sentence model's many small matrix products cost 3.4x the CPU with OpenBLAS's threads
+# as with one (bench/encoder_speed.py), and the bot searches in several threads of its own:
+# one BLAS thread each, unless the environment says otherwise. Read by numpy when it loads,
+# which the verb's import does below.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `podquote` script; returns the exit status."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
     given = list(sys.argv[1:] if argv is None else argv)
     parser = _parser(_verb(given))
     args = parser.parse_args(given)

@@ -49,3 +49,30 @@ def test_a_verb_imports_only_its_own_part_of_the_bot() -> None:
         done.stdout.strip().splitlines()[-1]
         == "['bot.cli.main', 'bot.cli.options', 'bot.cli.search']"
     )
+
+
+def test_numpy_runs_one_blas_thread_unless_the_environment_says_otherwise() -> None:
+    probe = (
+        "import os, sys\n"
+        "from bot.cli.main import main\n"
+        "try:\n"
+        "    main(['search', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import numpy\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)\n"
+    )
+    for given, expected in ((None, "1 True"), ("2", "2 True")):
+        env = bare_env()
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        if given:
+            env["OPENBLAS_NUM_THREADS"] = given
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.stdout.strip().splitlines()[-1] == expected, done.stderr
