@@ -4,10 +4,10 @@
                                   [--numpy-only]
 
 Needs `pip install onnxruntime==1.31.1 onnx==1.23.2` (benchmark only: podquote does not use
-them, see "Measured" below). The ONNX graph is built here from our
-own checked `model.safetensors` (no downloaded graph), with onnxruntime's fused BERT
-operators; int8 is onnxruntime's dynamic quantization of its weights (per tensor, and per
-channel with 7-bit weights, the form that avoids AVX2's saturation).
+them, see "Measured" below). The ONNX graph is built here from our own checked
+`model.safetensors` (no downloaded graph), with onnxruntime's fused BERT operators; int8
+is onnxruntime's dynamic quantization of its weights (per tensor, and per channel with 7-bit
+weights, the form that avoids AVX2's saturation).
 
 1. Searches every query of the file with each backend plugged into `Searcher` (the calls
    `bot.search.ranking` really makes: the query and the words around the best 5 moments) and
@@ -402,7 +402,6 @@ def main() -> None:
     meaning = load_meaning(folder=folder)
     if folder is None or meaning.encoder is None:
         raise SystemExit(meaning.status)
-    began = time.process_time()
     made, took = graphs(folder)
     recorder = Recorder(meaning.encoder)
     encoders: dict[str, object] = {"numpy": recorder}
