@@ -104,6 +104,8 @@ WRITTEN = (
     "queries_seventh",
     "queries_eighth",
     "queries_tenth",
+    "queries_eleventh",
+    "queries_ninth",
 )
 
 
