@@ -41,6 +41,7 @@ CODE = (
 
 
 def code_stamp() -> str:
+    """A hash of the code that decides what ingest makes of a file."""
     digest = hashlib.sha1()
     for place in CODE:
         path = _PACKAGE / place
