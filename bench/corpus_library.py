@@ -7,10 +7,10 @@ merges two sources of one episode as the bot would.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
+from bot.code_stamp import code_stamp
 from bot.episodes.library import Library
 from bot.ingest.catalog import empty
 from bot.ingest.catalog import load as load_catalog
@@ -36,16 +36,6 @@ INGEST_CODE = (
 )
 
 
-def _code_stamp() -> str:
-    """A hash of the code that decides what ingest writes."""
-    digest = hashlib.sha1()
-    for place in INGEST_CODE:
-        path = ROOT / place
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def corpus_library(corpus: Path = CORPUS) -> Library:
     """Samples + corpus as one library (ingesting the corpus when the cache is stale)."""
     return Library.load(corpus_folder(corpus))
@@ -55,7 +45,7 @@ def corpus_folder(corpus: Path = CORPUS) -> Path:
     """The folder of the samples' and the corpus's episode files (ingested when stale)."""
     if not corpus.is_dir():
         raise SystemExit(f"no corpus at {corpus}: the benchmarks need ../shared/corpus")
-    folder = CACHE / f"episodes-{_code_stamp()}"
+    folder = CACHE / f"episodes-{code_stamp((ROOT / p for p in INGEST_CODE), length=12)}"
     if not folder.is_dir():
         for old in CACHE.glob("episodes-*") if CACHE.is_dir() else ():
             shutil.rmtree(old)

@@ -16,6 +16,7 @@ FLOORS: dict[str, int] = {
     "text": 0,
     "yaml_safe": 0,
     "atomic": 0,
+    "code_stamp": 0,
     "episodes": 1,
     "storage": 1,
     "ingest": 2,

@@ -17,7 +17,6 @@ ingest, a reload or an upgrade recomputes only what changed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import shutil
@@ -31,6 +30,7 @@ from bot.advice import scoring, windows
 from bot.advice import words as advice_words
 from bot.advice.scoring import Candidate, Reason, episode_candidates
 from bot.atomic import write_atomically
+from bot.code_stamp import code_stamp as source_stamp
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
 
@@ -46,10 +46,7 @@ ADVICE_CODE: tuple[ModuleType, ...] = (scoring, windows, advice_words, text)
 
 def code_stamp(modules: Iterable[ModuleType]) -> str:
     """A hash of the modules' source: results of other code are not reused."""
-    digest = hashlib.sha1()
-    for module in modules:
-        digest.update(Path(str(module.__file__)).read_bytes())
-    return digest.hexdigest()[:16]
+    return source_stamp(Path(str(module.__file__)) for module in modules)
 
 
 def folder_beside(episodes: Path) -> Path:

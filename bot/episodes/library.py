@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.code_stamp import code_stamp
 from bot.episodes import files as episode_io
 from bot.episodes import same_talk, text_print
 from bot.episodes.model import Episode
@@ -197,9 +198,7 @@ def _merged(
     episode) by the same code."""
     if store is None:
         return merge_sources(episodes)
-    digest = hashlib.sha1()
-    for code in MERGE_CODE:
-        digest.update(code.read_bytes())
+    digest = hashlib.sha1(code_stamp(MERGE_CODE).encode())
     for episode_id in sorted(episodes):
         digest.update(_merge_input(episodes[episode_id], fingerprints[episode_id]).encode())
     key = digest.hexdigest()

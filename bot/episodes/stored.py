@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from bot.atomic import write_atomically
+from bot.code_stamp import code_stamp
 from bot.episodes import files as episode_io
 from bot.episodes import model, text_print
 from bot.episodes.model import Chapter, Episode, Segment, SetAside, SpeakersFrom
@@ -47,14 +48,6 @@ LAYOUT = 1
 CODE = (*(Path(str(m.__file__)) for m in (episode_io, model, text_print)), Path(__file__))
 
 Stat = tuple[int, int, int]  # size, change time (ns), inode
-
-
-def code_stamp() -> str:
-    """A hash of the code that reads episode files and stores them."""
-    digest = hashlib.sha1()
-    for path in CODE:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def stat_of(path: Path) -> Stat:
@@ -205,7 +198,7 @@ class EpisodeStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.code = code_stamp()
+        self.code = code_stamp(CODE)
         self._entries: dict[str, dict[str, Any]] = {}
         self._verdicts: dict[str, Any] = {}
         self._seen: set[str] = set()

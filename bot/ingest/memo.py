@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.atomic import write_atomically
+from bot.code_stamp import code_stamp
 from bot.episodes.stored import from_record, to_record
 from bot.episodes.text_print import PrintError
 from bot.ingest.catalog import Catalog
@@ -40,22 +41,12 @@ CODE = (
 )
 
 
-def code_stamp() -> str:
-    """A hash of the code that decides what ingest makes of a file."""
-    digest = hashlib.sha1()
-    for place in CODE:
-        path = _PACKAGE / place
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 class IngestMemo:
     """The kept results of one derived-data folder (see the module docstring)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.code = code_stamp()
+        self.code = code_stamp(_PACKAGE / place for place in CODE)
         self._writable = True
 
     def _file(self, path: Path, source: str) -> Path:
