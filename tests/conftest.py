@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.episodes import files as episode_io
+from bot.episodes.model import Episode
 from bot.search.meaning import find_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +61,18 @@ def bare_env() -> dict[str, str]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+class EpisodeReads:
+    """How many episode files are parsed (the real parser, counted): what a store or a memo
+    spares is what this does not count."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = episode_io.loads
+
+        def counted(text: str, path: Path | str = "<episode>") -> Episode:
+            self.count += 1
+            return real(text, path)
+
+        monkeypatch.setattr(episode_io, "loads", counted)

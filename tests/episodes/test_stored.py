@@ -18,7 +18,7 @@ from bot.episodes.library import Library
 from bot.episodes.model import Episode, Segment, SpeakersFrom
 from bot.episodes.stored import HEADERS, SEGMENTS, LazySegments, tally
 from bot.errors import EpisodeFileError
-from tests.conftest import DATA
+from tests.conftest import DATA, EpisodeReads
 
 
 @pytest.fixture
@@ -30,20 +30,6 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "derived" / "library"
-
-
-class Reads:
-    """How many episode files the library parses (the real parser, counted)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        real = episode_io.loads
-
-        def counted(text: str, path: Path | str = "<episode>") -> Episode:
-            self.count += 1
-            return real(text, path)
-
-        monkeypatch.setattr(episode_io, "loads", counted)
 
 
 def _same(a: Episode, b: Episode) -> None:
@@ -68,7 +54,7 @@ def test_a_second_load_reads_no_file_and_gives_the_same_episodes(
     plain = Library.load(folder)
     assert plain.get(aligned.id).speakers_from == taken  # type: ignore[union-attr]
     first = Library.load(folder, store)
-    reads = Reads(monkeypatch)
+    reads = EpisodeReads(monkeypatch)
     second = Library.load(folder, store)
     assert reads.count == 0
     assert sorted(second.episodes) == sorted(plain.episodes) == sorted(first.episodes)
@@ -111,7 +97,7 @@ def test_a_changed_file_is_read_again_and_a_touched_one_is_not_stored_again(
     path = folder / f"{other.id}.yaml"
     os.utime(path, ns=(1, 1))
     stored_rows = sorted((store / SEGMENTS).iterdir())
-    reads = Reads(monkeypatch)
+    reads = EpisodeReads(monkeypatch)
     again = Library.load(folder, store)
     assert reads.count == 2  # the changed file and the touched one, nothing else
     changed = again.get(episode.id)
@@ -154,7 +140,7 @@ def test_a_broken_store_is_read_past(
         stored["files"][name]["header"]["title"] = {"not": "text"}
         del stored["files"][name]["header"]["format"]
         headers.write_text(json.dumps(stored), encoding="utf-8")
-    reads = Reads(monkeypatch)
+    reads = EpisodeReads(monkeypatch)
     library = Library.load(folder, store)
     assert reads.count == (len(plain) if damage != "a bad entry" else 1)
     for episode in plain:

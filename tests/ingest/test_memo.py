@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.episodes import files as episode_io
-from bot.episodes.model import Episode
 from bot.ingest import catalog as catalog_mod
 from bot.ingest import pipeline
 from bot.ingest.catalog import Catalog
 from bot.ingest.memo import IngestMemo
 from bot.ingest.pipeline import FileResult, ingest
-from tests.conftest import DATA
+from tests.conftest import DATA, EpisodeReads
 
 
 class Reads:
@@ -132,16 +130,9 @@ def test_looking_for_copies_reads_only_the_episode_files_that_changed(
     shutil.copytree(DATA / "episodes", folder)
     store = tmp_path / "derived" / "library"
     first = pipeline.written_before(folder, set(), store)
-    parsed: list[str] = []
-    real = episode_io.loads
-
-    def counted(text: str, path: Path | str = "<episode>") -> Episode:
-        parsed.append(str(path))
-        return real(text, path)
-
-    monkeypatch.setattr(episode_io, "loads", counted)
+    reads = EpisodeReads(monkeypatch)
     second = pipeline.written_before(folder, set(), store)
-    assert parsed == []
+    assert reads.count == 0
     assert sorted(second) == sorted(first) and len(first) == 5
     one = sorted(first)[0]
     assert [e.title for e in (first[one], second[one])] == [second[one].title] * 2
