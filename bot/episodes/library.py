@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from bot.code_stamp import code_stamp
-from bot.episodes import files as episode_io
 from bot.episodes import same_talk, text_print
 from bot.episodes.model import Episode
 from bot.episodes.same_talk import Copy, Likeness, find_copies
-from bot.episodes.stored import EpisodeStore, fingerprint_of, tally
+from bot.episodes.stored import EpisodeStore, read_episode, tally
 from bot.errors import EpisodeFileError
 
 Basis = Literal["youtube", "text"]
@@ -155,7 +154,7 @@ def _read_folder(folder: Path, store_folder: Path | None, previous: Library | No
     problems: list[EpisodeFileError] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            episode, fingerprint = _read_file(path, store)
+            episode, fingerprint = read_episode(path, store)
         except EpisodeFileError as exc:
             problems.append(exc)
             continue
@@ -172,20 +171,6 @@ def _read_folder(folder: Path, store_folder: Path | None, previous: Library | No
     unprinted = tuple(sorted(i for i, ep in episodes.items() if ep.text_print is None))
     every = episodes if store else {}  # kept for the next load to take from (see `load`)
     return _State(kept, fingerprints, tuple(problems), tuple(duplicates), unprinted, every)
-
-
-def _read_file(path: Path, store: EpisodeStore | None) -> tuple[Episode, str]:
-    """The episode in one file and its fingerprint: from the store when the file is
-    unchanged, else read (and stored)."""
-    found = store.episode(path) if store else None
-    if found:
-        return found
-    text = episode_io.read_text(path)
-    episode = episode_io.loads(text, path)
-    fingerprint = fingerprint_of(text)
-    if store:
-        store.keep(path, fingerprint, episode)
-    return episode, fingerprint
 
 
 MERGE_CODE = (Path(str(same_talk.__file__)), Path(__file__))  # what decides the copies

@@ -308,6 +308,21 @@ class EpisodeStore:
         return True
 
 
+def read_episode(path: Path, store: EpisodeStore | None) -> tuple[Episode, str]:
+    """The episode in one file and its fingerprint: from the store when the file is
+    unchanged, else read (and kept in the store, when there is one). Raises
+    `EpisodeFileError` for a file that does not read."""
+    found = store.episode(path) if store else None
+    if found:
+        return found
+    text = episode_io.read_text(path)
+    episode = episode_io.loads(text, path)
+    fingerprint = fingerprint_of(text)
+    if store:
+        store.keep(path, fingerprint, episode)
+    return episode, fingerprint
+
+
 def _lazy(path: Path, rows: Path, fingerprint: str, entry: dict[str, Any]) -> LazySegments:
     """Segments read from `rows` when asked for (else from the episode file itself)."""
     count, exact, named, said = entry["tally"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot.episodes import files as episode_io
 from bot.episodes import text_print
 from bot.episodes.model import Episode, Facts, Transcript
-from bot.episodes.stored import EpisodeStore, fingerprint_of
+from bot.episodes.stored import EpisodeStore, read_episode
 from bot.errors import (
     CatalogError,
     EpisodeFileError,
@@ -450,7 +450,7 @@ def written_before(out: Path, mine: set[str], store: Path | None = None) -> dict
         if path.stem in mine:
             continue
         try:
-            episode = _stored_or_read(path, kept)
+            episode = read_episode(path, kept)[0]
         except EpisodeFileError:
             continue
         if episode.id not in mine:
@@ -458,17 +458,6 @@ def written_before(out: Path, mine: set[str], store: Path | None = None) -> dict
     if kept:
         kept.save(forget_unseen=False)  # the files of `mine` were not looked at
     return found
-
-
-def _stored_or_read(path: Path, store: EpisodeStore | None) -> Episode:
-    found = store.episode(path) if store else None
-    if found:
-        return found[0]
-    text = episode_io.read_text(path)
-    episode = episode_io.loads(text, path)
-    if store:
-        store.keep(path, fingerprint_of(text), episode)
-    return episode
 
 
 def speakers_from_copies(
