@@ -32,8 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.code_stamp import code_stamp
 from bot.episodes.library import merge_sources
 from bot.episodes.model import Episode, SpeakersFrom
+from bot.episodes.stored import tally
 from bot.text import words
 
 MIN_BLOCK = 3  # words in a row the two texts share before a match is trusted
@@ -45,17 +47,17 @@ FILLERS = frozenset({"uh", "um", "uhm", "umm", "ah", "er", "erm", "hmm", "mm", "
 @functools.cache
 def _method() -> str:
     """A hash of this module's source: speakers aligned by other code are aligned again."""
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return code_stamp([Path(__file__)], length=12)
 
 
 def wants_speakers(episode: Episode) -> bool:
     """No segment of the episode names a speaker (nor does its catalog entry for all)."""
-    return not any(s.speaker for s in episode.segments)
+    return tally(episode.segments).named == 0  # stored segments are not read for it
 
 
 def gives_speakers(episode: Episode) -> bool:
     """Its own source names who speaks (speakers taken from a copy are not passed on)."""
-    return episode.speakers_from is None and any(s.speaker for s in episode.segments)
+    return episode.speakers_from is None and tally(episode.segments).named > 0
 
 
 def key(kept: Episode, copy: Episode) -> str:
