@@ -79,6 +79,17 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def workers_of(pid: int) -> list[int]:
+    """The bot's search processes (its spawned children; not the resource tracker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The resident memory of the bot's process and of all its search processes together."""
+    return rss_mb(pid), sum(rss_mb(w) for w in workers_of(pid))
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -260,12 +271,17 @@ async def soak(args: argparse.Namespace) -> None:
                 for cycle in range(1, args.cycles + 1):
                     await bench.burst(CYCLE_QUOTES)
                     took = await bench.reload()
-                    rss.append(rss_mb(bench.pid))
-                    print(f"cycle {cycle:>2}: RSS {rss[-1]:6.0f} MB (reload {took:.1f} s)")
-                if rss:
+                    rss.append(memory_mb(bench.pid))
                     print(
-                        f"RSS after cycle 1 {rss[0]:.0f} MB, after cycle {len(rss)} "
-                        f"{rss[-1]:.0f} MB: ×{rss[-1] / rss[0]:.2f} (target within 15%)"
+                        f"cycle {cycle:>2}: RSS {sum(rss[-1]):6.0f} MB: bot {rss[-1][0]:.0f} MB "
+                        f"+ {len(workers_of(bench.pid))} search processes {rss[-1][1]:.0f} MB "
+                        f"(reload {took:.1f} s)"
+                    )
+                if rss:
+                    first, last = sum(rss[0]), sum(rss[-1])
+                    print(
+                        f"RSS (bot + search processes) after cycle 1 {first:.0f} MB, after "
+                        f"cycle {len(rss)} {last:.0f} MB: ×{last / first:.2f} (target within 15%)"
                     )
             finally:
                 stop_help.set()

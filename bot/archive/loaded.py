@@ -9,13 +9,12 @@ assignment. A reload that fails leaves the old pair serving.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
-from bot.archive.derived import LIBRARY, AdviceScores, Derived, load_library
-from bot.archive.search_index import open_index
+from bot.archive.derived import LIBRARY, AdviceScores, Derived
+from bot.archive.search_pool import Query, SearchPool
+from bot.archive.snapshot import IndexBuilder, Snapshot, open_snapshot, stored_index
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
@@ -28,19 +27,8 @@ from bot.ingest.intake import (
     add_file,
     remove_episode,
 )
-from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
-from bot.search.ranking import Searcher
-
-IndexBuilder = Callable[[Library], SearchIndex]
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A library and the searcher over exactly its episodes."""
-
-    library: Library
-    searcher: Searcher
+from bot.search.ranking import MIN_SCORE, Outcome, Searcher
 
 
 def advice_pool(library: Library) -> AdvicePool:
@@ -49,23 +37,6 @@ def advice_pool(library: Library) -> AdvicePool:
     return AdvicePool.build(
         library, scored_by=AdviceScores(library, Derived.beside(library.folder))
     )
-
-
-def stored_index(library: Library) -> SearchIndex:
-    """The library's index from its derived folder, updated for what changed."""
-    return open_index(library)[0]
-
-
-def _open(
-    folder: Path, builder: IndexBuilder, meaning: Encoder | None, previous: Snapshot | None = None
-) -> Snapshot:
-    """The folder's library and a searcher over it; after `previous` (a reload), its
-    unchanged episodes are taken as they are, and when none changed its searcher too (with
-    what it has read and worked out so far)."""
-    library = load_library(folder, previous.library if previous else None)
-    if previous is not None and previous.library.changes_to(library).unchanged:
-        return Snapshot(library, previous.searcher)
-    return Snapshot(library, Searcher(builder(library), meaning))
 
 
 class Archive:
@@ -82,6 +53,7 @@ class Archive:
         self._meaning = meaning  # the sentence model, loaded once and shared by every index
         self._lock = asyncio.Lock()
         self._advice: tuple[Snapshot, AdvicePool] | None = None
+        self._pool: SearchPool | None = None
 
     @classmethod
     def open(
@@ -89,14 +61,15 @@ class Archive:
     ) -> Archive:
         """Load a folder and open its index (blocking: for start-up and the CLI); `meaning` is the
         sentence model search weighs near misses with (None: words only)."""
-        return cls(_open(folder, builder, meaning), builder, meaning)
+        return cls(open_snapshot(folder, builder, meaning), builder, meaning)
 
     @classmethod
     async def open_async(
         cls, folder: Path, builder: IndexBuilder = stored_index, meaning: Encoder | None = None
     ) -> Archive:
         """`open` in a worker thread."""
-        return cls(await asyncio.to_thread(_open, folder, builder, meaning), builder, meaning)
+        snapshot = await asyncio.to_thread(open_snapshot, folder, builder, meaning)
+        return cls(snapshot, builder, meaning)
 
     @property
     def current(self) -> Snapshot:
@@ -109,6 +82,49 @@ class Archive:
     @property
     def searcher(self) -> Searcher:
         return self._current.searcher
+
+    def search_in_processes(self, workers: int, meaning: bool) -> None:
+        """Search from now on in `workers` processes of their own (`SearchPool`; the sentence
+        model on in them when `meaning`), which start opening the folder now."""
+        self.close()
+        self._pool = SearchPool(self.library.folder, meaning, workers)
+
+    @property
+    def search_waits(self) -> bool:
+        """Whether a search asked now would wait for another to finish first."""
+        return self._pool is not None and self._pool.busy
+
+    async def search(
+        self,
+        query: str,
+        speaker: str | None = None,
+        episode: str | None = None,
+        limit: int = 5,
+        min_score: float = MIN_SCORE,
+    ) -> Outcome:
+        """`Searcher.search` over the snapshot being served, off the event loop: in the
+        search processes when there are (`search_in_processes`), else (or when they cannot
+        answer for this snapshot) in a thread."""
+        snapshot = self._current
+        if self._pool is not None:
+            asked = Query(query, speaker, episode, limit, min_score)
+            outcome = await self._pool.search(snapshot.library, asked)
+            if outcome is not None:
+                return outcome
+        return await asyncio.to_thread(
+            snapshot.searcher.search,
+            query,
+            speaker=speaker,
+            episode=episode,
+            limit=limit,
+            min_score=min_score,
+        )
+
+    def close(self) -> None:
+        """Stop the search processes, if any (searches go on in threads)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def episode(self, name: str) -> Episode:
         """The episode with this id, else the best loose match of its title or id; raises
@@ -140,7 +156,7 @@ class Archive:
         async with self._lock:
             old = self._current
             new = await asyncio.to_thread(
-                _open, old.library.folder, self._builder, self._meaning, old
+                open_snapshot, old.library.folder, self._builder, self._meaning, old
             )
             self._current = new
             self._advice = None  # the old pool holds the old snapshot: let both go

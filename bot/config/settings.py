@@ -45,6 +45,9 @@ class SearchConfig:
     results: int = 5
     min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
     meaning: bool = True  # the sentence model decides how sure an answer is (words only: off)
+    # Processes the bot searches in (`bot.archive.search_pool`), beside its event loop's;
+    # 0: in threads of the bot's own process (less memory, but a burst holds up the loop).
+    workers: int = 2
     max_query_length: int = 200
     cooldown_seconds: float = 5.0
 
@@ -67,6 +70,8 @@ class LoggingConfig:
 
 
 MAX_KEEP_DAYS = 3660  # ten years: a typo guard, not a policy
+MAX_WORKERS = 32  # search processes: a typo guard
+ZERO_ALLOWED = ("[search] workers",)  # whole numbers that may be 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +113,9 @@ def _convert(where: str, value: Any, default: Any, base: Path) -> Any:
             raise ConfigError(f"{where}: must be true or false")
         return value
     if isinstance(default, int):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{where}: must be a whole number of at least 1")
+        least = 0 if where.endswith(ZERO_ALLOWED) else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"{where}: must be a whole number of at least {least}")
         return value
     if isinstance(default, float):
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
@@ -146,6 +152,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         raise ConfigError(f"{path}: [search] min_score: must be between 0 and 100")
     _check_advice(config, path)
     _check_data(config, path, raw_given="raw" in data.get("data", {}))
+    if config.search.workers > MAX_WORKERS:
+        raise ConfigError(f"{path}: [search] workers: must be at most {MAX_WORKERS}")
     if config.logging.keep_days > MAX_KEEP_DAYS:
         raise ConfigError(
             f"{path}: [logging] keep_days: must be at most {MAX_KEEP_DAYS} (ten years)"

@@ -218,13 +218,14 @@ class QuoteCog(commands.Cog):
         speaker: str | None,
         episode: str | None,
     ) -> Outcome:
-        """The search, off the event loop (milliseconds by words, the sentence model for
-        what they do not settle: bot/search/ranking.py); deferred privately when it runs past
-        `DEFER_AFTER`, so the answer never misses Discord's deadline."""
+        """The search, off the event loop (in the search processes: bot/archive/search_pool.py);
+        deferred privately at once when it has to wait for others to finish, else when it
+        runs past `DEFER_AFTER`, so the answer never misses Discord's deadline."""
         search = self.resources.config.search
+        archive = self.resources.archive
+        waits = archive.search_waits
         running = asyncio.ensure_future(
-            asyncio.to_thread(
-                self.resources.archive.searcher.search,
+            archive.search(
                 query,
                 speaker=speaker,
                 episode=episode,
@@ -232,11 +233,13 @@ class QuoteCog(commands.Cog):
                 min_score=search.min_score,
             )
         )
-        try:
-            return await asyncio.wait_for(asyncio.shield(running), DEFER_AFTER)
-        except TimeoutError:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            return await running
+        if not waits:
+            try:
+                return await asyncio.wait_for(asyncio.shield(running), DEFER_AFTER)
+            except TimeoutError:
+                pass
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return await running
 
     def _public(self, page: QuotePage, owner_id: int) -> tuple[discord.Embed, discord.ui.View]:
         """A closest moment posted as the /quote answer (see `ClosestView`)."""

@@ -91,6 +91,8 @@ async def run_bot(
         log.warning("%s", problem)
     await asyncio.to_thread(sweep_parts, archive.places(config.data.raw))
     store = await Store.open(config.data.database)
+    if config.search.workers:
+        archive.search_in_processes(config.search.workers, config.search.meaning)
     bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -138,6 +140,7 @@ async def run_bot(
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+        await asyncio.to_thread(archive.close)
         await store.close()
         log.info("database closed")
         watching.cancel()

@@ -64,6 +64,7 @@ class Library:
 
     folder: Path
     _state: _State = field(default_factory=lambda: _State({}, {}, (), ()))
+    _identity: tuple[_State, str] | None = None  # `identity`, worked out once per state
 
     @classmethod
     def load(
@@ -125,6 +126,19 @@ class Library:
 
     def get(self, episode_id: str) -> Episode | None:
         return self._state.episodes.get(episode_id)
+
+    @property
+    def identity(self) -> str:
+        """A hash of every episode file read (copies set aside too): two loads with the same
+        identity hold the same episodes, segment for segment (a search process checks that
+        the library it searches is the one the bot shows)."""
+        state = self._state
+        if self._identity is None or self._identity[0] is not state:
+            digest = hashlib.sha256()
+            for episode_id, fingerprint in sorted(state.fingerprints.items()):
+                digest.update(f"{episode_id}\0{fingerprint}\n".encode())
+            self._identity = (state, digest.hexdigest()[:32])
+        return self._identity[1]
 
     def fingerprint(self, episode_id: str) -> str:
         """A hash of the episode's file as read: what was derived from an equal file holds."""

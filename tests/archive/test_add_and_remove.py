@@ -50,7 +50,7 @@ def test_a_reload_that_fails_after_an_add_is_said(
     def broken(folder: Path, *args: object) -> object:
         raise EpisodeFileError(folder, "the disk went away")
 
-    monkeypatch.setattr(loaded, "_open", broken)
+    monkeypatch.setattr(loaded, "open_snapshot", broken)
     raw = tmp_path / "data" / "raw"
     added, failed = asyncio.run(archive.add(VTT, "bloat.srt", raw, Given()))
     assert failed is not None and failed.endswith("the disk went away")

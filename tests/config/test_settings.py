@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.settings import Config, ConfigError, LoggingConfig, discord_token, load_config
+from bot.config.settings import (
+    Config,
+    ConfigError,
+    LoggingConfig,
+    SearchConfig,
+    discord_token,
+    load_config,
+)
 from bot.search.ranking import MIN_SCORE
 from tests.conftest import ROOT
 
@@ -45,6 +52,13 @@ def test_values_are_read_and_paths_are_relative_to_the_file(tmp_path: Path) -> N
     assert config.logging == LoggingConfig()  # off, 30 days: nothing typed is kept by default
 
 
+def test_searches_run_in_two_processes_unless_told_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[search]\nworkers = 0\n")
+    assert load_config(path).search.workers == 0  # threads of the bot's own process
+    assert SearchConfig().workers == 2
+
+
 def test_logging_keeps_queries_only_when_asked(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[logging]\nqueries = true\nkeep_days = 7\n")
@@ -71,6 +85,8 @@ def test_logging_keeps_queries_only_when_asked(tmp_path: Path) -> None:
         ('[discord]\nguild_ids = ["1"]\n', "[discord] guild_ids: must be a list of Discord ids"),
         ("[search]\nresults = 0\n", "[search] results: must be a whole number of at least 1"),
         ("[search]\nmin_score = 101\n", "[search] min_score: must be between 0 and 100"),
+        ("[search]\nworkers = -1\n", "[search] workers: must be a whole number of at least 0"),
+        ("[search]\nworkers = 33\n", "[search] workers: must be at most 32"),
         ('[discord]\napi_base = "discord.com"\n', "[discord] api_base: must be an http(s)"),
         ("[data]\nepisodes = 3\n", "[data] episodes: must be a path"),
         ('[logging]\nqueries = "yes"\n', "[logging] queries: must be true or false"),

@@ -194,6 +194,39 @@ async def test_a_slow_search_is_deferred_privately_and_the_answer_still_goes_pub
         assert missed.accepted("followup") == []
 
 
+async def test_in_search_processes_a_search_that_would_wait_is_deferred_at_once(
+    fake_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the searches in processes of their own (as `run` has them), a /quote that would
+    wait for other searches is deferred at once, not after `DEFER_AFTER`."""
+    async with podquote(fake_discord, tmp_path) as bot:
+        archive = bot.archive
+        archive.search_in_processes(1, meaning=False)
+        try:
+            assert (await archive.search("warm up the worker")).kind  # it has opened the folder
+            found = await fake_discord.send_interaction(
+                "quote", {"query": "catapult basket drift"}, user=ALICE
+            )
+            public = await found.callback()  # nothing else running: answered directly
+            assert public.body["type"] == 4 and not public.body["data"].get("flags", 0) & 64
+            assert public.body["data"]["embeds"][0]["title"] == "Visualising Machine Learning"
+            assert archive._pool is not None and archive._pool.answered == 2
+
+            monkeypatch.setattr(Archive, "search_waits", property(lambda self: True))
+            waiting = await fake_discord.send_interaction(
+                "quote", {"query": "catapult basket drift"}, user=BOB
+            )
+            deferred = await waiting.callback()
+            assert deferred.body["type"] == 5 and deferred.body["data"]["flags"] & 64
+            assert waiting.elapsed(deferred) < DEFER_AFTER
+            assert (await waiting.edit(timeout=10)).body["content"] == FOUND_BELOW
+            answer = await waiting.followup(timeout=10)
+            assert answer.response["embeds"][0]["title"] == "Visualising Machine Learning"
+            assert archive._pool.answered == 3
+        finally:
+            archive.close()
+
+
 async def test_an_unsure_search_offers_the_closest_moments_privately_to_post(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:

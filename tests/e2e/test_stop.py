@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.archive.loaded as archive_module
+import bot.archive.snapshot as archive_module
 from bot.config.settings import Config, DataConfig, DiscordConfig
 from bot.discord_app.runner import run_bot
 from bot.episodes.library import Library

@@ -66,6 +66,24 @@ def test_reload_reports_added_removed_and_changed(folder: Path) -> None:
     assert lib.reload().unchanged
 
 
+def test_identity_names_exactly_the_files_read(folder: Path) -> None:
+    """Equal loads of a folder have one identity (a search process checks it against the
+    bot.s); any change of a file gives another."""
+    lib = Library.load(folder)
+    assert Library.load(folder).identity == lib.identity
+    assert len(lib.identity) == 32
+    before = lib.identity
+    changed = lib.get("five-secrets-of-learning-machine-learning")
+    assert changed is not None
+    episode_io.write(replace(changed, title="A new title"), folder)
+    assert lib.identity == before  # until it is reloaded
+    lib.reload()
+    assert lib.identity != before
+    assert Library.load(folder).identity == lib.identity
+    (folder / "twiml-talk-2-siraj-raval.yaml").unlink()
+    assert Library.load(folder).identity not in (before, lib.identity)
+
+
 def test_a_failed_reload_keeps_the_old_episodes(folder: Path, tmp_path: Path) -> None:
     lib = Library.load(folder)
     shutil.rmtree(folder)

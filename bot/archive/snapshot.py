@@ -1,0 +1,44 @@
+"""A library and the searcher over exactly its episodes, opened from a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.archive.derived import load_library
+from bot.archive.search_index import open_index
+from bot.episodes.library import Library
+from bot.search.index import SearchIndex
+from bot.search.meaning import Encoder
+from bot.search.ranking import Searcher
+
+IndexBuilder = Callable[[Library], SearchIndex]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A library and the searcher over exactly its episodes."""
+
+    library: Library
+    searcher: Searcher
+
+
+def stored_index(library: Library) -> SearchIndex:
+    """The library's index from its derived folder, updated for what changed."""
+    return open_index(library)[0]
+
+
+def open_snapshot(
+    folder: Path,
+    builder: IndexBuilder = stored_index,
+    meaning: Encoder | None = None,
+    previous: Snapshot | None = None,
+) -> Snapshot:
+    """The folder's library and a searcher over it; after `previous` (a reload), its
+    unchanged episodes are taken as they are, and when none changed its searcher too (with
+    what it has read and worked out so far)."""
+    library = load_library(folder, previous.library if previous else None)
+    if previous is not None and previous.library.changes_to(library).unchanged:
+        return Snapshot(library, previous.searcher)
+    return Snapshot(library, Searcher(builder(library), meaning))
