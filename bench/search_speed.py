@@ -106,6 +106,8 @@ WRITTEN = (
     "queries_tenth",
     "queries_eleventh",
     "queries_ninth",
+    "queries_twelfth",
+    "queries_thirteenth",
 )
 
 
