@@ -9,6 +9,7 @@ assignment. A reload that fails leaves the old pair serving.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
@@ -29,6 +30,24 @@ from bot.ingest.intake import (
 )
 from bot.search.meaning import Encoder
 from bot.search.ranking import MIN_SCORE, Outcome, Searcher
+
+
+async def _searched(
+    snapshot: Snapshot, asked: Query, handed: Awaitable[Outcome | None] | None
+) -> Outcome:
+    """The outcome of a search handed to the search processes, else searched in a thread."""
+    if handed is not None:
+        outcome = await handed
+        if outcome is not None:
+            return outcome
+    return await asyncio.to_thread(
+        snapshot.searcher.search,
+        asked.text,
+        speaker=asked.speaker,
+        episode=asked.episode,
+        limit=asked.limit,
+        min_score=asked.min_score,
+    )
 
 
 def advice_pool(library: Library) -> AdvicePool:
@@ -94,6 +113,23 @@ class Archive:
         """Whether a search asked now would wait for another to finish first."""
         return self._pool is not None and self._pool.busy
 
+    def start_search(
+        self,
+        query: str,
+        speaker: str | None = None,
+        episode: str | None = None,
+        limit: int = 5,
+        min_score: float = MIN_SCORE,
+    ) -> asyncio.Task[Outcome]:
+        """`Searcher.search` over the snapshot being served, started now and off the event
+        loop: handed to the search processes when there are (`search_in_processes`; a
+        search asked next sees at once that it would wait), else, or when they cannot
+        answer for this snapshot, run in a thread. Await the task for the outcome."""
+        snapshot = self._current
+        asked = Query(query, speaker, episode, limit, min_score)
+        handed = self._pool.search(snapshot.library, asked) if self._pool is not None else None
+        return asyncio.ensure_future(_searched(snapshot, asked, handed))
+
     async def search(
         self,
         query: str,
@@ -102,23 +138,8 @@ class Archive:
         limit: int = 5,
         min_score: float = MIN_SCORE,
     ) -> Outcome:
-        """`Searcher.search` over the snapshot being served, off the event loop: in the
-        search processes when there are (`search_in_processes`), else (or when they cannot
-        answer for this snapshot) in a thread."""
-        snapshot = self._current
-        if self._pool is not None:
-            asked = Query(query, speaker, episode, limit, min_score)
-            outcome = await self._pool.search(snapshot.library, asked)
-            if outcome is not None:
-                return outcome
-        return await asyncio.to_thread(
-            snapshot.searcher.search,
-            query,
-            speaker=speaker,
-            episode=episode,
-            limit=limit,
-            min_score=min_score,
-        )
+        """`start_search`, awaited."""
+        return await self.start_search(query, speaker, episode, limit, min_score)
 
     def close(self) -> None:
         """Stop the search processes, if any (searches go on in threads)."""

@@ -31,7 +31,8 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Coroutine
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,7 @@ class SearchPool:
         self._listener.start()
         self._executor: ProcessPoolExecutor | None = None
         self._broken_at: float | None = None
-        self._running = 0
+        self._pending: set[Future[Found | None]] = set()  # handed to a worker, not done
         self._missed: str | None = None  # the library the workers last could not find
         self.answered = 0  # searches the workers answered (the rest: in the bot's process)
         self._start()
@@ -248,23 +249,34 @@ class SearchPool:
     @property
     def busy(self) -> bool:
         """Whether a new search would wait for a worker (or the pool is down)."""
-        return self._executor is None or self._running >= self.workers
+        return self._executor is None or len(self._pending) >= self.workers
 
-    async def search(self, library: Library, query: Query) -> Outcome | None:
-        """The search over `library` in a worker; None when no worker can answer for it (the
-        pool is broken, or the folder no longer holds `library`): then search it yourself.
-        Raises `FilterError` for a speaker or episode that matches nothing."""
+    def search(self, library: Library, query: Query) -> Coroutine[Any, Any, Outcome | None] | None:
+        """The search over `library`, handed to a worker now (counted at once in `busy`, so
+        the next /quote of the same instant knows it would wait); await what this returns
+        for its outcome. None, or an outcome of None: no worker can answer for it (the pool
+        is broken, or the folder no longer holds `library`): search it yourself then.
+        The outcome raises `FilterError` for a speaker or episode that matches nothing."""
         executor = self._executor_or_none()
         if executor is None:
             return None
-        self._running += 1
         try:
-            found = await asyncio.wrap_future(executor.submit(_search, library.identity, query))
+            submitted = executor.submit(_search, library.identity, query)
         except BrokenProcessPool:
             self._broke(executor)
             return None
-        finally:
-            self._running -= 1
+        self._pending.add(submitted)  # until the worker is done, whoever awaits it
+        submitted.add_done_callback(self._pending.discard)
+        return self._outcome(executor, submitted, library)
+
+    async def _outcome(
+        self, executor: ProcessPoolExecutor, submitted: Future[Found | None], library: Library
+    ) -> Outcome | None:
+        try:
+            found = await asyncio.wrap_future(submitted)
+        except BrokenProcessPool:
+            self._broke(executor)
+            return None
         if found is None:
             if self._missed != library.identity:  # once per library, not per query
                 self._missed = library.identity

@@ -20,6 +20,7 @@ from bot.discord_app.admin import AdminCog
 from bot.discord_app.advice import AdviceCog, DiscordSender, MoreFromEpisode
 from bot.discord_app.episode import EpisodeCog
 from bot.discord_app.errors import report_error
+from bot.discord_app.gateway_turns import take_turns
 from bot.discord_app.inflight import InFlight, TrackingTree
 from bot.discord_app.intake import IntakeCog
 from bot.discord_app.quote import QuoteCog
@@ -70,6 +71,7 @@ class PodquoteBot(commands.Bot):
         self.servers_recorded = asyncio.Event()  # the servers of READY are in the database
 
     async def setup_hook(self) -> None:
+        take_turns()  # a burst of interactions never holds the loop (gateway_turns)
         await self.resources.cooldown.load()
         # The search log: old rows deleted now and once a day.
         self._prune_task = asyncio.create_task(

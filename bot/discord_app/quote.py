@@ -224,14 +224,12 @@ class QuoteCog(commands.Cog):
         search = self.resources.config.search
         archive = self.resources.archive
         waits = archive.search_waits
-        running = asyncio.ensure_future(
-            archive.search(
-                query,
-                speaker=speaker,
-                episode=episode,
-                limit=search.results,
-                min_score=search.min_score,
-            )
+        running = archive.start_search(
+            query,
+            speaker=speaker,
+            episode=episode,
+            limit=search.results,
+            min_score=search.min_score,
         )
         if not waits:
             try:

@@ -75,6 +75,21 @@ def test_the_workers_answer_as_the_bots_own_searcher_would(archive: Archive) -> 
     )  # the bot's own episode objects, not copies
 
 
+def test_a_search_handed_to_the_workers_counts_at_once(archive: Archive) -> None:
+    """The next /quote of the same instant must know it would wait (and defer at once)
+    before the loop has run anything of the first one."""
+
+    async def asked_together() -> None:
+        await archive.search(FOUND)  # the worker has opened the folder
+        assert not archive.search_waits
+        first = archive.start_search(FOUND)
+        assert archive.search_waits  # its one worker is taken, though nothing ran yet
+        assert await first == archive.searcher.search(FOUND)
+        assert not archive.search_waits
+
+    asyncio.run(asked_together())
+
+
 def test_a_name_no_filter_knows_is_refused_with_the_same_words(archive: Archive) -> None:
     with pytest.raises(FilterError) as here:
         archive.searcher.search(FOUND, speaker="Nobody At All")
