@@ -72,11 +72,16 @@ def _letter(ch: str, letters: list[str]) -> str:
     if lowered in _AS_ASCII:
         return _AS_ASCII[lowered]
     if _GREEK.match(ch) and len(letters) == 1:
-        return "σ" if lowered == "ς" else letters[0].lower()
+        letter = letters[0].lower()
+        return "σ" if letter == "ς" else letter  # final sigma, or the lunate sigma symbol
     if _CYRILLIC.match(ch):
         return "е" if lowered == "ё" else lowered
     compatible = unicodedata.normalize("NFKC", lowered)  # half-width kana, Arabic forms …
-    return compatible if len(compatible) == 1 and compatible.isalnum() else lowered
+    if len(compatible) != 1 or not compatible.isalnum():
+        return lowered
+    # What it stands for, folded in turn (a mathematical bold capital alpha is a Greek capital
+    # alpha to NFKC, and that is α): so folded text folds to itself.
+    return compatible if compatible == lowered else fold_char(compatible)
 
 
 def spelled(word: str) -> str:

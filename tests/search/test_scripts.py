@@ -192,6 +192,15 @@ def test_the_search_command_answers_in_any_script(tmp_path: Path) -> None:
 
 
 # -- folding and terms --------------------------------------------------------------------
+def test_every_character_folds_to_one_that_folds_to_itself() -> None:
+    """All of Unicode at once (a random text once found 𝚨 → Α → α, and ϲ → ς → σ)."""
+    every = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    folded = fold(every)
+    assert len(folded) == len(every)
+    assert [(a, b) for a, b in zip(folded, fold(folded), strict=True) if a != b] == []
+    assert fold("𝚨ϲ") == "ασ"
+
+
 @given(st.text())
 def test_fold_keeps_one_character_for_each_in_any_text(text: str) -> None:
     folded = fold(text)
