@@ -64,7 +64,8 @@ class Library:
 
     folder: Path
     _state: _State = field(default_factory=lambda: _State({}, {}, (), ()))
-    _identity: tuple[_State, str] | None = None  # `identity`, worked out once per state
+    # `identity`, worked out once per state
+    _identity: tuple[_State, str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def load(
