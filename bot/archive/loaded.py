@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
 from bot.archive.derived import LIBRARY, AdviceScores, Derived
-from bot.archive.search_pool import Query, SearchPool
-from bot.archive.snapshot import IndexBuilder, Snapshot, open_snapshot, stored_index
+from bot.archive.search_pool import SearchPool
+from bot.archive.snapshot import IndexBuilder, Query, Snapshot, open_snapshot, stored_index
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
@@ -29,7 +29,7 @@ from bot.ingest.intake import (
     remove_episode,
 )
 from bot.search.meaning import Encoder
-from bot.search.ranking import MIN_SCORE, Outcome, Searcher
+from bot.search.ranking import Outcome, Searcher
 
 
 async def _searched(
@@ -40,14 +40,7 @@ async def _searched(
         outcome = await handed
         if outcome is not None:
             return outcome
-    return await asyncio.to_thread(
-        snapshot.searcher.search,
-        asked.text,
-        speaker=asked.speaker,
-        episode=asked.episode,
-        limit=asked.limit,
-        min_score=asked.min_score,
-    )
+    return await asyncio.to_thread(asked.on, snapshot.searcher)
 
 
 def advice_pool(library: Library) -> AdvicePool:
@@ -113,33 +106,18 @@ class Archive:
         """Whether a search asked now would wait for another to finish first."""
         return self._pool is not None and self._pool.busy
 
-    def start_search(
-        self,
-        query: str,
-        speaker: str | None = None,
-        episode: str | None = None,
-        limit: int = 5,
-        min_score: float = MIN_SCORE,
-    ) -> asyncio.Task[Outcome]:
-        """`Searcher.search` over the snapshot being served, started now and off the event
-        loop: handed to the search processes when there are (`search_in_processes`; a
-        search asked next sees at once that it would wait), else, or when they cannot
-        answer for this snapshot, run in a thread. Await the task for the outcome."""
+    def start_search(self, asked: Query) -> asyncio.Task[Outcome]:
+        """`asked` over the snapshot being served, started now and off the event loop:
+        handed to the search processes when there are (`search_in_processes`; a search
+        asked next sees at once that it would wait), else, or when they cannot answer for
+        this snapshot, run in a thread. Await the task for the outcome."""
         snapshot = self._current
-        asked = Query(query, speaker, episode, limit, min_score)
         handed = self._pool.search(snapshot.library, asked) if self._pool is not None else None
         return asyncio.ensure_future(_searched(snapshot, asked, handed))
 
-    async def search(
-        self,
-        query: str,
-        speaker: str | None = None,
-        episode: str | None = None,
-        limit: int = 5,
-        min_score: float = MIN_SCORE,
-    ) -> Outcome:
+    async def search(self, asked: Query) -> Outcome:
         """`start_search`, awaited."""
-        return await self.start_search(query, speaker, episode, limit, min_score)
+        return await self.start_search(asked)
 
     def close(self) -> None:
         """Stop the search processes, if any (searches go on in threads)."""

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.archive.snapshot import Snapshot, open_snapshot, stored_index
+from bot.archive.snapshot import Query, Snapshot, open_snapshot, stored_index
 from bot.episodes.library import Library
 from bot.search.filters import FilterError
 from bot.search.meaning import load_meaning
@@ -128,17 +128,6 @@ class Found:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
-    """One search, as `Searcher.search` takes it."""
-
-    text: str
-    speaker: str | None
-    episode: str | None
-    limit: int
-    min_score: float
-
-
 # -- in the worker process -------------------------------------------------------------------
 
 
@@ -159,13 +148,7 @@ class _Worker:
         if self.snapshot.library.identity != identity:
             return None
         try:
-            outcome = self.snapshot.searcher.search(
-                query.text,
-                speaker=query.speaker,
-                episode=query.episode,
-                limit=query.limit,
-                min_score=query.min_score,
-            )
+            outcome = query.on(self.snapshot.searcher)
         except FilterError as exc:
             return Found(refused=(exc.kind, exc.given, tuple(exc.close), str(exc)))
         return Found.of(outcome)

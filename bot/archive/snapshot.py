@@ -11,7 +11,7 @@ from bot.archive.search_index import open_index
 from bot.episodes.library import Library
 from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
-from bot.search.ranking import Searcher
+from bot.search.ranking import MIN_SCORE, Outcome, Searcher
 
 IndexBuilder = Callable[[Library], SearchIndex]
 
@@ -22,6 +22,28 @@ class Snapshot:
 
     library: Library
     searcher: Searcher
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One search as `Searcher.search` takes it: what the bot hands to a search process, or
+    searches in a thread."""
+
+    text: str
+    speaker: str | None = None
+    episode: str | None = None
+    limit: int = 5
+    min_score: float = MIN_SCORE
+
+    def on(self, searcher: Searcher) -> Outcome:
+        """The search, by `searcher` (raises `FilterError` for a name that matches nothing)."""
+        return searcher.search(
+            self.text,
+            speaker=self.speaker,
+            episode=self.episode,
+            limit=self.limit,
+            min_score=self.min_score,
+        )
 
 
 def stored_index(library: Library) -> SearchIndex:

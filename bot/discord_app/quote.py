@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.archive.snapshot import Query
 from bot.discord_app.closest import ClosestView
 from bot.discord_app.cooldown import Key
 from bot.discord_app.embeds import QUOTE_COLOUR, quote_embed
@@ -225,11 +226,7 @@ class QuoteCog(commands.Cog):
         archive = self.resources.archive
         waits = archive.search_waits
         running = archive.start_search(
-            query,
-            speaker=speaker,
-            episode=episode,
-            limit=search.results,
-            min_score=search.min_score,
+            Query(query, speaker, episode, limit=search.results, min_score=search.min_score)
         )
         if not waits:
             try:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.loaded import Archive
+from bot.archive.snapshot import Query
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
 from bot.discord_app.quote import DEFER_AFTER, FOUND_BELOW
@@ -203,7 +204,7 @@ async def test_in_search_processes_a_search_that_would_wait_is_deferred_at_once(
         archive = bot.archive
         archive.search_in_processes(1, meaning=False)
         try:
-            assert (await archive.search("warm up the worker")).kind  # it has opened the folder
+            assert (await archive.search(Query("warm up the worker"))).kind  # folder opened
             found = await fake_discord.send_interaction(
                 "quote", {"query": "catapult basket drift"}, user=ALICE
             )
