@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from corpus_library import corpus_library  # noqa: E402
 
 from bot.archive.loaded import Archive  # noqa: E402
+from tests.conftest import workers_of  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     FakeDiscord,
     FakeGuild,
@@ -77,12 +78,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def workers_of(pid: int) -> list[int]:
-    """The bot's search processes (its spawned children; not the resource tracker)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

@@ -76,3 +76,14 @@ class EpisodeReads:
             return real(text, path)
 
         monkeypatch.setattr(episode_io, "loads", counted)
+
+
+def workers_of(pid: int) -> list[int]:
+    """The search processes among `pid`'s children (spawned: `bot.archive.search_pool`),
+    not its resource tracker; Linux (/proc). Also bench/soak.py's."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]

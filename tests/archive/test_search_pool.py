@@ -22,7 +22,7 @@ from bot.archive import search_pool
 from bot.archive.loaded import Archive
 from bot.archive.snapshot import Query
 from bot.search.filters import FilterError
-from tests.conftest import DATA
+from tests.conftest import DATA, workers_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUND = "go quickly go alone"
@@ -45,16 +45,6 @@ def answered(archive: Archive) -> int:
     pool = archive._pool
     assert pool is not None
     return pool.answered
-
-
-def workers_of(pid: int) -> list[int]:
-    """The spawned worker processes among `pid`'s children (not its resource tracker)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [
-        int(child)
-        for child in children
-        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
 
 
 def alive(pid: int) -> bool:
