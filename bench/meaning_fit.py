@@ -7,10 +7,12 @@ model decides), and the cosine between the query and the words around each of th
 `--top` moments; then each combination of `bot/search/ranking.py`'s settings (how many
 moments the model weighs, the weight of the words' rank, the weight of the words' score in
 how sure, the confident and unsure thresholds) is replayed on those numbers, without
-searching again. Printed: the current settings, then the best combinations that give no
-off-topic query a confident answer, by right-first then right-in-the-reply, with their
-confident answers right. Only for tuning sets: a held-out set is run once, by
-bench/search_relevance.py, after the settings are chosen.
+searching again. The replay of the current settings is checked against the search's own
+reply for every query (it restates `_decide_by_meaning`: a change there must reach it).
+Printed: the current settings, then the best combinations that give no off-topic query a
+confident answer, by right-first then right-in-the-reply, with their confident answers right.
+Only for tuning sets: a held-out set is run once, by bench/search_relevance.py, after the
+settings are chosen.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Seen:
     right: list[bool]
     cosines: list[float]
     words_reply: tuple[bool, list[bool]]  # without the model: (confident, right per shown)
+    reply: tuple[bool, list[bool]]  # the search's own, with the current settings
 
 
 class Recording(Searcher):
@@ -76,14 +79,16 @@ class Recording(Searcher):
 
 def observe(searcher: Recording, query: Query) -> Seen:
     searcher.seen = None
-    searcher.search(query.text, limit=LIMIT)
-    if searcher.seen is None:  # nothing gathered
-        return Seen(query.kind, False, [], [], [], (False, []))
-    ranked, decisive, cosines = searcher.seen
+    outcome = searcher.search(query.text, limit=LIMIT)
 
     def right(m: Match) -> bool:
         return is_hit(query, (m.episode.source, m.start))
 
+    shown_now = outcome.matches or outcome.closest
+    reply = (outcome.confident, [right(m) for m in shown_now[:LIMIT]])
+    if searcher.seen is None:  # nothing gathered
+        return Seen(query.kind, False, [], [], [], (False, []), reply)
+    ranked, decisive, cosines = searcher.seen
     matches, closest = searcher.words
     shown = matches or closest
     return Seen(
@@ -93,6 +98,7 @@ def observe(searcher: Recording, query: Query) -> Seen:
         [right(m) for m in ranked],
         cosines,
         (bool(matches), [right(m) for m in shown[:LIMIT]]),
+        reply,
     )
 
 
@@ -187,6 +193,11 @@ def main() -> None:
     )
     print(line("words only", figures([(s.kind, s.words_reply) for s in seen])))
     print(line(f"now {now}", figures([(s.kind, now.reply(s)) for s in seen])))
+    # The replay restates ranking._decide_by_meaning on numbers: it must agree with the search.
+    agree = sum(now.reply(s) == tuple(s.reply) for s in seen)
+    print(f"the replay of the current settings gives the search's own reply: {agree}/{len(seen)}")
+    if agree != len(seen):
+        raise SystemExit("the replay no longer follows bot/search/ranking.py: mend Rule.reply")
     if args.rule:
         top, *weights = args.rule.split(",")
         rule = Rule(int(top), *(float(w) for w in weights))
