@@ -36,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_library import corpus_library
 from search_relevance import load_queries
 
+from bot.archive import search_index
+from bot.archive.derived import code_stamp
 from bot.episodes.model import Episode
 from bot.search.engine import Engine
 from bot.search.fold import fold, tokens
@@ -128,16 +130,17 @@ def _percentiles(took: list[float]) -> str:
 
 
 def _built(segments: int) -> Path:
-    """Where ours is built for this many segments (built here the first time)."""
-    folder = HERE / ".cache" / f"speed-index-{segments}"
+    """Where ours is built for this many segments (built here the first time, and again when
+    the search's code changes, as the bot's stored index is)."""
+    folder = HERE / ".cache" / f"speed-index-{segments}-{code_stamp(search_index.CODE)[:12]}"
     if not (folder / "done.json").is_file():
+        for old in (HERE / ".cache").glob(f"speed-index-{segments}*"):
+            shutil.rmtree(old)
         episodes = replicated(segments)
-        if folder.exists():
-            shutil.rmtree(folder)
         began = time.perf_counter()
-        index = build_index(episodes, threads=0, folder=folder / "index")
+        build_index(episodes, threads=0, folder=folder / "index")
         took = time.perf_counter() - began
-        (folder / "done.json").write_text(json.dumps({"avg_len": index.avg_len, "build_s": took}))
+        (folder / "done.json").write_text(json.dumps({"build_s": took}))
     return folder
 
 
@@ -152,9 +155,8 @@ def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
         meaning = load_meaning(name == "ours").encoder
         if name == "ours" and meaning is None:
             raise SystemExit("ours: the sentence model is not installed")
-        done = json.loads((_built(segments) / "done.json").read_text())
         engine = Engine.on_disk(_built(segments) / "index")
-        index = SearchIndex(episodes, engine, range(len(episodes)), done["avg_len"])
+        index = SearchIndex(episodes, engine, range(len(episodes)))
         searcher = Searcher(index, meaning)
         build = time.perf_counter() - began  # with the model's load (0.2 s), as at start-up
         if meaning is not None:

@@ -2,7 +2,7 @@
 
 The tantivy index is opened memory-mapped, not built, at start. Beside it, `podquote.json`
 records the layout, a stamp of the code that turns text into terms, and for each episode
-indexed the fingerprint of its file, its number in the index and its count of terms;
+indexed the fingerprint of its file, its number in the index and its count of segments;
 `stems.json` holds the stem of each term of the vocabulary, so opening works out only the
 new ones. Opening compares that with the library: the segments of a changed or gone episode
 are deleted and a changed or new episode's added, in one commit; nothing is written when
@@ -25,14 +25,14 @@ from bot.episodes.library import Library
 from bot.episodes.model import Episode
 from bot.search import engine, fold, index, scripts
 from bot.search.engine import BUILD_HEAP, Engine, EngineError
-from bot.search.index import SearchIndex, add_episode, build_index, mean_length, padding
+from bot.search.index import SearchIndex, add_episode, build_index, padding
 
 log = logging.getLogger(__name__)
 
 INDEX = "index"
 RECORD = "podquote.json"  # beside tantivy's own meta.json
 STEMS = "stems.json"  # the stem of each term of the vocabulary (folding the words is slow)
-LAYOUT = 1
+LAYOUT = 2  # 2: no count of terms per episode (tantivy's BM25 is used as it is)
 CODE = (engine, fold, index, scripts)
 
 
@@ -86,7 +86,7 @@ def _stored(
         record = {"layout": LAYOUT, "code": stamp, "next": 0, "deleted": False, "episodes": {}}
         record["padding"] = padding(list(library))
     indexed: dict[str, list[Any]] = record["episodes"]
-    expected = sum(int(row[3]) for row in indexed.values())
+    expected = sum(int(row[2]) for row in indexed.values())
     try:
         found: Engine | None = Engine.on_disk(folder)
     except EngineError as exc:
@@ -112,14 +112,10 @@ def _stored(
             rebuilt=rebuilt,
         )
         derived.write(f"{INDEX}/{RECORD}", {**record, "episodes": indexed})
-    rows = [indexed[ep.id] for ep in library]
-    total = sum(int(row[2]) for row in rows)
-    segments = sum(len(ep.segments) for ep in library)
-    numbers = [int(row[1]) for row in rows]
-    length = mean_length(total, segments)
+    numbers = [int(indexed[ep.id][1]) for ep in library]
     stems = derived.read(f"{INDEX}/{STEMS}")
     known = stems if isinstance(stems, dict) and not rebuilt else {}
-    searchable = SearchIndex(list(library), found, numbers, length, bool(record["deleted"]), known)
+    searchable = SearchIndex(list(library), found, numbers, bool(record["deleted"]), known)
     if searchable.fresh_stems or len(known) != len(searchable.terms):
         derived.write(f"{INDEX}/{STEMS}", searchable.vocabulary_stems())
     took = time.perf_counter() - began
@@ -149,8 +145,8 @@ def _apply(
     for ep in changed:
         number = int(record["next"])
         record["next"] = number + 1
-        terms = add_episode(writer, ep, number)
-        indexed[ep.id] = [fingerprints[ep.id], number, terms, len(ep.segments)]
+        add_episode(writer, ep, number)
+        indexed[ep.id] = [fingerprints[ep.id], number, len(ep.segments)]
     writer.commit()
     return found.reopened()
 
@@ -170,10 +166,10 @@ def _fits(record: Any, stamp: str) -> bool:
 
 
 def _row(row: Any) -> bool:
-    """[fingerprint, number, count of terms, count of segments]"""
+    """[fingerprint, number, count of segments]"""
     return (
         isinstance(row, list)
-        and len(row) == 4
+        and len(row) == 3
         and isinstance(row[0], str)
         and all(isinstance(n, int) for n in row[1:])
     )

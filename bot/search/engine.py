@@ -3,8 +3,8 @@ segments, and reading term statistics and the best candidates.
 
 A document is one segment: `body` holds its terms as our own folding made them (`fold`,
 `tokens`, `short_forms`, `cjk_characters`), separated by spaces and split only on them, so
-tantivy adds no analysis of its own. Fast fields: `key`, which episode number and position
-it is; `length`, how many terms it has (short forms not counted). `episode` and `speaker`
+tantivy adds no analysis of its own. Fast field: `key`, which episode number and position
+it is. `episode` and `speaker`
 (raw, untokenized) serve deletes and filters. A searcher is a snapshot: documents committed
 later are seen only by a searcher taken after.
 """
@@ -23,7 +23,6 @@ BODY = "body"
 EPISODE = "episode"
 SPEAKER = "speaker"
 KEY = "key"
-LENGTH = "length"
 POSITION_BITS = 32  # key = episode number << POSITION_BITS | segment position
 PAD = "~"  # not a term of ours: what lengthens every segment (see `Writer`)
 BUILD_HEAP = 200_000_000
@@ -40,7 +39,6 @@ def _schema() -> Any:
     builder.add_text_field(EPISODE, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(SPEAKER, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field(KEY, fast=True, indexed=False)
-    builder.add_unsigned_field(LENGTH, fast=True, indexed=False)
     return builder.build()
 
 
@@ -54,9 +52,9 @@ def key(number: int, position: int) -> int:
 class Writer:
     """Adds and deletes the segments of episodes; nothing is seen until `commit`.
 
-    tantivy's BM25 weighs length more than ours (its b is 0.75, ours 0.5): `padding` extra
-    terms in every segment, half the mean length, make its weighing of length ours, so its
-    best few hundred hold ours.
+    tantivy's BM25 weighs length as documents need (b = 0.75); quote-sized segments need it
+    less (b = 0.5). `padding` extra terms in every segment, half the mean length, make its
+    norm 1 − b + b·(L + P)/(avg + P) with P = avg/2 equal to 0.5 + 0.5·L/avg.
     """
 
     def __init__(self, index: Any, threads: int, heap: int, padding: int) -> None:
@@ -72,17 +70,15 @@ class Writer:
         number: int,
         position: int,
         speaker: str | None,
-        terms: tuple[list[str], int],
+        terms: list[str],
     ) -> None:
-        """One segment: its terms as indexed, and its length in terms."""
-        body, length = terms
+        """One segment: its terms as indexed."""
         doc = tantivy.Document()
-        doc.add_text(BODY, " ".join(body + self._padding))
+        doc.add_text(BODY, " ".join(terms + self._padding))
         doc.add_text(EPISODE, episode)
         if speaker:
             doc.add_text(SPEAKER, speaker)
         doc.add_unsigned(KEY, key(number, position))
-        doc.add_unsigned(LENGTH, length)
         self._writer.add_document(doc)
 
     def delete(self, episode: str) -> None:
@@ -140,8 +136,8 @@ class Engine:
         limit: int,
         episodes: Iterable[str] | None = None,
         speakers: Iterable[str] | None = None,
-    ) -> tuple[list[int], list[int]]:
-        """The keys and lengths of the `limit` segments best scored (tantivy's BM25) by any of
+    ) -> tuple[list[int], list[float]]:
+        """The keys and scores of the `limit` segments best scored (tantivy's BM25) by any of
         the terms, each weighed by its boost; only of these episodes and speakers when given."""
         query_of = tantivy.Query
         should = [
@@ -159,9 +155,8 @@ class Engine:
                 )
         if len(must) > 1:
             query = query_of.boolean_query(must)
-        found = [a for _, a in self._searcher.search(query, limit, count=False).hits]
-        if not found:
+        hits = self._searcher.search(query, limit, count=False).hits
+        if not hits:
             return [], []
-        keys = self._searcher.fast_field_values(KEY, found)
-        lengths = self._searcher.fast_field_values(LENGTH, found)
-        return [int(k) for k in keys], [int(n) for n in lengths]
+        keys = self._searcher.fast_field_values(KEY, [address for _, address in hits])
+        return [int(k) for k in keys], [float(score) for score, _ in hits]

@@ -9,11 +9,8 @@ other); what a term adds to the text it comes from (ß as ss) is undone where it
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import accumulate
 
 from bot.search.scripts import CJK, LATIN, OTHER, fold_char, grams, is_cjk, is_latin, spelled
 
@@ -304,18 +301,6 @@ def find_words(finder: Finder, folded: str) -> list[tuple[str, int, int]]:
 
 
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_JOINING = re.compile(
-    rf"(?<=[{LATIN}])'(?=[{LATIN}])|(?<=[{CJK}])'(?=[{CJK}])|(?<={OTHER})'(?={OTHER})"
-)
-
-
-def _joined(folded: str) -> str:
-    """Folded text whose terms are its runs of letters and digits: an apostrophe inside a
-    term taken out (`don't` → `dont`), any other one a space; ß, æ, œ spelled out."""
-    folded = _unelided(folded)
-    if "''" not in folded:  # the common case, quickly: no apostrophe can join two terms
-        return spelled(folded.replace("'", ""))
-    return spelled(_JOINING.sub("", folded).replace("'", " "))
 
 
 def _kind(term: str) -> str:
@@ -324,45 +309,3 @@ def _kind(term: str) -> str:
     if first in _ALNUM or is_latin(first):
         return "latin"
     return "cjk" if is_cjk(first) else "other"
-
-
-@lru_cache(maxsize=8192)
-def _ending(term: str) -> re.Pattern[str]:
-    """The term where a run of its kind of letters ends (where it starts is checked apart: a
-    pattern that starts with the term's letters is searched for quickly); a CJK term
-    anywhere: a pair of characters is a term wherever it stands in a run."""
-    kind = _kind(term)
-    if kind == "latin":
-        return re.compile(re.escape(term) + f"(?![{LATIN}])")
-    return re.compile(re.escape(term) + ("" if kind == "cjk" else f"(?!{OTHER})"))
-
-
-def _inside(kind: str, before: str) -> bool:
-    """Whether a term of this kind found just after `before` (not ASCII) is the end of a
-    longer run."""
-    return kind != "cjk" and _kind(before) == kind
-
-
-def term_counts(texts: Sequence[str], terms: Iterable[str]) -> dict[str, dict[int, int]]:
-    """For each of these terms, how often each folded text holds it (text index → count),
-    exactly as `tokens` counts it; the texts are searched as one string, a term at a time, far
-    quicker than splitting every text into terms."""
-    pieces = [_joined(text) for text in texts]
-    whole = " ".join(pieces)
-    starts = list(accumulate((len(p) + 1 for p in pieces[:-1]), initial=0))
-    found: dict[str, dict[int, int]] = {}
-    for term in dict.fromkeys(terms):
-        counts: dict[int, int] = {}
-        kind = _kind(term) if term else "latin"
-        for hit in _ending(term).finditer(whole) if term else ():
-            at = hit.start()
-            before = whole[at - 1] if at else " "
-            if before in _ALNUM:  # the common case, quickly
-                if kind == "latin":
-                    continue
-            elif before != " " and _inside(kind, before):
-                continue
-            which = bisect_right(starts, at) - 1
-            counts[which] = counts.get(which, 0) + 1
-        found[term] = counts
-    return found

@@ -2,10 +2,12 @@
 
 Both sides go through our own normalisation (`fold`, `tokens`, `short_forms`; any script, see
 `bot.search.scripts`): a segment is indexed as its folded terms, and a query asks for the
-vocabulary terms `Searcher.expand` chose. tantivy gathers the best `POOL` segments by its BM25
-(each term boosted by its weight); those are scored again by our BM25 (`BM25_B` for
-quote-sized segments, lengths without short forms, exactly as before), and the best of them
-go to the re-ranker.
+vocabulary terms `Searcher.expand` chose. tantivy scores the segments by its BM25 (each term
+boosted by its weight; its weighing of length made ours by `engine.Writer`'s padding), and
+the best of them go to the re-ranker. Its own scores are used as they are: counting the
+terms of its best few hundred again in Python, for a BM25 of our own, cost a third of a
+search by words and changed which moment came first for almost no query (bench/
+search_relevance.py, 2026-12-05).
 """
 
 from __future__ import annotations
@@ -21,41 +23,26 @@ import numpy.typing as npt
 
 from bot.episodes.model import Episode, Segment
 from bot.search.engine import POSITION_BITS, Engine, Writer
-from bot.search.fold import (
-    PHRASES,
-    cjk_characters,
-    fold,
-    short_forms,
-    stem,
-    term_counts,
-    tokens,
-)
+from bot.search.fold import cjk_characters, fold, short_forms, stem, tokens
 
-BM25_K1 = 1.2
-BM25_B = 0.5  # segments are already quote-sized: length matters less than in documents
-POOL = 300  # segments tantivy gathers for our BM25 to score again
+POOL = 300  # segments tantivy gathers, ordered again with ties by segment number
 FOLDED_KEPT = 20_000  # folded segment texts kept, oldest out
 PADDING_SAMPLE = 2000  # segments whose mean length sets the padding (see `engine.Writer`)
 
 IntArray = npt.NDArray[np.int64]
 
 
-def indexed_terms(folded: str) -> tuple[list[str], int]:
-    """The terms a folded segment is indexed under (its own, plus the short forms of the
-    phrases it says: "machine learning" is found by "ml", plus each character of its CJK
-    runs: 学 is found in 学習), and its length (its own)."""
-    toks = tokens(folded)
-    return toks + short_forms(folded) + cjk_characters(folded), len(toks)
+def indexed_terms(folded: str) -> list[str]:
+    """The terms a folded segment is indexed under: its own, plus the short forms of the
+    phrases it says ("machine learning" is found by "ml"), plus each character of its CJK
+    runs (学 is found in 学習)."""
+    return tokens(folded) + short_forms(folded) + cjk_characters(folded)
 
 
-def add_episode(writer: Writer, episode: Episode, number: int) -> int:
-    """Index every segment of the episode under `number`; returns its count of terms."""
-    total = 0
+def add_episode(writer: Writer, episode: Episode, number: int) -> None:
+    """Index every segment of the episode under `number`."""
     for position, seg in enumerate(episode.segments):
-        terms = indexed_terms(fold(seg.text))
-        total += terms[1]
-        writer.add(episode.id, number, position, seg.speaker, terms)
-    return total
+        writer.add(episode.id, number, position, seg.speaker, indexed_terms(fold(seg.text)))
 
 
 def padding(episodes: Sequence[Episode]) -> int:
@@ -66,12 +53,6 @@ def padding(episodes: Sequence[Episode]) -> int:
     return round(sum(lengths) / len(lengths) / 2) if lengths else 0
 
 
-def mean_length(total_terms: int, segments: int) -> float:
-    """The mean segment length in terms, rounded as numpy's float32 mean rounds it."""
-    summed = np.float32(total_terms)
-    return float(summed.dtype.type(summed / np.intp(segments))) if segments else 1.0
-
-
 @dataclass(slots=True, eq=False)
 class SearchIndex:
     """Every segment of a library in one order (the segment number the search uses), the
@@ -80,7 +61,6 @@ class SearchIndex:
     episodes: list[Episode]
     engine: Engine
     numbers: Sequence[int]  # each episode's number in the engine, in `episodes` order
-    avg_len: float
     after_deletes: bool = False  # the engine may hold deleted segments: count live ones
     # Each term's stem, as far as known (stored with the index): filled in for the rest.
     stems: dict[str, str] = field(default_factory=dict)
@@ -162,19 +142,19 @@ class SearchIndex:
         episodes: Iterable[str] | None = None,
         speakers: Iterable[str] | None = None,
     ) -> list[int]:
-        """The `limit` segments best scored by our BM25 over the weighted terms (best first,
-        ties by segment number), from tantivy's best `POOL`; only of these episodes and
-        speakers when given."""
+        """The `limit` segments best scored by BM25 over the weighted terms (best first, ties
+        by segment number), from tantivy's best `POOL`; only of these episodes and speakers
+        when given."""
         boosts: dict[int, float] = {}
         for term_id, weight in chosen:
             boosts[term_id] = boosts.get(term_id, 0.0) + weight
-        keys, lengths = self.engine.top(
+        keys, scores = self.engine.top(
             [(self.terms[t], w) for t, w in boosts.items()], POOL, episodes, speakers
         )
         segs, kept = self._segments(keys)
         if not segs:
             return []
-        totals = self._bm25(segs, np.asarray(lengths, dtype=np.float32)[kept], chosen)
+        totals = np.asarray(scores, dtype=np.float32)[kept]
         order = sorted(range(len(segs)), key=lambda i: (-totals[i], segs[i]))
         return [segs[i] for i in order[:limit] if totals[i] > 0]
 
@@ -193,41 +173,6 @@ class SearchIndex:
         ok &= seg < self._offsets[np.maximum(episode, 0) + 1]
         return [int(s) for s in seg[ok]], ok
 
-    def _bm25(
-        self, segs: list[int], lengths: npt.NDArray[np.float32], chosen: list[tuple[int, float]]
-    ) -> list[float]:
-        """Each segment's BM25 over the chosen terms, summed in their order (as the postings
-        were, so equal scores stay equal)."""
-        wanted = {self.terms[t] for t, _ in chosen}
-        texts = [self.folded(seg) for seg in segs]
-        found = term_counts(texts, wanted)
-        if wanted.intersection(PHRASES):  # "ml" also counts each "machine learning" said
-            for i, text in enumerate(texts):
-                for short in short_forms(text):
-                    if short in found:
-                        found[short][i] = found[short].get(i, 0) + 1
-        totals = np.zeros(len(segs), dtype=np.float64)
-        for term_id, weight in chosen:
-            holding = found[self.terms[term_id]]
-            if not holding:
-                continue
-            at = np.fromiter(holding.keys(), dtype=np.int64, count=len(holding))
-            tf = np.fromiter(holding.values(), dtype=np.uint16, count=len(holding))
-            totals[at] += self._term_scores(term_id, weight, tf, lengths[at])
-        return [float(t) for t in totals]
-
-    def _term_scores(
-        self,
-        term_id: int,
-        weight: float,
-        tf: npt.NDArray[np.uint16],
-        seg_len: npt.NDArray[np.float32],
-    ) -> npt.NDArray[np.float32]:
-        tf32 = tf.astype(np.float32)
-        norm = BM25_K1 * (1.0 - BM25_B + BM25_B * seg_len / self.avg_len)
-        scores = (self.idf(term_id) * weight) * tf32 * (BM25_K1 + 1.0) / (tf32 + norm)
-        return scores.astype(np.float32)
-
 
 def build_index(
     episodes: Iterable[Episode], threads: int = 1, folder: Path | None = None
@@ -237,7 +182,7 @@ def build_index(
     eps = list(episodes)
     engine = Engine.in_memory() if folder is None else Engine.on_disk(folder)
     writer = engine.writer(padding(eps), threads)
-    total = sum(add_episode(writer, ep, number) for number, ep in enumerate(eps))
+    for number, ep in enumerate(eps):
+        add_episode(writer, ep, number)
     writer.commit()
-    segments = sum(len(ep.segments) for ep in eps)
-    return SearchIndex(eps, engine.reopened(), range(len(eps)), mean_length(total, segments))
+    return SearchIndex(eps, engine.reopened(), range(len(eps)))

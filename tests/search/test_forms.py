@@ -7,8 +7,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from bot.episodes.library import Library
 from bot.search import index as search_index
@@ -20,7 +18,6 @@ from bot.search.fold import (
     number_alias,
     short_forms,
     stem,
-    term_counts,
     token_spans,
     tokens,
     word_finder,
@@ -155,13 +152,13 @@ def test_a_year_is_not_a_typo_of_another_year(searcher: Searcher) -> None:
     assert {searcher.index.terms[t] for t, _ in searcher.expand("2019")} == {"2019"}
 
 
-def _bm25_everywhere(searcher: Searcher, chosen: list[tuple[int, float]]) -> list[int]:
-    """Every segment scored by BM25 over the chosen terms, the plain way: best first, ties by
-    segment number."""
+def _bm25_everywhere(searcher: Searcher, chosen: list[tuple[int, float]]) -> dict[int, float]:
+    """Every segment's BM25 over the chosen terms, the plain way (b = 0.5, as the engine's
+    padding makes its own): segment number → score, for those that hold a term."""
     index = searcher.index
     lengths = [len(tokens(index.folded(seg))) for seg in range(index.size)]
     avg = np.float32(sum(lengths)) / np.float32(index.size)
-    totals = []
+    totals = {}
     for seg in range(index.size):
         text = index.folded(seg)
         counts = Counter(tokens(text) + short_forms(text))
@@ -171,18 +168,24 @@ def _bm25_everywhere(searcher: Searcher, chosen: list[tuple[int, float]]) -> lis
             if tf:
                 norm = 1.2 * (0.5 + 0.5 * lengths[seg] / avg)
                 total += index.idf(term_id) * weight * tf * 2.2 / (tf + norm)
-        totals.append(total)
-    ranked = sorted((seg for seg in range(index.size) if totals[seg] > 0), key=lambda s: -totals[s])
-    return ranked[: search.RERANK]
+        if total > 0:
+            totals[seg] = total
+    return totals
 
 
 @pytest.mark.parametrize("query", ["basket catapult drift", "you and then the", "machine learning"])
 def test_gathering_finds_the_segments_best_by_bm25(searcher: Searcher, query: str) -> None:
+    # tantivy's scores are used as they are: its lengths are stored in a byte (exact up to 40
+    # terms, within a few percent above) and count the short forms, so its order is the plain
+    # one but for segments whose scores are within a few percent of each other.
     terms = searcher._terms(abbreviate(tokens(fold(query))))
     chosen = [(t, w) for term in terms for t, w in term.expansions]
     gathered = searcher.index.gather(chosen, search.RERANK)
-    assert gathered == _bm25_everywhere(searcher, chosen)
-    assert gathered
+    plain = _bm25_everywhere(searcher, chosen)
+    best = sorted(plain.values(), reverse=True)[: search.RERANK]
+    assert len(gathered) == len(best)
+    worst = min(plain[seg] / score for seg, score in zip(gathered, best, strict=True))
+    assert worst >= 0.95
 
 
 def test_gathering_keeps_to_the_filtered_episodes_and_speakers(searcher: Searcher) -> None:
@@ -217,15 +220,3 @@ def test_a_query_of_common_words_reads_the_postings_of_its_rarest_words_only(
     assert read == [t for term in rarest for t, _ in term.expansions]
     every = [t for term in terms for t, _ in term.expansions]
     assert len(read) < len(every)
-
-
-@given(
-    st.text(alphabet="ab1' -é", max_size=40),
-    st.lists(st.text(alphabet="ab1", min_size=1, max_size=3), max_size=4),
-)
-def test_terms_are_counted_in_many_texts_as_tokens_counts_them(text: str, terms: list[str]) -> None:
-    texts = [fold(text), "ab a'b ''ab", fold(text[::-1])]
-    found = term_counts(texts, terms)
-    for i, folded in enumerate(texts):
-        expected = Counter(t for t in tokens(folded) if t in terms)
-        assert {t: c[i] for t, c in found.items() if i in c} == dict(expected)
