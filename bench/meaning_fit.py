@@ -1,6 +1,7 @@
 """How the sentence model's decision would fare with other settings, over the tuning sets.
 
-    python bench/meaning_fit.py [--queries FILE ...] [--top 8]
+    python bench/meaning_fit.py [--queries FILE ...] [--top 8] [--keep FILE] [--words N]
+                                [--rule top,w,sw,c,u[,ds,dm]]
 
 For every query the words' ranking is computed once (our search up to the point where the
 model decides), and the cosine between the query and the words around each of the best
@@ -9,8 +10,10 @@ moments the model weighs, the weight of the words' rank, the weight of the words
 how sure, the confident and unsure thresholds) is replayed on those numbers, without
 searching again. The replay of the current settings is checked against the search's own
 reply for every query (it restates `_decide_by_meaning`: a change there must reach it).
-Printed: the current settings, then the best combinations that give no off-topic query a
-confident answer, by right-first then right-in-the-reply, with their confident answers right.
+Printed: the current settings; where the words settle a query without the model (the
+decisive score and margin), the rest as now; then the best combinations that give no
+off-topic query a confident answer, by right-first then right-in-the-reply, with their
+confident answers right. `--words`: the model reads that many words around each moment.
 Only for tuning sets: a held-out set is run once, by bench/search_relevance.py, after the
 settings are chosen.
 """
@@ -21,7 +24,7 @@ import argparse
 import itertools
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -65,7 +68,7 @@ class Recording(Searcher):
         ranked = ranking._collapse(scored, max(limit, self.top, ranking.CLOSEST))
         decisive = ranking._decisive(ranked)
         cosines: list[float] = []
-        if not decisive and self.meaning is not None:
+        if self.meaning is not None:  # also when decisive: a replay may move that line
             windows = [
                 ranking.words_around(m.segment.text, m.highlight, ranking.MEANING_WORDS)
                 for m in ranked[: self.top]
@@ -109,13 +112,22 @@ class Rule:
     score_weight: float
     confident_at: float
     unsure_at: float
+    decisive_score: float = ranking.DECISIVE_SCORE
+    decisive_margin: float = ranking.DECISIVE_MARGIN
+
+    def decisive(self, s: Seen) -> bool:
+        """`ranking._decisive` with this rule's lines."""
+        runner_up = s.scores[1] if len(s.scores) > 1 else 0.0
+        return s.scores[0] >= self.decisive_score and s.scores[0] - runner_up >= (
+            self.decisive_margin
+        )
 
     def reply(self, s: Seen) -> tuple[bool, list[bool]]:
         """(confident, right per moment shown) as `_decide_by_meaning` would answer."""
         if not s.scores:
             return False, []
         order = list(range(len(s.scores)))
-        if s.decisive:
+        if self.decisive(s):
             rest = [s.right[i] for i in order[1:] if s.scores[i] >= ranking.MIN_SCORE]
             return True, [s.right[0], *rest][:LIMIT]
         n = min(self.top, len(s.cosines))
@@ -171,9 +183,19 @@ def main() -> None:
         help="keep the per-query numbers in this file, read them from it next time",
     )
     parser.add_argument(
-        "--rule", help="also replay this rule: top,rank_weight,score_weight,confident_at,unsure_at"
+        "--rule",
+        help="also replay this rule: top,rank_weight,score_weight,confident_at,unsure_at"
+        "[,decisive_score,decisive_margin]",
+    )
+    parser.add_argument(
+        "--words",
+        type=int,
+        help="words around each moment the model reads (default: ranking.MEANING_WORDS); "
+        "the search's own reply is made with it too",
     )
     args = parser.parse_args()
+    if args.words:
+        ranking.MEANING_WORDS = args.words
     if args.keep and args.keep.exists():
         seen = [Seen(**row) for row in json.loads(args.keep.read_text())]
     else:
@@ -203,6 +225,12 @@ def main() -> None:
         rule = Rule(int(top), *(float(w) for w in weights))
         print(line(f"asked {rule}", figures([(s.kind, rule.reply(s)) for s in seen])))
         return
+    print("where the words settle it (the model not asked), the rest as now:")
+    for score, margin in itertools.product((60, 65, 70, 75, 80), (5, 10, 15)):
+        rule = replace(now, decisive_score=score, decisive_margin=margin)
+        settled = sum(rule.decisive(s) for s in seen if s.scores)
+        f = figures([(s.kind, rule.reply(s)) for s in seen])
+        print(line(f"  from {score}, {margin} clear: {settled} settled", f))
     results = []
     for top, w, sw, c, u in itertools.product(
         (3, 5, 8),
