@@ -18,7 +18,7 @@ from bot.discord_app.client import PodquoteBot
 from bot.discord_app.loop_lag import LoopLag
 from bot.ingest.intake import sweep_parts
 from bot.search.meaning import load_meaning
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def run_bot(
     for problem in archive.library.problems:
         log.warning("%s", problem)
     await asyncio.to_thread(sweep_parts, archive.places(config.data.raw))
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     if config.search.workers:
         archive.search_in_processes(config.search.workers, config.search.meaning)
     bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)

@@ -18,7 +18,7 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
-from bot.storage.sqlite import AdviceRecord, Store
+from bot.storage import AdviceRecord, open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
 
@@ -59,7 +59,7 @@ async def podquote(
         discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
         search=SearchConfig(cooldown_seconds=0.0),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store, clock=clock)
     try:
         async with run_bot(bot, server):
