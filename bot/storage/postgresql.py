@@ -91,7 +91,8 @@ def _translated(where: str, exc: BaseException) -> StoreError:
         return StoreBusy(f"{where}: no answer from the server in time")
     if isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.ConnectionDoesNotExistError):
         return StoreError(f"{where}: the connection to the server was lost: {exc}")
-    return StoreError(f"{where}: cannot reach the server: {exc or type(exc).__name__}")
+    why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return StoreError(f"{where}: cannot reach the server ({why}): is it running there?")
 
 
 _ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
