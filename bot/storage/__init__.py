@@ -63,7 +63,8 @@ async def open_store(
 
 async def schema_version(database: Database) -> int | None:
     """The schema version a database is at, read without changing anything: None when
-    there is no database yet (a SQLite path with no file), 0 when podquote never set it up."""
+    there is nothing of podquote's yet (a SQLite path with no file; a PostgreSQL database
+    without podquote's tables), 0 for a file that is not set up."""
     if isinstance(database, PostgresUrl):
         from bot.storage.postgresql import PostgresStore  # noqa: PLC0415
 

@@ -158,10 +158,14 @@ class PostgresStore:
         return store
 
     @classmethod
-    async def peek_version(cls, url: PostgresUrl) -> int:
-        """The schema version of the database at `url`, changing nothing (0: none yet)."""
+    async def peek_version(cls, url: PostgresUrl) -> int | None:
+        """The schema version of the database at `url`, changing nothing (None: podquote
+        never set it up)."""
         store = cls(await _connect(url, BUSY_TIMEOUT, True), url, BUSY_TIMEOUT)
         try:
+            async with store._connection() as conn:
+                if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                    return None
             return await store._schema_version()
         finally:
             await store.close()

@@ -94,10 +94,10 @@ def _with(url: PostgresUrl, *, user: str | None = None, database: str | None = N
 async def test_an_unknown_user_a_missing_database_and_no_server_are_one_line_each(
     postgres_url: PostgresUrl, tmp_path: Path
 ) -> None:
-    with pytest.raises(StoreError, match="the server refused the login .* PGPASSWORD") as raised:
+    with pytest.raises(StoreError, match=r"the server refused the login .* PGPASSWORD") as raised:
         await open_store(PostgresUrl(_with(postgres_url, user="nobody_here")))
     assert "\n" not in str(raised.value)
-    with pytest.raises(StoreError, match='database "no_such_db" does not exist .*createdb'):
+    with pytest.raises(StoreError, match=r'database "no_such_db" does not exist .*createdb'):
         await open_store(PostgresUrl(_with(postgres_url, database="no_such_db")))
     nowhere = PostgresUrl(f"postgresql://podquote@/podquote?host={tmp_path}")
     with pytest.raises(StoreError, match=f"^{re.escape(str(nowhere))}: cannot reach the server"):
