@@ -89,6 +89,8 @@ def _translated(where: str, exc: BaseException) -> StoreError:
         return StoreError(f"{where}: {exc}")
     if isinstance(exc, TimeoutError):
         return StoreBusy(f"{where}: no answer from the server in time")
+    if isinstance(exc, asyncpg.DataError):  # a value of the wrong type, found by asyncpg
+        return StoreError(f"{where}: {exc}")
     if isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.ConnectionDoesNotExistError):
         return StoreError(f"{where}: the connection to the server was lost: {exc}")
     why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
