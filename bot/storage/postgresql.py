@@ -532,6 +532,16 @@ class PostgresStore:
             raise _translated(str(self.url), exc) from exc
         self._listener = listener
 
+        def lost(conn: object) -> None:
+            if conn is self._listener:  # not closed by `close`
+                log.warning(
+                    "%s: the connection that hears other processes' reloads was lost; this "
+                    "process reloads only on SIGHUP or /reload until it is restarted",
+                    self.url,
+                )
+
+        listener.add_termination_listener(lost)
+
 
 def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:
     """The WHERE clause (and its values, $1 on) of the searches of one server or all."""
