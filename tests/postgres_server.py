@@ -62,7 +62,11 @@ def start(folder: Path) -> str:
 
 def _run(command: list[str]) -> None:
     done = subprocess.run(
-        _as_server_user(command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        _as_server_user(command),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+        cwd="/",  # a folder the server's user may enter
     )
     if done.returncode:
         raise RuntimeError(f"{Path(command[0]).name} failed: {done.stderr.decode().strip()}")
@@ -78,6 +82,7 @@ def stop(folder: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
+        cwd="/",
     )
 
 
