@@ -27,7 +27,7 @@ from bot.archive.loaded import Archive  # noqa: E402
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig  # noqa: E402
 from bot.discord_app.client import PodquoteBot  # noqa: E402
 from bot.search.fold import fold, tokens  # noqa: E402
-from bot.storage.sqlite import Store  # noqa: E402
+from bot.storage import open_store  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord, default_guild, patch_discord, run_bot  # noqa: E402
 
 
@@ -50,7 +50,7 @@ async def measure(folder: Path, count: int) -> list[float]:
             search=SearchConfig(cooldown_seconds=0.0),
         )
         archive = await Archive.open_async(folder)
-        store = await Store.open(config.data.database)
+        store = await open_store(config.data.database)
         took: list[float] = []
         async with FakeDiscord() as server, patch_discord(server):
             bot = PodquoteBot(config, archive, store)

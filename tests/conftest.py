@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterable
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 
 from bot.episodes import files as episode_io
 from bot.episodes.model import Episode
 from bot.search.meaning import find_model
+from bot.storage import Database, PostgresUrl
+from tests import postgres_server as postgres_server_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -87,3 +95,63 @@ def workers_of(pid: int) -> list[int]:
         for child in children
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
+
+
+POSTGRES_VARIABLE = "PODQUOTE_TEST_POSTGRES"  # a server's URL; else a private one is started
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server's URL for this session (this xdist worker): $PODQUOTE_TEST_POSTGRES
+    (.ci/run starts one for the run), else a private one on a Unix socket when initdb is
+    installed (`tests.postgres_server`), stopped at the end; else the test is skipped."""
+    given = os.environ.get(POSTGRES_VARIABLE, "").strip()
+    if given:
+        yield given
+        return
+    if postgres_server_mod.find_bin("initdb") is None:
+        pytest.skip(
+            f"PostgreSQL is not installed (no initdb) and {POSTGRES_VARIABLE} is not set "
+            "(Debian: apt-get install postgresql)"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="podquote-pg-"))
+    try:
+        url = postgres_server_mod.start(folder)
+        yield url
+    finally:
+        postgres_server_mod.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[PostgresUrl]:
+    """A fresh, empty database on the test server, dropped after the test."""
+    name = f"podquote_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(postgres_server, f'CREATE DATABASE "{name}"'))
+    try:
+        yield PostgresUrl(_with_database(postgres_server, name))
+    finally:
+        asyncio.run(_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """Where a store's database is, once for each backend: a SQLite file (not yet made) or a
+    fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "db.sqlite3"
+    url: PostgresUrl = request.getfixturevalue("postgres_url")
+    return url

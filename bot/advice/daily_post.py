@@ -29,7 +29,7 @@ from typing import Protocol
 from bot.advice.rotation import AdvicePool, PastPost, PoolLeft
 from bot.advice.schedule import ScheduleError, day_end, local_date, next_post, parse_time, zone
 from bot.advice.scoring import Candidate
-from bot.storage.sqlite import AdviceRecord, GuildSettings, Store, StoreError
+from bot.storage import AdviceRecord, GuildSettings, Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ assignment. A reload that fails leaves the old pair serving.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.advice.rotation import AdvicePool
@@ -66,6 +66,7 @@ class Archive:
         self._lock = asyncio.Lock()
         self._advice: tuple[Snapshot, AdvicePool] | None = None
         self._pool: SearchPool | None = None
+        self._after_reload: list[Callable[[], Awaitable[object]]] = []
 
     @classmethod
     def open(
@@ -146,8 +147,10 @@ class Archive:
             self._advice = (snapshot, pool)
         return pool
 
-    async def reload(self) -> LibraryDiff:
-        """Re-read the folder and update the index off the event loop, then swap.
+    async def reload(self, *, announce: bool = True) -> LibraryDiff:
+        """Re-read the folder and update the index off the event loop, then swap; then, when
+        `announce`, run what `after_reload` asked for (to tell the bot's other processes;
+        a reload because another process told this one is not announced again).
 
         Raises what loading raises (e.g. `EpisodeFileError` for a missing folder); the old
         snapshot keeps serving then. Concurrent reloads run one after the other.
@@ -159,7 +162,14 @@ class Archive:
             )
             self._current = new
             self._advice = None  # the old pool holds the old snapshot: let both go
-            return old.library.changes_to(new.library)
+        if announce:
+            for callback in self._after_reload:
+                await callback()
+        return old.library.changes_to(new.library)
+
+    def after_reload(self, callback: Callable[[], Awaitable[object]]) -> None:
+        """Run `callback` after each announced reload that succeeded (it must not raise)."""
+        self._after_reload.append(callback)
 
     def places(self, raw: Path) -> Places:
         """The raw folder `raw` (its catalog beside it) and the folder being served."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from bot.ingest import catalog as catalog_mod
 from bot.ingest.intake import raw_unwritable
 from bot.ingest.pipeline import discover
 from bot.search.meaning import load_meaning
-from bot.storage.sqlite import Store, StoreError
+from bot.storage import Database, StoreError, open_store, schema_version
 
 Level = Literal["ok", "warning", "error"]
 
@@ -183,44 +182,45 @@ def set_aside(library: Library) -> list[Finding]:
     return [head, *(Finding("ok", f"set aside: {d.dropped}: {d.why}") for d in rows)]
 
 
-def _schema_version(path: Path) -> int | None:
-    """The schema version recorded in an existing database (None: no file, or unreadable)."""
-    if not path.is_file():
-        return None
+async def _open_database(
+    database: Database,
+) -> tuple[int | None, int, list[tuple[int, str]], set[str]]:
+    """The schema version before (None: no database yet), after opening (created or
+    migrated as `run` would), the servers the bot was last seen in, and where it synced."""
+    before = await schema_version(database)
+    store = await open_store(database)
     try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
-            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    except sqlite3.Error:
-        return 0
-    return int(row[0]) if row and row[0] is not None else 0
-
-
-async def _open_database(path: Path) -> tuple[int, list[tuple[int, str]], set[str]]:
-    """The schema version, the servers the bot was last seen in, and where it synced."""
-    store = await Store.open(path)
-    try:
-        return await store.version(), await store.guilds_seen(), await store.synced_targets()
+        return (
+            before,
+            await store.version(),
+            await store.guilds_seen(),
+            await store.synced_targets(),
+        )
     finally:
         await store.close()
 
 
 def check_database(config: Config) -> list[Finding]:
-    """The database opens (created or migrated as `run` would); then a warning for each
-    server the bot was last seen in where members see no commands."""
-    path = config.data.database
-    before = _schema_version(path)
+    """The database opens (created or migrated as `run` would; on PostgreSQL: the server
+    answers, takes the login and has the database); then a warning for each server the bot
+    was last seen in where members see no commands."""
+    database = config.data.database
     try:
-        version, seen, synced = asyncio.run(_open_database(path))
+        before, version, seen, synced = asyncio.run(_open_database(database))
     except StoreError as exc:
         return [Finding("error", str(exc))]
     if before is None:
-        found = [Finding("ok", f"database: {path} created (schema version {version})")]
+        found = [Finding("ok", f"database: {database} created (schema version {version})")]
     elif before < version:
         found = [
-            Finding("ok", f"database: {path} migrated from schema version {before} to {version}")
+            Finding(
+                "ok", f"database: {database} migrated from schema version {before} to {version}"
+            )
         ]
     else:
-        found = [Finding("ok", f"database: {path} opened (schema version {version}, up to date)")]
+        found = [
+            Finding("ok", f"database: {database} opened (schema version {version}, up to date)")
+        ]
     bare = preflight.servers_without_commands(seen, config.discord.guild_ids, synced)
     found += [Finding("warning", preflight.no_commands_line(*server)) for server in bare]
     return found

@@ -15,7 +15,18 @@ from collections.abc import Sequence
 
 from bot import __version__
 
-VERBS = ("ingest", "catalog", "search", "advice", "run", "console", "check", "stats", "model")
+VERBS = (
+    "ingest",
+    "catalog",
+    "search",
+    "advice",
+    "run",
+    "console",
+    "check",
+    "stats",
+    "model",
+    "db",
+)
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:

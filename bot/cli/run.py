@@ -62,7 +62,7 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from bot.cli import logs  # noqa: PLC0415
     from bot.config.settings import ConfigError  # noqa: PLC0415
     from bot.discord_app.runner import StartFailed, run_bot  # noqa: PLC0415
-    from bot.storage.sqlite import StoreError  # noqa: PLC0415
+    from bot.storage import StoreError  # noqa: PLC0415
 
     try:
         config = startup(args.config)

@@ -15,7 +15,7 @@ from bot.config.settings import ConfigError
 from bot.reply.echo import excerpt
 from bot.stats.record import utc_today
 from bot.stats.report import QUERIES_OFF, SearchReport, gather_report, outcome_summary
-from bot.storage.sqlite import Store, StoreError
+from bot.storage import Database, StoreError, open_store
 
 DEFAULT_DAYS = 7
 DATABASE_NAME = "podquote.sqlite3"
@@ -67,8 +67,8 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
 
 
-async def _report(database: Path, guild: int | None, days: int, queries: bool) -> SearchReport:
-    store = await Store.open(database, read_only=True)
+async def _report(database: Database, guild: int | None, days: int, queries: bool) -> SearchReport:
+    store = await open_store(database, read_only=True)
     try:
         return await gather_report(store, guild, today=utc_today(), days=days, queries=queries)
     finally:
@@ -76,7 +76,7 @@ async def _report(database: Path, guild: int | None, days: int, queries: bool) -
 
 
 def stats_command(
-    database: Path, *, days: int, guild: int | None, queries: bool, as_json: bool
+    database: Database, *, days: int, guild: int | None, queries: bool, as_json: bool
 ) -> int:
     """Print the report; 0, or 2 with one `error:` line when the database cannot be read."""
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.search.ranking import MIN_SCORE
+from bot.storage.address import AddressError, Database, database_of
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
@@ -26,7 +27,9 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class DataConfig:
     episodes: Path = Path("data/episodes")
-    database: Path = Path("data/podquote.sqlite3")
+    # A SQLite file, or a PostgreSQL server: "postgresql://user@host:5432/podquote" (the
+    # password only from PGPASSWORD, see bot.storage.address).
+    database: Database = Path("data/podquote.sqlite3")
     raw: Path = Path("data/raw")  # where /ingest saves files; the catalog is beside it
     max_upload_mb: int = 5  # /ingest refuses bigger files before reading them
 
@@ -97,6 +100,15 @@ _SECTIONS: dict[str, type[Any]] = {
 
 def _convert(where: str, value: Any, default: Any, base: Path) -> Any:
     """Check a value against the type of its default and convert it."""
+    if where.endswith("[data] database"):
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{where}: must be a path or a postgresql:// URL (a non-empty string)"
+            )
+        try:
+            return database_of(value, base)
+        except AddressError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
     if isinstance(default, Path):
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where}: must be a path (a non-empty string)")

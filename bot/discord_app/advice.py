@@ -21,7 +21,7 @@ from bot.discord_app.resources import Resources, resources_of
 from bot.reply.advice_card import advice_card, footer_for
 from bot.reply.cards import clip, episode_card
 from bot.reply.echo import echoed
-from bot.storage.sqlite import AdviceRecord, GuildSettings
+from bot.storage import AdviceRecord, GuildSettings
 
 log = logging.getLogger(__name__)
 

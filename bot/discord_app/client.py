@@ -28,7 +28,7 @@ from bot.discord_app.resources import Resources
 from bot.discord_app.settings import SettingsCog
 from bot.discord_app.stats import StatsCog
 from bot.discord_app.usage import command_run
-from bot.storage.sqlite import GuildSettings, Store, StoreError
+from bot.storage import GuildSettings, Store, StoreError
 
 log = logging.getLogger(__name__)
 

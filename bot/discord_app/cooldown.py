@@ -36,7 +36,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.storage.sqlite import Store, StoreError
+from bot.storage import Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot.discord_app.cooldown import wait_text
 from bot.discord_app.usage import mark
-from bot.storage.sqlite import StoreBusy, StoreError
+from bot.storage import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 

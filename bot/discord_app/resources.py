@@ -14,7 +14,7 @@ from bot.archive.loaded import Archive
 from bot.config.settings import Config
 from bot.discord_app.cooldown import QuoteCooldown
 from bot.stats.record import CommandLog
-from bot.storage.sqlite import Store
+from bot.storage import Store
 
 VIEW_TIMEOUT = 15 * 60.0
 

@@ -13,12 +13,13 @@ import discord
 import yarl
 
 from bot.archive.loaded import Archive
+from bot.archive.reload_news import share_reloads
 from bot.config.settings import Config, discord_token
 from bot.discord_app.client import PodquoteBot
 from bot.discord_app.loop_lag import LoopLag
 from bot.ingest.intake import sweep_parts
 from bot.search.meaning import load_meaning
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ async def run_bot(
     for problem in archive.library.problems:
         log.warning("%s", problem)
     await asyncio.to_thread(sweep_parts, archive.places(config.data.raw))
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
+    await share_reloads(archive, store)  # PostgreSQL: a reload reaches every process
     if config.search.workers:
         archive.search_in_processes(config.search.workers, config.search.meaning)
     bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.reply.echo import excerpt
-from bot.storage.sqlite import OUTCOMES, SearchRecord, Store, StoreError
+from bot.storage import OUTCOMES, SearchRecord, Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.storage.sqlite import OUTCOMES, SearchTally, Store
+from bot.storage import OUTCOMES, SearchTally, Store
 
 ANSWERED = ("found", "unsure", "none")  # searches that ran; refused and error did not
 TOP_EPISODES = 5

@@ -1,8 +1,9 @@
 """SQLite storage through one aiosqlite connection: schema versions, settings, post history,
 the search log.
 
-The schema is a list of migrations; `Store.open` applies the ones a file has not seen, each in
-its own transaction, and records the version in `schema_version`. A database written by a
+The schema is a list of migrations (`bot.storage.schema`); `SqliteStore.open` applies the
+ones a file has not seen, each in its own transaction, and records the version in
+`schema_version`. A database written by a
 newer podquote (a higher version than this code knows) is refused rather than damaged.
 
 What can go wrong with the file is a `StoreError` of one line, never a raw sqlite3 error:
@@ -24,142 +25,31 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-MIGRATIONS: tuple[str, ...] = (
-    # 1: per-server settings and the history of daily posts.
-    """
-    CREATE TABLE guild_settings (
-        guild_id INTEGER PRIMARY KEY,
-        advice_channel_id INTEGER,
-        advice_time TEXT,
-        advice_timezone TEXT,
-        advice_enabled INTEGER NOT NULL DEFAULT 0,
-        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    CREATE TABLE advice_posts (
-        guild_id INTEGER NOT NULL,
-        local_date TEXT NOT NULL,
-        segment_id TEXT NOT NULL,
-        episode_id TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('intent', 'sent', 'skipped')),
-        message_id INTEGER,
-        reason TEXT,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-        PRIMARY KEY (guild_id, local_date)
-    );
-    CREATE INDEX advice_posts_segment ON advice_posts (guild_id, segment_id);
-    """,
-    # 2: one log of every advice post, daily or extra ("/advice now"); at most one daily post
-    # per server and local date, enforced by a unique index; retries and the words' key kept.
-    """
-    CREATE TABLE advice_log (
-        id INTEGER PRIMARY KEY,
-        guild_id INTEGER NOT NULL,
-        local_date TEXT NOT NULL,
-        slot TEXT NOT NULL CHECK (slot IN ('daily', 'extra')),
-        channel_id INTEGER,
-        segment_id TEXT,
-        episode_id TEXT,
-        fingerprint TEXT,
-        status TEXT NOT NULL CHECK (status IN ('intent', 'sent', 'skipped')),
-        message_id INTEGER,
-        reason TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        retry_at TEXT,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    CREATE UNIQUE INDEX advice_log_one_daily ON advice_log (guild_id, local_date)
-        WHERE slot = 'daily';
-    CREATE INDEX advice_log_guild ON advice_log (guild_id, id);
-    INSERT INTO advice_log (guild_id, local_date, slot, segment_id, episode_id, status,
-                            message_id, reason, created_at, updated_at)
-        SELECT guild_id, local_date, 'daily', segment_id, episode_id, status, message_id,
-               reason, created_at, created_at FROM advice_posts;
-    DROP TABLE advice_posts;
-    """,
-    # 3: what the bot last told Discord, so a restart with nothing changed tells it nothing:
-    # the hash of the slash commands synced to each target ("global" or a server id).
-    """
-    CREATE TABLE command_syncs (
-        target TEXT PRIMARY KEY,
-        payload_hash TEXT NOT NULL,
-        synced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    """,
-    # 4: each server's own /quote cooldown, set by its admins (/settings cooldown). A table of
-    # its own: a row in guild_settings means "this server set its daily advice", which
-    # overrides the config file's advice default.
-    """
-    CREATE TABLE quote_settings (
-        guild_id INTEGER PRIMARY KEY,
-        cooldown_seconds REAL NOT NULL CHECK (cooldown_seconds >= 0),
-        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    """,
-    # 5: what members looked for: one row per search command (day in UTC), the query text
-    # only while [logging] queries is on; rows older than [logging] keep_days are deleted.
-    """
-    CREATE TABLE searches (
-        id INTEGER PRIMARY KEY,
-        guild_id INTEGER,
-        day TEXT NOT NULL,
-        command TEXT NOT NULL,
-        outcome TEXT NOT NULL
-            CHECK (outcome IN ('found', 'unsure', 'none', 'refused', 'error')),
-        episode_id TEXT,
-        took_ms INTEGER NOT NULL,
-        query TEXT,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    CREATE INDEX searches_day ON searches (day);
-    CREATE INDEX searches_guild_day ON searches (guild_id, day);
-    """,
-    # 6: the servers the bot is in, as it last saw them (`check` warns of those where no
-    # commands are registered: not in guild_ids, and no global sync).
-    """
-    CREATE TABLE guilds_seen (
-        guild_id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-    );
-    """,
+from bot.storage.errors import (
+    StoreBusy,
+    StoreError,
+    StoreGone,
+    StoreReadOnly,
+    version_problem,
 )
+from bot.storage.interface import OnReload
+from bot.storage.records import (
+    ADVICE_COLUMNS,
+    AdviceRecord,
+    GuildSettings,
+    SearchRecord,
+    SearchTally,
+)
+from bot.storage.schema import render
+
+MIGRATIONS = render("sqlite")
 
 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another program's lock
-
-
-class StoreError(Exception):
-    """The database cannot be used (unreadable, or from a newer podquote). `reason` says it
-    for a member, without the file's path."""
-
-    reason = "the bot's database cannot be used right now"
-
-
-class StoreReadOnly(StoreError):
-    """The file or its mount is read-only: nothing can be saved."""
-
-    reason = "the bot's database is read-only, so nothing can be saved"
-
-
-class StoreBusy(StoreError):
-    """Another program holds a lock on the database for longer than `BUSY_TIMEOUT`."""
-
-    reason = "the database is busy, try again in a moment"
-
-
-class StoreGone(StoreError):
-    """The file was removed or replaced while the bot had it open."""
-
-    reason = (
-        "the bot's database file was removed or replaced while it ran, so nothing is saved "
-        "until an admin restarts the bot"
-    )
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -199,74 +89,9 @@ def _probe(path: Path, busy_timeout: float) -> None:
         raise StoreError(f"{path}: cannot open the database: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    guild_id: int
-    advice_channel_id: int | None = None
-    advice_time: str | None = None
-    advice_timezone: str | None = None
-    advice_enabled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class AdviceRecord:
-    """One row of the advice log: a post that was intended, sent or skipped."""
-
-    id: int
-    guild_id: int
-    local_date: str
-    slot: str  # "daily" | "extra"
-    channel_id: int | None
-    segment_id: str | None
-    episode_id: str | None
-    fingerprint: str | None
-    status: str  # "intent" | "sent" | "skipped"
-    message_id: int | None
-    reason: str | None
-    attempts: int
-    retry_at: str | None
-    created_at: str
-
-    @property
-    def day(self) -> dt.date:
-        return dt.date.fromisoformat(self.local_date)
-
-
-OUTCOMES = ("found", "unsure", "none", "refused", "error")  # how a search command ended
-
-
-@dataclass(frozen=True, slots=True)
-class SearchRecord:
-    """One search command as recorded: where and when (a UTC day), how it ended, the episode
-    it answered with (if any), how long it took, and the query only when queries are logged."""
-
-    guild_id: int | None  # None: a direct message
-    day: dt.date
-    command: str
-    outcome: str  # one of OUTCOMES
-    episode_id: str | None = None
-    took_ms: int = 0
-    query: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SearchTally:
-    """The recorded searches of a period, counted: per (day, outcome), per episode answered,
-    and the latest queries that found nothing (those recorded with their text)."""
-
-    by_day: tuple[tuple[dt.date, str, int], ...]
-    episodes: tuple[tuple[str, int], ...]  # most asked first
-    misses: tuple[tuple[dt.date, str, str], ...]  # (day, command, query), newest first
-
-
-_ADVICE_COLUMNS = (
-    "id, guild_id, local_date, slot, channel_id, segment_id, episode_id, fingerprint, status, "
-    "message_id, reason, attempts, retry_at, created_at"
-)
-
-
-class Store:
-    """The bot's database. Use `await Store.open(path)` and `await store.close()`."""
+class SqliteStore:
+    """The bot's database in a SQLite file. Use `await SqliteStore.open(path)` and
+    `await store.close()`."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -277,7 +102,7 @@ class Store:
     @classmethod
     async def open(
         cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT, read_only: bool = False
-    ) -> Store:
+    ) -> SqliteStore:
         """Open (creating it and its folder if needed), migrate to the latest schema and make
         sure it can be written; a `StoreError` says why not. `read_only`: only read an
         existing database of the latest schema, changing nothing (for reports)."""
@@ -306,7 +131,7 @@ class Store:
         return store
 
     @classmethod
-    async def _open_read_only(cls, path: Path, busy_timeout: float) -> Store:
+    async def _open_read_only(cls, path: Path, busy_timeout: float) -> SqliteStore:
         if not path.is_file():
             raise StoreError(f"{path}: no database there (the bot creates it when it first starts)")
         try:
@@ -319,17 +144,9 @@ class Store:
         store.busy_timeout = busy_timeout
         try:
             current = await store._schema_version()
-            if current != len(MIGRATIONS):
-                newer = current > len(MIGRATIONS)
-                raise StoreError(
-                    f"{path}: schema version {current} is "
-                    + (
-                        f"newer than this podquote knows ({len(MIGRATIONS)}); upgrade podquote"
-                        if newer
-                        else f"older than this podquote's ({len(MIGRATIONS)}); start the bot "
-                        "or run `python -m bot check` once to upgrade it"
-                    )
-                )
+            problem = version_problem(str(path), current, len(MIGRATIONS))
+            if problem is not None:
+                raise StoreError(problem)
         except BaseException:
             await db.close()
             raise
@@ -347,8 +164,18 @@ class Store:
                 row = await cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     async def close(self) -> None:
         await self._db.close()
+
+    async def notify_reload(self) -> None:
+        """Nothing: each process of a SQLite deployment is sent SIGHUP itself."""
+
+    async def listen_reload(self, on_reload: OnReload) -> None:
+        """Nothing: there is no channel between processes on a SQLite file."""
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -392,10 +219,7 @@ class Store:
         """Apply pending migrations; return the number applied."""
         current = await self.version()
         if current > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: schema version {current} is newer than this podquote knows "
-                f"({len(MIGRATIONS)}); upgrade podquote"
-            )
+            raise StoreError(version_problem(str(self.path), current, len(MIGRATIONS)) or "")
         async with self._connection() as db:
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 await db.executescript(
@@ -607,7 +431,7 @@ class Store:
         """The server's daily post of that local date, in whatever state it is."""
         async with self._connection() as db:
             async with db.execute(
-                f"SELECT {_ADVICE_COLUMNS} FROM advice_log "
+                f"SELECT {ADVICE_COLUMNS} FROM advice_log "
                 "WHERE guild_id = ? AND local_date = ? AND slot = 'daily'",
                 (guild_id, day.isoformat()),
             ) as cursor:
@@ -618,7 +442,7 @@ class Store:
         """Every advice row of a server, oldest first."""
         async with self._connection() as db:
             async with db.execute(
-                f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
+                f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
                 (guild_id,),
             ) as cursor:
                 rows = await cursor.fetchall()
@@ -665,7 +489,7 @@ class Store:
         """One row of the advice log, as it is now."""
         async with self._connection() as db:
             async with db.execute(
-                f"SELECT {_ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
+                f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
             ) as found:
                 row = await found.fetchone()
             return AdviceRecord(*row) if row else None
@@ -725,3 +549,18 @@ def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tup
         clauses.append("day >= ?")
         values.append(since.isoformat())
     return " AND ".join(clauses), tuple(values)
+
+
+def peek_version(path: Path) -> int | None:
+    """The schema version recorded in the file at `path`, read only (None: no file; 0: not
+    set up, or unreadable)."""
+    if not path.is_file():
+        return None
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row and row[0] is not None else 0

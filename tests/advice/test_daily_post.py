@@ -15,7 +15,7 @@ import pytest
 
 from bot.advice.daily_post import REMIND_EVERY, DailyAdvice
 from bot.advice.rotation import AdvicePool
-from bot.storage.sqlite import GuildSettings, Store
+from bot.storage import GuildSettings, Store, open_store
 from tests.advice.helpers import Crash, FakeClock, RecordingSender, advice_pool, server_error
 
 pytestmark = pytest.mark.asyncio
@@ -44,7 +44,7 @@ class Bot:
 async def started(
     path: Path, clock: FakeClock, sender: RecordingSender, pool: AdvicePool | None = None
 ) -> AsyncIterator[Bot]:
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         yield Bot(store, clock, sender, pool if pool is not None else advice_pool())
     finally:
@@ -284,7 +284,7 @@ async def test_advice_now_counts_as_today_only_when_asked(tmp_path: Path) -> Non
 
 async def test_config_defaults_apply_until_the_server_sets_its_own(tmp_path: Path) -> None:
     clock, sender = FakeClock(utc(2026, 11, 21, 8, 0)), RecordingSender()
-    store = await Store.open(tmp_path / "db")
+    store = await open_store(tmp_path / "db")
     try:
 
         async def pool() -> AdvicePool:
@@ -304,7 +304,7 @@ async def test_a_failing_loop_says_why_in_status_and_the_log_until_it_recovers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), RecordingSender()  # 09:30 in Berlin
-    store = await Store.open(tmp_path / "db", busy_timeout=0.01)
+    store = await open_store(tmp_path / "db", busy_timeout=0.01)
     bot = Bot(store, clock, sender, advice_pool())
     await configure(bot)
     other = sqlite3.connect(tmp_path / "db", isolation_level=None)  # another program …

@@ -20,7 +20,8 @@ from bot.errors import CatalogError
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.pipeline import with_advice_choices
 from bot.reply.advice_card import advice_card
-from bot.storage.sqlite import MIGRATIONS, Store
+from bot.storage import open_store
+from bot.storage.sqlite import MIGRATIONS
 from tests.advice.helpers import advice_episode, advice_pool
 from tests.conftest import DATA
 
@@ -178,7 +179,7 @@ async def test_version_1_history_is_migrated_into_the_advice_log(tmp_path: Path)
             "message_id) VALUES (1, '2026-11-20', 'ep#3', 'ep', 'sent', 99)"
         )
         await db.commit()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert await store.version() == len(MIGRATIONS)
         record = await store.daily_post(1, dt.date(2026, 11, 20))

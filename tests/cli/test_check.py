@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -10,10 +11,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bot.cli.check import check_database
+from bot.config.settings import Config, DataConfig
 from bot.episodes import files as episode_io
 from bot.search.meaning import model_home
+from bot.storage import PostgresUrl
 from bot.storage.sqlite import MIGRATIONS
 from tests.conftest import DATA, MODEL
 
@@ -277,3 +282,55 @@ def test_every_source_set_aside_as_a_copy_is_listed_with_why(tmp_path: Path, con
         "warning: episodes: files without a text print 1 (written by an older podquote): every "
         "load computes theirs, python -m bot ingest stores them"
     )
+
+
+def _database_findings(database: PostgresUrl) -> list[str]:
+    return [str(f) for f in check_database(Config(data=DataConfig(database=database)))]
+
+
+def test_a_postgresql_database_is_set_up_then_found_up_to_date(postgres_url: PostgresUrl) -> None:
+    assert _database_findings(postgres_url) == [
+        f"ok: database: {postgres_url} created (schema version {len(MIGRATIONS)})"
+    ]
+    assert _database_findings(postgres_url) == [
+        f"ok: database: {postgres_url} opened (schema version {len(MIGRATIONS)}, up to date)"
+    ]
+
+
+def test_postgresql_failures_are_one_error_line_each(
+    postgres_url: PostgresUrl, tmp_path: Path
+) -> None:
+    server = postgres_url.url.replace(f"/{postgres_url.database}", "/{}")
+    cases = {
+        "no server": (
+            PostgresUrl(f"postgresql://podquote@/podquote?host={tmp_path}"),
+            "cannot reach the server",
+        ),
+        "no database": (PostgresUrl(server.format("missing_db")), "does not exist"),
+        "no such user": (
+            PostgresUrl(server.format("postgres").replace("postgres@", "stranger@", 1)),
+            "the server refused the login",
+        ),
+    }
+    for what, (url, expected) in cases.items():
+        found = _database_findings(url)
+        assert len(found) == 1 and found[0].startswith(f"error: {url}: "), what
+        assert expected in found[0], (what, found)
+    assert _database_findings(postgres_url)[0].startswith("ok:")
+    newer = asyncio.run(
+        _run_sql(postgres_url, f"INSERT INTO schema_version VALUES ({len(MIGRATIONS) + 1})")
+    )
+    assert newer == "INSERT 0 1"
+    (line,) = _database_findings(postgres_url)
+    assert line == (
+        f"error: {postgres_url}: schema version {len(MIGRATIONS) + 1} is newer than this "
+        f"podquote knows ({len(MIGRATIONS)}); upgrade podquote"
+    )
+
+
+async def _run_sql(url: PostgresUrl, statement: str) -> str:
+    conn = await asyncpg.connect(url.url)
+    try:
+        return str(await conn.execute(statement))
+    finally:
+        await conn.close()

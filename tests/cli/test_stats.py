@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.stats.record import utc_today
-from bot.storage.sqlite import SearchRecord, Store
+from bot.storage import SearchRecord, open_store
 
 GUILD = 7
 
@@ -21,7 +21,7 @@ def _database(path: Path) -> Path:
     today = utc_today()
 
     async def fill() -> None:
-        store = await Store.open(path)
+        store = await open_store(path)
         for record in (
             SearchRecord(GUILD, today, "quote", "found", "ep-a", 12),
             SearchRecord(GUILD, today, "quote", "found", "ep-a", 10),

@@ -15,6 +15,7 @@ from bot.config.settings import (
     load_config,
 )
 from bot.search.ranking import MIN_SCORE
+from bot.storage import PostgresUrl
 from tests.conftest import ROOT
 
 
@@ -151,3 +152,24 @@ def test_run_stops_with_one_line_for_each_kind_of_bad_start(tmp_path: Path) -> N
     for result in (missing_token, no_data, bad_key):
         assert "Traceback" not in result.stderr
         assert "secret-token-value" not in result.stderr + result.stdout
+
+
+def test_the_database_is_a_path_or_a_postgresql_url_without_a_password(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[data]\ndatabase = "state/bot.sqlite3"\n')
+    assert load_config(path).data.database == tmp_path / "state" / "bot.sqlite3"
+    for url in ("postgresql://podquote@db:5432/podquote", "postgres://bot@/podquote?host=/run"):
+        path.write_text(f'[data]\ndatabase = "{url}"\n')
+        assert load_config(path).data.database == PostgresUrl(url)
+    path.write_text('[data]\ndatabase = "postgresql://podquote:s3cret@db/podquote"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message == (
+        f"{path}: [data] database: postgresql://podquote:***@db/podquote: the URL holds a "
+        "password; remove it and set the PGPASSWORD environment variable instead"
+    )
+    assert "s3cret" not in message
+    path.write_text('[data]\ndatabase = "postgresql://db:port/podquote"\n')
+    with pytest.raises(ConfigError, match=r"\[data\] database: not a valid PostgreSQL URL"):
+        load_config(path)

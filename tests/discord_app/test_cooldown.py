@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 
 from bot.discord_app.cooldown import QuoteCooldown, wait_text
-from bot.storage.sqlite import Store, StoreBusy
+from bot.storage import Store, StoreBusy, open_store
 
 START = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 GUILD, OTHER_GUILD = 10, 11
@@ -45,7 +45,7 @@ def asking(seconds_later: float, user: int = MEMBER, guild: int | None = GUILD) 
 
 
 async def _cooldown(tmp_path: Path, default: float = 5.0) -> tuple[Store, QuoteCooldown]:
-    store = await Store.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     cooldown = QuoteCooldown(store, default)
     await cooldown.load()
     return store, cooldown
@@ -166,7 +166,7 @@ def test_an_unreadable_database_at_start_leaves_the_default(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def scenario() -> float:
-        store = await Store.open(tmp_path / "db.sqlite3")
+        store = await open_store(tmp_path / "db.sqlite3")
         await store.save_quote_cooldown(GUILD, 60)
 
         async def busy() -> dict[int, float]:

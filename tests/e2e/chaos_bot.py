@@ -26,7 +26,7 @@ from bot.cli import logs
 from bot.config.settings import discord_token, load_config
 from bot.discord_app.client import PodquoteBot
 from bot.discord_app.runner import point_at
-from bot.storage.sqlite import Store
+from bot.storage import Store, open_store
 
 PHASES = ("before-intent", "after-intent", "after-send")
 HELD = "held at "
@@ -84,7 +84,7 @@ async def serve(config_path: Path, clock_path: Path, phase: str | None) -> None:
     config = load_config(config_path)
     point_at(config)
     archive = await Archive.open_async(config.data.episodes)
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     if phase is not None:
         hold_at(store, phase)
     bot = PodquoteBot(config, archive, store, clock=FileClock(clock_path))

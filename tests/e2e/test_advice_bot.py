@@ -18,9 +18,10 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
-from bot.storage.sqlite import AdviceRecord, Store
+from bot.storage import AdviceRecord, Database, PostgresUrl, open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, default_guild, run_bot
+from tests.storage.helpers import execute
 
 GUILD = default_guild()
 ALICE, BOB = GUILD.members
@@ -49,17 +50,17 @@ def utc(*args: int) -> dt.datetime:
 
 @asynccontextmanager
 async def podquote(
-    server: FakeDiscord, tmp_path: Path, clock: StillClock
+    server: FakeDiscord, tmp_path: Path, clock: StillClock, database: Database | None = None
 ) -> AsyncIterator[PodquoteBot]:
     episodes = tmp_path / "episodes"
     if not episodes.exists():
         shutil.copytree(DATA / "episodes", episodes)
     config = Config(
-        data=DataConfig(episodes=episodes, database=tmp_path / "podquote.sqlite3"),
+        data=DataConfig(episodes=episodes, database=database or tmp_path / "podquote.sqlite3"),
         discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
         search=SearchConfig(cooldown_seconds=0.0),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store, clock=clock)
     try:
         async with run_bot(bot, server):
@@ -213,6 +214,23 @@ async def test_a_restart_finds_the_half_done_post_in_the_channel(
         assert len(posts(fake_discord)) == 1  # … and did not post again
         (record,) = await bot.store.advice_history(GUILD.id)
         assert record.status == "sent"
+        assert record.message_id == int(fake_discord.channel_messages[CHANNEL.id][0]["id"])
+
+
+async def test_on_postgresql_the_post_goes_out_once_and_a_restart_finds_a_half_done_one(
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: PostgresUrl
+) -> None:
+    clock = StillClock(utc(2026, 11, 21, 8, 0))
+    async with podquote(fake_discord, tmp_path, clock, postgres_url):
+        await set_advice(fake_discord)
+        await fake_discord.wait_for_call("POST", POSTS)
+        await asyncio.sleep(0.05)
+    await execute(postgres_url, "UPDATE advice_log SET status = 'intent', message_id = NULL;")
+    async with podquote(fake_discord, tmp_path, clock, postgres_url) as bot:
+        await history_when(bot, lambda h: h[0].status == "sent")
+        await asyncio.sleep(0.1)
+        assert len(posts(fake_discord)) == 1  # found in the channel, not posted again
+        (record,) = await bot.store.advice_history(GUILD.id)
         assert record.message_id == int(fake_discord.channel_messages[CHANNEL.id][0]["id"])
 
 

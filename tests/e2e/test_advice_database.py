@@ -18,7 +18,8 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
-from bot.storage.sqlite import GuildSettings, Store
+from bot.storage import GuildSettings, Store, open_store
+from bot.storage.sqlite import SqliteStore
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, run_bot
 from tests.e2e.test_advice_bot import (
@@ -63,7 +64,7 @@ async def test_a_read_only_database_is_shown_in_status_and_the_log(
     fake_discord: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "podquote.sqlite3"
-    saved = await Store.open(path)
+    saved = await open_store(path)
     await saved.save_guild_settings(
         GuildSettings(GUILD.id, CHANNEL.id, "09:00", "Europe/Berlin", True)
     )
@@ -74,7 +75,7 @@ async def test_a_read_only_database_is_shown_in_status_and_the_log(
     read_only = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     clock = StillClock(utc(2026, 11, 21, 8, 30))  # 09:30 in Berlin: the post is due
     with caplog.at_level(logging.ERROR, logger="bot.advice.daily_post"):
-        async with podquote(fake_discord, tmp_path, clock, Store(read_only, path)):
+        async with podquote(fake_discord, tmp_path, clock, SqliteStore(read_only, path)):
             await fake_discord.wait_until(lambda: bool(caplog.records), timeout=5)
             status = answer(await advice(fake_discord, "status"))
             assert "due since **Sat 21 Nov 2026, 09:00 CET**" in status
@@ -97,7 +98,7 @@ async def test_a_database_removed_while_running_is_refused_not_reported_saved(
 ) -> None:
     path = tmp_path / "podquote.sqlite3"
     clock = StillClock(utc(2026, 11, 21, 7, 0))
-    async with podquote(fake_discord, tmp_path, clock, await Store.open(path)):
+    async with podquote(fake_discord, tmp_path, clock, await open_store(path)):
         assert "09:00" in await set_advice(fake_discord)
         for file in tmp_path.glob("podquote.sqlite3*"):
             file.unlink()
@@ -117,7 +118,7 @@ async def test_a_locked_database_answers_busy_within_discords_deadline(
 ) -> None:
     path = tmp_path / "podquote.sqlite3"
     clock = StillClock(utc(2026, 11, 21, 7, 0))
-    async with podquote(fake_discord, tmp_path, clock, await Store.open(path)):
+    async with podquote(fake_discord, tmp_path, clock, await open_store(path)):
         other = sqlite3.connect(path, isolation_level=None)  # another program …
         other.execute("BEGIN EXCLUSIVE")  # … holding the lock
         try:

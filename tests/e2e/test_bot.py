@@ -17,7 +17,7 @@ from bot.discord_app.client import PodquoteBot
 from bot.discord_app.quote import DEFER_AFTER, FOUND_BELOW
 from bot.reply.commands import slash_commands
 from bot.search.ranking import Searcher
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, default_guild, run_bot
 
@@ -38,7 +38,7 @@ async def podquote(
         discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
         search=SearchConfig(cooldown_seconds=search.get("cooldown", 0.0)),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store)
     try:
         async with run_bot(bot, server):

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.storage.sqlite import GuildSettings, Store
+from bot.storage import GuildSettings, open_store
 from tests.conftest import DATA, ROOT
 from tests.e2e.chaos_bot import HELD, PHASES
 from tests.e2e.fake_discord import FakeChannel, FakeDiscord, FakeGuild, default_guild
@@ -164,7 +164,7 @@ async def test_killed_at_every_phase_of_a_post_the_bot_posts_once_per_server_and
     shutil.copytree(DATA / "episodes", episodes)
     database = tmp_path / "podquote.sqlite3"
     clock = tmp_path / "now"
-    store = await Store.open(database)
+    store = await open_store(database)
     for guild, at, zone in guilds:
         await store.save_guild_settings(
             GuildSettings(guild.id, guild.channels[0].id, at, zone, True)

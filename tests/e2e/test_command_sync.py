@@ -15,7 +15,7 @@ from bot.cli.check import check_database
 from bot.config.settings import Config, DataConfig, DiscordConfig
 from bot.discord_app.client import PodquoteBot, invite_url
 from bot.reply.commands import slash_commands
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, FakeGuild, default_guild, patch_discord, run_bot
 
@@ -46,7 +46,7 @@ async def _start(
     """Start the bot against the local Discord and stop it again, on one database."""
     config = _config(tmp_path, guild_ids)
     episodes = config.data.episodes
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store, resync=resync)
     try:
         async with run_bot(bot, server):

@@ -17,7 +17,7 @@ from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig, LoggingConfig, SearchConfig
 from bot.discord_app.client import PodquoteBot
 from bot.stats.report import QUERIES_OFF
-from bot.storage.sqlite import SearchRecord, Store, StoreReadOnly
+from bot.storage import SearchRecord, StoreReadOnly, open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, FakeUser, default_guild, run_bot
 
@@ -41,7 +41,7 @@ async def podquote(
         search=SearchConfig(cooldown_seconds=cooldown),
         logging=LoggingConfig(queries=queries),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(episodes), store)
     try:
         async with run_bot(bot, server):

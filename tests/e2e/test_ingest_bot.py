@@ -13,7 +13,7 @@ import pytest
 from bot.archive.loaded import Archive
 from bot.config.settings import Config, DataConfig, DiscordConfig
 from bot.discord_app.client import PodquoteBot
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 from tests.conftest import DATA, FIXTURES
 from tests.e2e.fake_discord import (
     FakeAttachment,
@@ -77,7 +77,7 @@ async def podquote(
         ),
         discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(config.data.episodes), store)
     try:
         async with run_bot(bot, server):

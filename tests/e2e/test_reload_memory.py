@@ -17,7 +17,7 @@ from bot.discord_app.client import PodquoteBot
 from bot.discord_app.episode import GONE
 from bot.episodes import files
 from bot.episodes.model import Episode
-from bot.storage.sqlite import Store
+from bot.storage import open_store
 from tests.conftest import DATA
 from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, default_guild, run_bot
 from tests.e2e.test_bot import _custom_ids, _embed, _reload
@@ -93,7 +93,7 @@ async def test_reloads_with_traffic_let_the_old_episodes_go_and_old_buttons_stil
         discord=DiscordConfig(guild_ids=(GUILD.id,), admin_user_ids=(ALICE.id,)),
         search=SearchConfig(cooldown_seconds=0.0),
     )
-    store = await Store.open(config.data.database)
+    store = await open_store(config.data.database)
     bot = PodquoteBot(config, Archive.open(folder), store)
     try:
         async with run_bot(bot, fake_discord):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.stats.record import CommandLog, CommandRun, log_line
-from bot.storage.sqlite import SearchRecord, Store, StoreBusy
+from bot.storage import SearchRecord, Store, StoreBusy, open_store
 
 TODAY = dt.date(2026, 3, 10)
 FOUND = CommandRun("quote", "found", 42, 7, "ep-a", "catapult basket drift")
@@ -30,7 +30,7 @@ def test_the_log_line_names_the_command_outcome_and_time_and_the_query_only_when
 
 
 async def _log(tmp_path: Path, **options: object) -> tuple[Store, CommandLog]:
-    store = await Store.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     return store, CommandLog(store, today=lambda: TODAY, **options)  # type: ignore[arg-type]
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.stats.report import build_report, outcome_summary, percent
-from bot.storage.sqlite import SearchTally
+from bot.storage import SearchTally
 
 TODAY = dt.date(2026, 3, 10)
 

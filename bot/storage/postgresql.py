@@ -1,0 +1,556 @@
+"""PostgreSQL storage through an asyncpg pool: the same schema, records and errors as SQLite,
+for a bot run as several processes (or on several machines) on one database.
+
+- Migrations (`bot.storage.schema`, PostgreSQL's words) are applied under an advisory lock,
+  so two processes starting at once migrate once; a newer schema is refused.
+- A daily post is recorded exactly once across processes: `record_intent` and `record_skip`
+  take a transaction-scoped advisory lock on (server, local date) before looking for that
+  day's row and inserting it, and the unique partial index (guild_id, local_date) WHERE
+  slot = 'daily' stays the last word.
+- A reload reaches every process: `notify_reload` sends on `RELOAD_CHANNEL` with this store's
+  name as payload; `listen_reload` listens on a connection of its own and ignores its own.
+- Failures are `StoreError`s of one line: the server cannot be reached, refuses the user or
+  has no such database; a lock held longer than the busy timeout (`lock_timeout`) is
+  `StoreBusy`; a read-only server or session is `StoreReadOnly`.
+
+The password is never in the URL (`bot.storage.address`): asyncpg reads `PGPASSWORD`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import asyncpg
+
+from bot.storage.address import PASSWORD_VARIABLE, PostgresUrl
+from bot.storage.errors import (
+    StoreBusy,
+    StoreError,
+    StoreReadOnly,
+    version_problem,
+)
+from bot.storage.interface import OnReload
+from bot.storage.records import (
+    ADVICE_COLUMNS,
+    AdviceRecord,
+    GuildSettings,
+    SearchRecord,
+    SearchTally,
+)
+from bot.storage.schema import NOW, render
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = render("postgresql")
+BUSY_TIMEOUT = 2.0  # seconds a statement waits for a lock another connection holds
+CONNECT_TIMEOUT = 10.0  # seconds to reach the server
+POOL_SIZE = 4  # connections of one process (the bot's writes are short)
+RELOAD_CHANNEL = "podquote_reload"
+# Advisory lock keys: the first of two 32-bit keys names what is locked.
+MIGRATION_LOCK = (0x706F6471, 0)  # "podq"
+DAILY_LOCK_SPACE = 0x64617931  # "day1": the second key is a hash of (server, date)
+_NOW = NOW["postgresql"]
+
+
+def daily_lock_key(guild_id: int, day: dt.date) -> int:
+    """The second advisory-lock key of a server's daily post of one local date."""
+    digest = hashlib.blake2b(f"{guild_id}:{day.isoformat()}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _translated(where: str, exc: BaseException) -> StoreError:
+    """An asyncpg or network error as the one-line `StoreError` that says what it means."""
+    if isinstance(
+        exc,
+        asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError,
+    ):
+        return StoreError(
+            f"{where}: the server refused the login ({exc}); check the user in the URL and "
+            f"the password in {PASSWORD_VARIABLE}"
+        )
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return StoreError(f"{where}: {exc} (create it: createdb, or CREATE DATABASE)")
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return StoreBusy(f"{where}: a lock is held by another connection: {exc}")
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        return StoreReadOnly(f"{where}: the database cannot be written (read-only): {exc}")
+    if isinstance(exc, asyncpg.CheckViolationError):
+        return StoreError(f"{where}: CHECK constraint failed: {exc.constraint_name}")
+    if isinstance(exc, asyncpg.PostgresError):
+        return StoreError(f"{where}: {exc}")
+    if isinstance(exc, TimeoutError):
+        return StoreBusy(f"{where}: no answer from the server in time")
+    if isinstance(exc, asyncpg.DataError):  # a value of the wrong type, found by asyncpg
+        return StoreError(f"{where}: {exc}")
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.ConnectionDoesNotExistError):
+        return StoreError(f"{where}: the connection to the server was lost: {exc}")
+    why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return StoreError(f"{where}: cannot reach the server ({why}): is it running there?")
+
+
+_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+async def _connect(url: PostgresUrl, busy_timeout: float, read_only: bool) -> Any:
+    """A pool of connections to `url`, each with the busy timeout as its `lock_timeout`."""
+    settings = {
+        "application_name": "podquote",
+        "lock_timeout": f"{round(busy_timeout * 1000)}ms",
+    }
+    if read_only:
+        settings["default_transaction_read_only"] = "on"
+    try:
+        return await asyncpg.create_pool(
+            url.url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            timeout=CONNECT_TIMEOUT,
+            server_settings=settings,
+        )
+    except (*_ERRORS, ValueError) as exc:
+        raise _translated(str(url), exc) from exc
+
+
+def _sender() -> str:
+    """A name for this process's announcements: the host, the process id, and a few random
+    characters (two stores of one process are told apart too)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class PostgresStore:
+    """The bot's database on a PostgreSQL server. Use `await PostgresStore.open(url)` and
+    `await store.close()`."""
+
+    def __init__(self, pool: Any, url: PostgresUrl, busy_timeout: float) -> None:
+        self._pool = pool
+        self.url = url
+        self.busy_timeout = busy_timeout
+        self.sender = _sender()
+        self._listener: Any = None
+        self._heard: set[asyncio.Task[object]] = set()
+
+    @classmethod
+    async def open(
+        cls, url: PostgresUrl, *, busy_timeout: float = BUSY_TIMEOUT, read_only: bool = False
+    ) -> PostgresStore:
+        """Connect, migrate to the latest schema and make sure it can be written; a
+        `StoreError` says why not. `read_only`: read a database of the latest schema only."""
+        pool = await _connect(url, busy_timeout, read_only)
+        store = cls(pool, url, busy_timeout)
+        try:
+            if read_only:
+                problem = version_problem(str(url), await store._schema_version(), len(MIGRATIONS))
+                if problem is not None:
+                    raise StoreError(problem)
+            else:
+                await store.migrate()
+                await store.check_writable()
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    @classmethod
+    async def peek_version(cls, url: PostgresUrl) -> int | None:
+        """The schema version of the database at `url`, changing nothing (None: podquote
+        never set it up)."""
+        store = cls(await _connect(url, BUSY_TIMEOUT, True), url, BUSY_TIMEOUT)
+        try:
+            async with store._connection() as conn:
+                if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                    return None
+            return await store._schema_version()
+        finally:
+            await store.close()
+
+    @property
+    def where(self) -> str:
+        return str(self.url)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(*_ERRORS):
+                await listener.close()
+        for task in list(self._heard):
+            task.cancel()
+        await self._pool.close()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """A connection of the pool for one operation; errors become `StoreError`s."""
+        try:
+            async with self._pool.acquire(timeout=CONNECT_TIMEOUT) as conn:
+                yield conn
+        except StoreError:
+            raise
+        except _ERRORS as exc:
+            raise _translated(str(self.url), exc) from exc
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        async with self._connection() as conn, conn.transaction():
+            yield conn
+
+    async def _schema_version(self) -> int:
+        async with self._connection() as conn:
+            exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+            if not exists:
+                return 0
+            found = await conn.fetchval("SELECT MAX(version) FROM schema_version")
+        return 0 if found is None else int(found)
+
+    async def version(self) -> int:
+        return await self._schema_version()
+
+    async def migrate(self) -> int:
+        """Apply pending migrations in one transaction, under a lock every process of the
+        bot takes first; return the number applied."""
+        async with self._transaction() as conn:
+            await conn.execute("SET LOCAL lock_timeout = '60s'")
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", *MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            found = await conn.fetchval("SELECT MAX(version) FROM schema_version")
+            current = 0 if found is None else int(found)
+            if current > len(MIGRATIONS):
+                raise StoreError(version_problem(str(self.url), current, len(MIGRATIONS)) or "")
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                await conn.execute(MIGRATIONS[version - 1])
+                await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", version)
+        return len(MIGRATIONS) - current
+
+    async def check_writable(self) -> None:
+        """Make a write and roll it back: `StoreReadOnly` or `StoreBusy` when it cannot."""
+        async with self._connection() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                await conn.execute("UPDATE schema_version SET version = version")
+            finally:
+                await transaction.rollback()
+
+    async def _execute(self, query: str, *values: object) -> str:
+        async with self._connection() as conn:
+            return str(await conn.execute(query, *values))
+
+    async def _fetch(self, query: str, *values: object) -> Sequence[Any]:
+        async with self._connection() as conn:
+            rows: Sequence[Any] = await conn.fetch(query, *values)
+            return rows
+
+    async def _fetchrow(self, query: str, *values: object) -> Any:
+        async with self._connection() as conn:
+            return await conn.fetchrow(query, *values)
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's saved settings, or the empty ones when it saved none."""
+        return await self.saved_guild_settings(guild_id) or GuildSettings(guild_id)
+
+    async def saved_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        row = await self._fetchrow(
+            "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
+            "FROM guild_settings WHERE guild_id = $1",
+            guild_id,
+        )
+        if row is None:
+            return None
+        return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
+
+    async def save_guild_settings(self, settings: GuildSettings) -> None:
+        await self._execute(
+            "INSERT INTO guild_settings (guild_id, advice_channel_id, advice_time, "
+            "advice_timezone, advice_enabled) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (guild_id) DO UPDATE SET "
+            "advice_channel_id = excluded.advice_channel_id, "
+            "advice_time = excluded.advice_time, advice_timezone = excluded.advice_timezone, "
+            f"advice_enabled = excluded.advice_enabled, updated_at = {_NOW}",
+            settings.guild_id,
+            settings.advice_channel_id,
+            settings.advice_time,
+            settings.advice_timezone,
+            int(settings.advice_enabled),
+        )
+
+    async def advice_guilds(self) -> list[GuildSettings]:
+        rows = await self._fetch(
+            "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
+            "FROM guild_settings ORDER BY guild_id"
+        )
+        return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    async def synced_commands(self, target: str) -> str | None:
+        row = await self._fetchrow(
+            "SELECT payload_hash FROM command_syncs WHERE target = $1", target
+        )
+        return None if row is None else str(row[0])
+
+    async def save_synced_commands(self, target: str, payload_hash: str) -> None:
+        await self._execute(
+            "INSERT INTO command_syncs (target, payload_hash) VALUES ($1, $2) "
+            "ON CONFLICT (target) DO UPDATE SET payload_hash = excluded.payload_hash, "
+            f"synced_at = {_NOW}",
+            target,
+            payload_hash,
+        )
+
+    async def synced_targets(self) -> set[str]:
+        return {str(r[0]) for r in await self._fetch("SELECT target FROM command_syncs")}
+
+    async def save_guilds_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
+        async with self._transaction() as conn:
+            if whole:
+                await conn.execute("DELETE FROM guilds_seen")
+            await conn.executemany(
+                "INSERT INTO guilds_seen (guild_id, name) VALUES ($1, $2) "
+                f"ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, seen_at = {_NOW}",
+                guilds,
+            )
+
+    async def forget_guild_seen(self, guild_id: int) -> None:
+        await self._execute("DELETE FROM guilds_seen WHERE guild_id = $1", guild_id)
+
+    async def guilds_seen(self) -> list[tuple[int, str]]:
+        rows = await self._fetch("SELECT guild_id, name FROM guilds_seen ORDER BY name, guild_id")
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def quote_cooldowns(self) -> dict[int, float]:
+        rows = await self._fetch("SELECT guild_id, cooldown_seconds FROM quote_settings")
+        return {int(r[0]): float(r[1]) for r in rows}
+
+    async def save_quote_cooldown(self, guild_id: int, seconds: float) -> None:
+        await self._execute(
+            "INSERT INTO quote_settings (guild_id, cooldown_seconds) VALUES ($1, $2) "
+            "ON CONFLICT (guild_id) DO UPDATE SET "
+            f"cooldown_seconds = excluded.cooldown_seconds, updated_at = {_NOW}",
+            guild_id,
+            float(seconds),
+        )
+
+    async def record_search(self, record: SearchRecord) -> None:
+        await self._execute(
+            "INSERT INTO searches (guild_id, day, command, outcome, episode_id, took_ms, "
+            "query) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            record.guild_id,
+            record.day.isoformat(),
+            record.command,
+            record.outcome,
+            record.episode_id,
+            record.took_ms,
+            record.query,
+        )
+
+    async def searches(self, guild_id: int | None = None) -> list[SearchRecord]:
+        where, values = _search_scope(guild_id, None)
+        rows = await self._fetch(
+            "SELECT guild_id, day, command, outcome, episode_id, took_ms, query "
+            f"FROM searches WHERE {where} ORDER BY id",
+            *values,
+        )
+        return [
+            SearchRecord(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6])
+            for r in rows
+        ]
+
+    async def search_tally(
+        self, guild_id: int | None, since: dt.date, *, episodes: int = 5, misses: int = 10
+    ) -> SearchTally:
+        where, values = _search_scope(guild_id, since)
+        limit = f"${len(values) + 1}"
+        async with self._connection() as conn:
+            by_day = await conn.fetch(
+                f"SELECT day, outcome, COUNT(*) FROM searches WHERE {where} "
+                "GROUP BY day, outcome ORDER BY day, outcome",
+                *values,
+            )
+            asked = await conn.fetch(
+                f"SELECT episode_id, COUNT(*) AS asked FROM searches WHERE {where} "
+                "AND episode_id IS NOT NULL GROUP BY episode_id "
+                f"ORDER BY asked DESC, episode_id LIMIT {limit}",
+                *values,
+                episodes,
+            )
+            missed = await conn.fetch(
+                f"SELECT day, command, query FROM searches WHERE {where} "
+                f"AND outcome = 'none' AND query IS NOT NULL ORDER BY id DESC LIMIT {limit}",
+                *values,
+                misses,
+            )
+        return SearchTally(
+            tuple((dt.date.fromisoformat(d), str(o), int(n)) for d, o, n in by_day),
+            tuple((str(e), int(n)) for e, n in asked),
+            tuple((dt.date.fromisoformat(d), str(c), str(q)) for d, c, q in missed),
+        )
+
+    async def forget_searches(self, before: dt.date, *, keep_queries: bool = True) -> int:
+        async with self._transaction() as conn:
+            status = await conn.execute("DELETE FROM searches WHERE day < $1", before.isoformat())
+            if not keep_queries:
+                await conn.execute("UPDATE searches SET query = NULL WHERE query IS NOT NULL")
+        return int(str(status).rsplit(" ", 1)[-1])
+
+    async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
+        row = await self._fetchrow(
+            f"SELECT {ADVICE_COLUMNS} FROM advice_log "
+            "WHERE guild_id = $1 AND local_date = $2 AND slot = 'daily'",
+            guild_id,
+            day.isoformat(),
+        )
+        return AdviceRecord(*row) if row else None
+
+    async def advice_history(self, guild_id: int) -> list[AdviceRecord]:
+        rows = await self._fetch(
+            f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE guild_id = $1 ORDER BY id", guild_id
+        )
+        return [AdviceRecord(*r) for r in rows]
+
+    async def advice_record(self, record_id: int) -> AdviceRecord | None:
+        row = await self._fetchrow(
+            f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE id = $1", record_id
+        )
+        return AdviceRecord(*row) if row else None
+
+    async def record_intent(
+        self,
+        guild_id: int,
+        day: dt.date,
+        *,
+        slot: str,
+        channel_id: int | None,
+        segment_id: str,
+        episode_id: str,
+        fingerprint: str,
+    ) -> AdviceRecord | None:
+        """Record, before sending, that a post is about to go out; None when that day's
+        daily post is already recorded, by this process or any other (`_insert_daily`)."""
+        columns = "guild_id, local_date, slot, channel_id, segment_id, episode_id, fingerprint"
+        values = (guild_id, day.isoformat(), slot, channel_id, segment_id, episode_id, fingerprint)
+        query = (
+            f"INSERT INTO advice_log ({columns}, status) "
+            f"VALUES ($1, $2, $3, $4, $5, $6, $7, 'intent') RETURNING {ADVICE_COLUMNS}"
+        )
+        if slot != "daily":
+            return AdviceRecord(*await self._fetchrow(query, *values))
+        return await self._insert_daily(guild_id, day, query, values)
+
+    async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
+        """A day with nothing to post (an empty pool): recorded so it is not tried again."""
+        query = (
+            "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
+            f"VALUES ($1, $2, 'daily', 'skipped', $3) RETURNING {ADVICE_COLUMNS}"
+        )
+        return await self._insert_daily(guild_id, day, query, (guild_id, day.isoformat(), reason))
+
+    async def _insert_daily(
+        self, guild_id: int, day: dt.date, query: str, values: tuple[object, ...]
+    ) -> AdviceRecord | None:
+        """Insert a server's daily row of `day` unless there is one: under a transaction-
+        scoped advisory lock on (server, date), so that processes racing for it take turns
+        and each after the first sees the first one's row; the unique index stops any
+        writer that bypasses the lock."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                DAILY_LOCK_SPACE,
+                daily_lock_key(guild_id, day),
+            )
+            taken = await conn.fetchval(
+                "SELECT 1 FROM advice_log WHERE guild_id = $1 AND local_date = $2 "
+                "AND slot = 'daily'",
+                guild_id,
+                day.isoformat(),
+            )
+            if taken:
+                return None
+            try:
+                row = await conn.fetchrow(query, *values)
+            except asyncpg.UniqueViolationError:
+                return None
+        return AdviceRecord(*row)
+
+    async def mark_sent(self, record_id: int, message_id: int) -> None:
+        await self._update(record_id, "status = 'sent', message_id = $1, reason = NULL", message_id)
+
+    async def mark_skipped(self, record_id: int, reason: str) -> None:
+        await self._update(record_id, "status = 'skipped', reason = $1", reason)
+
+    async def mark_retry(self, record_id: int, reason: str, retry_at: dt.datetime) -> None:
+        """A send that failed for now: count the attempt and say when to try again."""
+        await self._update(
+            record_id,
+            "attempts = attempts + 1, reason = $1, retry_at = $2",
+            reason,
+            retry_at.astimezone(dt.UTC).isoformat(),
+        )
+
+    async def hold(self, record_id: int, until: dt.datetime) -> None:
+        """Keep the posting loop off an intent that a command is sending right now."""
+        await self._update(record_id, "retry_at = $1", until.astimezone(dt.UTC).isoformat())
+
+    async def _update(self, record_id: int, assignments: str, *values: object) -> None:
+        await self._execute(
+            f"UPDATE advice_log SET {assignments}, updated_at = {_NOW} "
+            f"WHERE id = ${len(values) + 1}",
+            *values,
+            record_id,
+        )
+
+    async def notify_reload(self) -> None:
+        """Tell every other process on this database to reload (payload: this store)."""
+        await self._execute("SELECT pg_notify($1, $2)", RELOAD_CHANNEL, self.sender)
+
+    async def listen_reload(self, on_reload: OnReload) -> None:
+        """Listen on a connection of its own; each announcement of another store runs
+        `on_reload` in a task (kept until done; cancelled at `close`)."""
+
+        def heard(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            if payload == self.sender:
+                return
+            log.info("reload announced by %s", payload)
+            task: asyncio.Task[object] = asyncio.ensure_future(on_reload())
+            self._heard.add(task)
+            task.add_done_callback(self._heard.discard)
+
+        try:
+            listener = await asyncpg.connect(
+                self.url.url,
+                timeout=CONNECT_TIMEOUT,
+                server_settings={"application_name": "podquote"},
+            )
+            await listener.add_listener(RELOAD_CHANNEL, heard)
+        except _ERRORS as exc:
+            raise _translated(str(self.url), exc) from exc
+        self._listener = listener
+
+        def lost(conn: object) -> None:
+            if conn is self._listener:  # not closed by `close`
+                log.warning(
+                    "%s: the connection that hears other processes' reloads was lost; this "
+                    "process reloads only on SIGHUP or /reload until it is restarted",
+                    self.url,
+                )
+
+        listener.add_termination_listener(lost)
+
+
+def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:
+    """The WHERE clause (and its values, $1 on) of the searches of one server or all."""
+    clauses: list[str] = ["1 = 1"]
+    values: list[object] = []
+    if guild_id is not None:
+        values.append(guild_id)
+        clauses.append(f"guild_id = ${len(values)}")
+    if since is not None:
+        values.append(since.isoformat())
+        clauses.append(f"day >= ${len(values)}")
+    return " AND ".join(clauses), tuple(values)
