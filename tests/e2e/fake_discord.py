@@ -426,6 +426,7 @@ class InteractionHandle:
         self.token: str = payload["token"]
         self.sent_at = 0.0
         self.calls: list[Call] = []
+        self.shards: list[tuple[int, int] | None] = []  # the sessions it was sent to
 
     @property
     def message(self) -> JsonObject | None:
@@ -509,15 +510,15 @@ class _GatewaySession:
 
 @dataclass
 class PostGate:
-    """Holds the bot's posts to one channel (`FakeDiscord.hold_posts`): ``arrived`` is set
-    when a post is held; ``release`` answers it, made (``deliver``) or failed with a 500."""
+    """Holds the bot's next post to one channel (`FakeDiscord.hold_posts`): ``arrived`` is
+    set when it is held; ``release`` answers it, made (``deliver``) or failed with a 500."""
 
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
     deliver: bool = True
 
     def release(self, *, deliver: bool = True) -> None:
-        """Let the held post (and any later one) through, made or not."""
+        """Let the held post through, made or not."""
         self.deliver = deliver
         self.released.set()
 
@@ -781,9 +782,12 @@ class FakeDiscord:
         await self._send(session, {"op": 0, "t": event, "s": session.seq, "d": data})
         return session.seq
 
-    async def dispatch(self, event: str, data: JsonObject, *, guild_id: int | None = None) -> None:
+    async def dispatch(
+        self, event: str, data: JsonObject, *, guild_id: int | None = None
+    ) -> list[tuple[int, int] | None]:
         """Send a DISPATCH (op 0) event to every identified gateway connection; a guild's
-        event only to the connections of its shard (`shard_of`) and unsharded ones."""
+        event only to the connections of its shard (`shard_of`) and unsharded ones. Returns
+        the shard of each connection it went to (None: unsharded)."""
         sessions = [
             s
             for s in self._sessions
@@ -794,6 +798,7 @@ class FakeDiscord:
             raise RuntimeError(f"cannot dispatch {event}: no bot{shard} is connected")
         for session in sessions:
             await self._dispatch_to(session, event, data)
+        return [session.shard for session in sessions]
 
     def sessions_by_shard(self) -> dict[int | None, int]:
         """Open, identified gateway connections per shard id (None: unsharded)."""
@@ -805,8 +810,8 @@ class FakeDiscord:
         return found
 
     def hold_posts(self, channel_id: int) -> PostGate:
-        """Hold the bot's next posts to a channel until the test releases them (to kill a
-        bot between recording a post and hearing it was made, say)."""
+        """Hold the bot's next post to a channel until the test releases it (to kill a bot
+        between recording a post and hearing it was made, say); later posts pass."""
         gate = PostGate()
         self._held_posts[channel_id] = gate
         return gate
@@ -1120,7 +1125,7 @@ class FakeDiscord:
             component_message=component_message,
         )
         handle.sent_at = time.perf_counter()
-        await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
+        handle.shards = await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
         return handle
 
     async def send_interaction(
@@ -1694,6 +1699,8 @@ class FakeDiscord:
         if gate is not None:
             gate.arrived.set()
             await gate.released.wait()
+            if self._held_posts.get(channel.id) is gate:
+                del self._held_posts[channel.id]  # one post held; the next ones pass
             if not gate.deliver:
                 raise _ApiError(500, 0, "500: Internal Server Error", record=False)
         body = req.body or {}

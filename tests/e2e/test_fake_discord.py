@@ -363,6 +363,7 @@ async def test_two_processes_of_one_shard_each_hear_only_their_own_guilds() -> N
                 handle = await server.send_interaction("where", guild_id=guild.id)
                 reply = await handle.callback()
                 assert reply.body["data"]["content"] == f"shard {shard_of(guild.id, 2)}"
+                assert handle.shards == [(shard_of(guild.id, 2), 2)]
             # Nothing was sent to both: each interaction was answered exactly once.
             assert sum(c.route is not None and "callback" in c.route for c in server.calls) == 4
         server.raise_for_problems()
@@ -408,8 +409,13 @@ async def test_a_held_post_arrives_and_is_made_or_failed_on_release(
         async with await posting as failed:
             assert failed.status == 500
         assert fake_discord.channel_messages.get(channel.id) is None
-        gate.released.clear()
-        gate.release()
-        async with session.post(url, json={"content": "made"}) as made:
+        again = fake_discord.hold_posts(channel.id)
+        posting = asyncio.ensure_future(session.post(url, json={"content": "made"}))
+        await asyncio.wait_for(again.arrived.wait(), 5)
+        again.release()
+        async with await posting as made:
             assert made.status == 200
-    assert [m["content"] for m in fake_discord.channel_messages[channel.id]] == ["made"]
+        async with session.post(url, json={"content": "not held"}) as passed:
+            assert passed.status == 200  # one post held, the next ones pass
+    contents = [m["content"] for m in fake_discord.channel_messages[channel.id]]
+    assert contents == ["made", "not held"]
