@@ -1,6 +1,6 @@
 """Shards across processes against the local Discord (#20): 2,000 servers over 4 shards.
 
-    python bench/shards.py [--servers 2000] [--quotes 500] [--workers 1]
+    python bench/shards.py [--servers 2000] [--quotes 500] [--every 0.02] [--workers 1]
 
 Runs `python -m bot run` as 2 processes (`--shards 0-1` and `--shards 2-3`, `--shard-count
 4`), then as 1 process holding all 4 shards, on the shipped sample episodes (their search data
@@ -14,7 +14,7 @@ bot). For each it prints:
   and after the load;
 - `--servers` daily posts due at the same minute: the seconds from that minute until every
   one is recorded as sent, and the posts per server (none twice);
-- `--quotes` /quote spread over the servers (one every 20 ms, queries of
+- `--quotes` /quote spread over the servers (one every `--every` seconds, queries of
   bench/queries_tenth.yaml): how many got their first answer (reply or deferral) within
   Discord's 3 s, p50 and p95 of it, and of the answer itself (the reply, or the follow-up
   after a deferral).
@@ -52,12 +52,16 @@ from bot.archive.loaded import Archive  # noqa: E402
 from bot.storage.sqlite import GuildSettings, Store  # noqa: E402
 from tests.conftest import DATA, workers_of  # noqa: E402
 from tests.e2e.bot_process import BotProcess  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord, InteractionHandle, guild_on_shard  # noqa: E402
+from tests.e2e.fake_discord import (  # noqa: E402
+    FakeDiscord,
+    FakeGuild,
+    InteractionHandle,
+    guild_on_shard,
+)
 
 SHARDS = 4
 DEADLINE = 3.0  # Discord's time for the first answer to an interaction
 POST_WITHIN = 60.0
-QUOTE_EVERY = 0.02
 ANSWERS = ("followup", "patch-original")  # what answers a deferred /quote
 QUERIES = ROOT / "bench" / "queries_tenth.yaml"
 
@@ -160,7 +164,7 @@ async def run_layout(
                     break
                 await asyncio.sleep(0.5)
             counts = [len(server.channel_messages.get(g.channels[0].id, [])) for g in guilds]
-            handles = await send_quotes(server, guilds, quotes)
+            handles = await send_quotes(server, guilds, quotes, args.every)
             firsts, finals = await first_answers(handles)
             rss_after = [memory(bot.pid) for bot in bots]
             for bot in bots:
@@ -193,14 +197,17 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-async def send_quotes(server: FakeDiscord, guilds: list, quotes: int) -> list[InteractionHandle]:
+async def send_quotes(
+    server: FakeDiscord, guilds: list[FakeGuild], quotes: int, every: float
+) -> list[InteractionHandle]:
+    """`quotes` /quote, one every `every` seconds, over the servers of every shard."""
     asked = queries()
     handles = []
     for n in range(quotes):
         guild = guilds[(n * 7919) % len(guilds)]  # spread over every shard
         query = asked[n % len(asked)]
         handles.append(await server.send_interaction("quote", {"query": query}, guild_id=guild.id))
-        await asyncio.sleep(QUOTE_EVERY)
+        await asyncio.sleep(every)
     return handles
 
 
@@ -253,6 +260,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=2000)
     parser.add_argument("--quotes", type=int, default=500)
+    parser.add_argument("--every", type=float, default=0.02, help="seconds between two /quote")
     parser.add_argument("--workers", type=int, default=1, help="search processes per bot")
     parser.add_argument(
         "--lead", type=float, default=150, help="seconds from the start to the posts' minute"

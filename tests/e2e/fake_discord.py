@@ -6,6 +6,11 @@ JSON body the bot sends is validated against Discord's published OpenAPI descrip
 (``discord-api-spec/openapi.json`` beside this file); a violation is recorded and answered with a
 400 "Invalid Form Body", as Discord would.
 
+Sharding as Discord does it: ``GET /gateway/bot`` recommends ``shard_count`` shards, an IDENTIFY
+may name ``[shard_id, shard_count]``, and that session then gets only the guilds of its shard,
+``(guild_id >> 22) % shard_count``, in READY and GUILD_CREATE, and only their events (an
+unsharded session gets every guild, as before).
+
 Anything unexpected (an unknown route, an unknown interaction token, a second acknowledgement,
 a late callback, a schema violation) is recorded in ``errors`` or ``violations``;
 :meth:`FakeDiscord.raise_for_problems` turns them into one loud test failure.
