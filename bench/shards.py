@@ -22,8 +22,24 @@ bot). For each it prints:
 Figures depend on the machine's load (`uptime` is printed with them). SQLite for now; the
 same run on PostgreSQL waits for that backend.
 
-Run on 2026-12-05 (2 shared cores, load average about 8):
-    (figures in the report of the sharding branch; run the script for current ones)
+Run on 2026-12-05 with the defaults (2 cores shared with other work, load average 6-8;
+the samples' 5 episodes, the sentence model on, one search process per bot):
+
+                                  2 processes (0-1, 2-3)     1 process (0-3)
+    READY of all 4 shards         12.6 s                     23.2 s
+    VmRSS at READY / after load   191 / 198 MB each          194 / 206 MB
+      its search process          159 / 166 MB each          159 / 167 MB
+    2,000 posts due at 1 minute   all sent after 51.2 s      all sent after 77.4 s
+                                  2,000 posts, none twice    2,000 posts, none twice
+    500 /quote, first answer      500 within 3 s,            500 within 3 s,
+                                  p50 4 ms, p95 10 ms        p50 6 ms, p95 25 ms
+    500 /quote, answer            p50 81 s, p95 164 s        p50 102 s, p95 197 s
+
+An earlier run (same settings): READY 15.2 s and 21.6 s, posts all sent after 46.7 s and
+80.4 s. Each process posts one server after another (40-50 ms a post on SQLite here), so
+one process misses the 60 s for 2,000 posts and two make it. 50 /quote a second is far more
+than one search process per bot answers on this machine: every /quote is deferred at once
+(within Discord's 3 s) and the answers queue; `--every 0.25` asks at a pace it can follow.
 """
 
 from __future__ import annotations
