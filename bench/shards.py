@@ -22,24 +22,26 @@ bot). For each it prints:
 Figures depend on the machine's load (`uptime` is printed with them). SQLite for now; the
 same run on PostgreSQL waits for that backend.
 
-Run on 2026-12-05 with the defaults (2 cores shared with other work, load average 6-8;
-the samples' 5 episodes, the sentence model on, one search process per bot):
+Runs on 2026-12-05 (2 cores shared with other work; the samples' 5 episodes, the sentence
+model on, one search process per bot). `--every 0.25` (4 /quote a second), load average 1-3:
 
                                   2 processes (0-1, 2-3)     1 process (0-3)
-    READY of all 4 shards         12.6 s                     23.2 s
-    VmRSS at READY / after load   191 / 198 MB each          194 / 206 MB
-      its search process          159 / 166 MB each          159 / 167 MB
-    2,000 posts due at 1 minute   all sent after 51.2 s      all sent after 77.4 s
+    READY of all 4 shards         10.0 s                     20.0 s
+    VmRSS at READY / after load   191 / 197 MB each          193 / 203 MB
+      its search process          158 / 163 MB each          158 / 164 MB
+    2,000 posts due at 1 minute   all sent after 22.8 s      all sent after 36.8 s
                                   2,000 posts, none twice    2,000 posts, none twice
     500 /quote, first answer      500 within 3 s,            500 within 3 s,
-                                  p50 4 ms, p95 10 ms        p50 6 ms, p95 25 ms
-    500 /quote, answer            p50 81 s, p95 164 s        p50 102 s, p95 197 s
+                                  p50 220 ms, p95 379 ms     p50 212 ms, p95 259 ms
+    500 /quote, answer            p50 264 ms, p95 949 ms     p50 221 ms, p95 285 ms
 
-An earlier run (same settings): READY 15.2 s and 21.6 s, posts all sent after 46.7 s and
-80.4 s. Each process posts one server after another (40-50 ms a post on SQLite here), so
-one process misses the 60 s for 2,000 posts and two make it. 50 /quote a second is far more
-than one search process per bot answers on this machine: every /quote is deferred at once
-(within Discord's 3 s) and the answers queue; `--every 0.25` asks at a pace it can follow.
+The defaults (50 /quote a second), load average 6-8: READY 12.6 s and 23.2 s; posts all
+sent after 51.2 s and 77.4 s (none twice); every /quote deferred within 3 s (p95 10 ms and
+25 ms) but the answers queued (p95 164 s and 197 s): far more than one search process per bot
+answers on 2 busy cores. Each process posts one server after another (20-50 ms a post on
+SQLite here, by the load), so two processes post 2,000 in about half the time of one; on two
+cores the two processes' searches compete with each other, so one process answers /quote
+faster at a pace it can follow.
 """
 
 from __future__ import annotations
