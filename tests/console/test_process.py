@@ -131,7 +131,9 @@ def test_a_terminal_gets_panels_tab_completion_and_history(tmp_path: Path) -> No
     )
     os.close(secondary)
     try:
-        _read_until(main, b"podquote> ")
+        # The start (about 1 s alone) waits longer: beside the two-process shard tests on a
+        # 2-core CI machine it once showed nothing in 20 s.
+        _read_until(main, b"podquote> ", timeout=60.0)
         os.write(main, b"/quo\t")
         _read_until(main, b"/quote ")
         os.write(main, b"catapult basket drift sp\t")
