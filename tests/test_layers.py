@@ -17,6 +17,7 @@ FLOORS: dict[str, int] = {
     "yaml_safe": 0,
     "atomic": 0,
     "code_stamp": 0,
+    "shards": 0,
     "episodes": 1,
     "storage": 1,
     "ingest": 2,

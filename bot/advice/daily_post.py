@@ -172,9 +172,13 @@ class DailyAdvice:
         pool: Callable[[], Awaitable[AdvicePool]],
         sender: Sender,
         clock: Clock | None = None,
+        *,
         defaults: Sequence[GuildSettings] = (),
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self.store = store
+        # Whether this process posts for a server: its shard's (see `bot.shards`); all: None.
+        self.owns = owns
         self._pool = pool
         self.sender = sender
         self.clock: Clock = clock or SystemClock()
@@ -191,11 +195,12 @@ class DailyAdvice:
         return saved or self.defaults.get(guild_id, GuildSettings(guild_id))
 
     async def schedules(self) -> list[Schedule]:
-        """Every server whose advice is on."""
+        """Every server whose advice is on (of those this process posts for)."""
         own = {s.guild_id: s for s in await self.store.advice_guilds()}
         merged = {**self.defaults, **own}
         found = [schedule_of(s) for s in merged.values()]
-        return [s for s in found if s is not None]
+        owns = self.owns
+        return [s for s in found if s is not None and (owns is None or owns(s.guild_id))]
 
     async def configure(self, settings: GuildSettings) -> None:
         """Save a server's settings and look at the time again."""

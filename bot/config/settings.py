@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.search.ranking import MIN_SCORE
+from bot.shards import MAX_SHARDS, ShardError, Shards, check, parse_ids
 from bot.storage.address import AddressError, Database, database_of
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
@@ -41,6 +42,15 @@ class DiscordConfig:
     admin_role_ids: tuple[int, ...] = ()
     api_base: str = DEFAULT_API_BASE
     gateway_url: str = DEFAULT_GATEWAY
+    # Shards (`bot.shards`): the count of all processes together (0: Discord's recommendation)
+    # and the ones this process holds (none listed: all of them).
+    shard_count: int = 0
+    shard_ids: tuple[int, ...] = ()
+
+    @property
+    def shards(self) -> Shards:
+        """The shards this process holds."""
+        return Shards(self.shard_count, self.shard_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +84,7 @@ class LoggingConfig:
 
 MAX_KEEP_DAYS = 3660  # ten years: a typo guard, not a policy
 MAX_WORKERS = 32  # search processes: a typo guard
-ZERO_ALLOWED = ("[search] workers",)  # whole numbers that may be 0
+ZERO_ALLOWED = ("[search] workers", "[discord] shard_count")  # whole numbers that may be 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,8 @@ def _convert(where: str, value: Any, default: Any, base: Path) -> Any:
             raise ConfigError(f"{where}: must be a path (a non-empty string)")
         path = Path(value).expanduser()
         return path if path.is_absolute() else base / path
+    if where.endswith("[discord] shard_ids"):
+        return _shard_ids(where, value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
@@ -136,6 +148,20 @@ def _convert(where: str, value: Any, default: Any, base: Path) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: must be a non-empty string")
     return value.strip()
+
+
+def _shard_ids(where: str, value: Any) -> tuple[int, ...]:
+    """A list of shard ids, or the same as a string of ranges ("0-3", "0-1,4")."""
+    if isinstance(value, str):
+        try:
+            return parse_ids(value)
+        except ShardError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        raise ConfigError(f'{where}: must be a list of shard ids (0, 1, …) or a range ("0-3")')
+    return tuple(value)
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
@@ -170,6 +196,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         raise ConfigError(
             f"{path}: [logging] keep_days: must be at most {MAX_KEEP_DAYS} (ten years)"
         )
+    if config.discord.shard_count > MAX_SHARDS:
+        raise ConfigError(f"{path}: [discord] shard_count: must be at most {MAX_SHARDS}")
+    try:
+        check(config.discord.shard_count, config.discord.shard_ids)
+    except ShardError as exc:
+        raise ConfigError(f"{path}: [discord] shard_ids: {exc}") from exc
     for key in ("api_base", "gateway_url"):
         url = getattr(config.discord, key)
         if not url.startswith(("http://", "https://", "ws://", "wss://")):

@@ -106,7 +106,9 @@ class AdminCog(commands.Cog):
                 f"**{library.segment_count:,}** quotes."
             ),
         )
-        embed.set_footer(text=f"podquote {__version__}")
+        count = getattr(interaction.client, "shard_count", None)
+        shards = self.resources.config.discord.shards.describe(count)
+        embed.set_footer(text=f"podquote {__version__} · answered by the process of {shards}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

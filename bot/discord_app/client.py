@@ -33,8 +33,14 @@ from bot.storage import GuildSettings, Store, StoreError
 log = logging.getLogger(__name__)
 
 
-class PodquoteBot(commands.Bot):
-    """podquote on Discord. Needs only the guilds intent (no privileged intents)."""
+class PodquoteBot(commands.AutoShardedBot):
+    """podquote on Discord. Needs only the guilds intent (no privileged intents).
+
+    It runs the shards the config names (`[discord] shard_count`, `shard_ids`; all of them by
+    default, as many as Discord recommends) and answers and posts only for their servers:
+    Discord sends each server's events to one shard, and the daily post loop skips the
+    servers of other processes' shards (`owns`).
+    """
 
     def __init__(
         self,
@@ -52,12 +58,15 @@ class PodquoteBot(commands.Bot):
         # NOT be supported" warnings at each start (discord.py's own switches for just those).
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        self.shards_held = config.discord.shards
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=TrackingTree,
+            shard_count=self.shards_held.count or None,
+            shard_ids=list(self.shards_held.ids) or None,
         )
         self.resources = Resources(config, archive, store)  # what the cogs are handed
         self.sync_global = sync_global
@@ -90,6 +99,7 @@ class PodquoteBot(commands.Bot):
             DiscordSender(self),
             self.clock,
             defaults=advice_defaults(self.config),
+            owns=self.shards_held.owns,
         )
         await self.add_cog(AdviceCog(self.resources, self.daily))
         self.add_dynamic_items(MoreFromEpisode)
@@ -126,6 +136,10 @@ class PodquoteBot(commands.Bot):
             await self.store.save_synced_commands(target, digest)
         except StoreError as exc:  # e.g. read-only: the bot still serves; the next start syncs
             log.warning("could not remember the commands synced %s: %s", where, exc)
+
+    def shards_text(self) -> str:
+        """Which shards this process holds: `shards 0-1 of 4`, `one shard`."""
+        return self.shards_held.describe(self.shard_count)
 
     @property
     def config(self) -> Config:
@@ -179,15 +193,22 @@ class PodquoteBot(commands.Bot):
             self._advice_task.add_done_callback(_log_end)
         user = self.user
         log.info(
-            "ready as %s (%s) in %d guilds; %d episodes, %d quotes",
+            "ready as %s (%s) in %d guilds on %s; %d episodes, %d quotes",
             user,
             user.id if user else "?",
             len(self.guilds),
+            self.shards_text(),
             len(self.archive.library),
             self.archive.library.segment_count,
         )
-        await self._servers_seen([(g.id, g.name) for g in self.guilds], whole=True)
+        # Only a process holding every shard knows every server the bot is in.
+        whole = self.shards_held.all
+        await self._servers_seen([(g.id, g.name) for g in self.guilds], whole=whole)
         self.servers_recorded.set()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        count = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info("shard %d of %s ready: %d guilds", shard_id, self.shard_count, count)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined the server %s (%d)", guild.name, guild.id)

@@ -123,6 +123,7 @@ async def run_bot(
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     try:
         async with bot:
+            log.info("starting on %s", bot.shards_text())
             runner = asyncio.create_task(bot.start(token))
             waiter = asyncio.create_task(stopping.wait())
             done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)

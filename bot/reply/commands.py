@@ -104,7 +104,13 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "asked episodes",
         "/stats [days]",
     ),
-    CommandInfo("help", "/help", "what the bot does and its commands", "/help"),
+    CommandInfo(
+        "help",
+        "/help",
+        "what the bot does and its commands",
+        "/help",
+        "what the bot does, its commands and the shards of the process answering",
+    ),
     CommandInfo("quit", "/quit", "leave (Ctrl-D too)", aliases=("exit",)),
 )
 

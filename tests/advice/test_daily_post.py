@@ -15,6 +15,7 @@ import pytest
 
 from bot.advice.daily_post import REMIND_EVERY, DailyAdvice
 from bot.advice.rotation import AdvicePool
+from bot.shards import Shards
 from bot.storage import GuildSettings, Store, open_store
 from tests.advice.helpers import Crash, FakeClock, RecordingSender, advice_pool, server_error
 
@@ -343,3 +344,33 @@ async def test_status_shows_the_trouble_and_a_post_overdue(tmp_path: Path) -> No
     assert status.overdue and status.next_post == utc(2026, 11, 21, 8, 0)
     assert status.trouble is not None
     assert status.trouble.reason == "an unexpected error (RuntimeError; see the log)"
+
+
+async def test_each_process_posts_only_for_the_servers_of_its_shards(tmp_path: Path) -> None:
+    """Two processes on one database, each holding half the shards: every server gets its
+    post from the process owning its shard, once; a process holding every shard (an overlap,
+    or a restart as one process) then finds nothing left to post."""
+    clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), RecordingSender()
+    guilds = [(n << 22) | 7 for n in range(10)]  # shards 0, 1, 0, 1, … of 2
+    stores = [await Store.open(tmp_path / "db") for _ in range(3)]
+    try:
+
+        async def pool() -> AdvicePool:
+            return advice_pool()
+
+        halves = [
+            DailyAdvice(store, pool, sender, clock, owns=Shards(2, (shard,)).owns)
+            for shard, store in enumerate(stores[:2])
+        ]
+        for guild in guilds:
+            await halves[0].configure(GuildSettings(guild, guild + 1, "09:00", BERLIN, True))
+        first = await halves[0].due()
+        assert sorted(r.guild_id for r in first) == [g for g in guilds if (g >> 22) % 2 == 0]
+        second = await halves[1].due()
+        assert sorted(r.guild_id for r in second) == [g for g in guilds if (g >> 22) % 2 == 1]
+        everything = DailyAdvice(stores[2], pool, sender, clock)
+        assert await everything.due() == []
+        assert sorted(p.guild_id for p in sender.posts) == guilds
+    finally:
+        for store in stores:
+            await store.close()

@@ -111,7 +111,7 @@ def test_bad_config_key_names_the_file_and_key(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"error: {config}: [discord] guild_id: unknown key (known: admin_role_ids, "
-        "admin_user_ids, api_base, gateway_url, guild_ids)",
+        "admin_user_ids, api_base, gateway_url, guild_ids, shard_count, shard_ids)",
         "ok: DISCORD_TOKEN is set",
     ]
 

@@ -173,3 +173,34 @@ def test_the_database_is_a_path_or_a_postgresql_url_without_a_password(tmp_path:
     path.write_text('[data]\ndatabase = "postgresql://db:port/podquote"\n')
     with pytest.raises(ConfigError, match=r"\[data\] database: not a valid PostgreSQL URL"):
         load_config(path)
+
+
+def test_shards_are_read_as_a_list_or_ranges(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[discord]\nshard_count = 8\nshard_ids = "0-1,4"\n')
+    assert load_config(path).discord.shards.ids == (0, 1, 4)
+    path.write_text("[discord]\nshard_count = 8\nshard_ids = [5, 7]\n")
+    assert load_config(path).discord.shards.describe() == "shards 5,7 of 8"
+    assert Config().discord.shards.all  # by default one process holds every shard
+
+
+@pytest.mark.parametrize(
+    ("section", "error"),
+    [
+        ("shard_count = 4\nshard_ids = [4]", "[discord] shard_ids: shard 4 is not one of 0-3"),
+        ("shard_count = 4\nshard_ids = [1, 1]", "[discord] shard_ids: shard 1 is listed twice"),
+        ("shard_ids = [0]", "[discord] shard_ids: shard ids need a shard count"),
+        ("shard_ids = [-1]", "[discord] shard_ids: must be a list of shard ids"),
+        ('shard_ids = "x"', "[discord] shard_ids: 'x' is not a shard id or range"),
+        ("shard_count = -1", "[discord] shard_count: must be a whole number of at least 0"),
+        ("shard_count = 100000", "[discord] shard_count: must be at most 65536"),
+    ],
+)
+def test_bad_shards_are_one_line_naming_the_key(tmp_path: Path, section: str, error: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[discord]\n{section}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {error}")

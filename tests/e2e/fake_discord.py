@@ -6,6 +6,11 @@ JSON body the bot sends is validated against Discord's published OpenAPI descrip
 (``discord-api-spec/openapi.json`` beside this file); a violation is recorded and answered with a
 400 "Invalid Form Body", as Discord would.
 
+Sharding as Discord does it: ``GET /gateway/bot`` recommends ``shard_count`` shards, an IDENTIFY
+may name ``[shard_id, shard_count]``, and that session then gets only the guilds of its shard,
+``(guild_id >> 22) % shard_count``, in READY and GUILD_CREATE, and only their events (an
+unsharded session gets every guild, as before).
+
 Anything unexpected (an unknown route, an unknown interaction token, a second acknowledgement,
 a late callback, a schema violation) is recorded in ``errors`` or ``violations``;
 :meth:`FakeDiscord.raise_for_problems` turns them into one loud test failure.
@@ -159,6 +164,21 @@ def default_guild() -> FakeGuild:
         ),
         owner_id=1_400_000_000_000_000_001,
     )
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to."""
+    return (guild_id >> 22) % shard_count
+
+
+def guild_on_shard(shard: int, shard_count: int, index: int = 0) -> FakeGuild:
+    """A guild whose events go to ``shard`` of ``shard_count`` (its ``index``-th there), with
+    one #general channel and the default guild's members."""
+    base = default_guild()
+    stamp = 300_000_000_000 + index * shard_count + shard  # ms since Discord's epoch
+    guild_id = (stamp << 22) | 1
+    channel = FakeChannel((stamp << 22) | 2, "general")
+    return FakeGuild(guild_id, f"Guild {shard}.{index}", (channel,), base.members, base.owner_id)
 
 
 def _iso(ts: float | None = None) -> str:
@@ -411,6 +431,7 @@ class InteractionHandle:
         self.token: str = payload["token"]
         self.sent_at = 0.0
         self.calls: list[Call] = []
+        self.shards: list[tuple[int, int] | None] = []  # the sessions it was sent to
 
     @property
     def message(self) -> JsonObject | None:
@@ -485,6 +506,26 @@ class _GatewaySession:
     seq: int = 0
     identified: bool = False
     intents: int = 0
+    shard: tuple[int, int] | None = None  # [shard_id, shard_count] of IDENTIFY; None: all
+
+    def receives(self, guild_id: int) -> bool:
+        """Whether this session gets the guild's events (an unsharded one gets them all)."""
+        return self.shard is None or shard_of(guild_id, self.shard[1]) == self.shard[0]
+
+
+@dataclass
+class PostGate:
+    """Holds the bot's next post to one channel (`FakeDiscord.hold_posts`): ``arrived`` is
+    set when it is held; ``release`` answers it, made (``deliver``) or failed with a 500."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    deliver: bool = True
+
+    def release(self, *, deliver: bool = True) -> None:
+        """Let the held post through, made or not."""
+        self.deliver = deliver
+        self.released.set()
 
 
 class FakeDiscord:
@@ -504,8 +545,11 @@ class FakeDiscord:
         callback_deadline: float | None = 3.0,
         validate_responses: bool = True,
         validate_requests: bool = True,
+        shard_count: int = 1,
     ) -> None:
         self.token = token
+        # What GET /gateway/bot recommends; IDENTIFY may name any count of its own.
+        self.shard_count = shard_count
         self.application_id = application_id
         self.bot_user = FakeUser(application_id, bot_name, None, bot=True)
         self.guilds: list[FakeGuild] = list(guilds) if guilds is not None else [default_guild()]
@@ -531,6 +575,11 @@ class FakeDiscord:
         self.attachments: dict[str, FakeAttachment] = {}
         self.downloads: list[str] = []
         self.identified = asyncio.Event()
+        # Each IDENTIFY's [shard_id, shard_count] (None: unsharded), and the guilds its READY
+        # listed, in order.
+        self.identifies: list[tuple[tuple[int, int] | None, list[int]]] = []
+        self._session_shards: dict[str, tuple[int, int] | None] = {}
+        self._held_posts: dict[int, PostGate] = {}
 
         self._interactions: dict[str, _InteractionState] = {}
         self._failures: list[_Failure] = []
@@ -738,13 +787,39 @@ class FakeDiscord:
         await self._send(session, {"op": 0, "t": event, "s": session.seq, "d": data})
         return session.seq
 
-    async def dispatch(self, event: str, data: JsonObject) -> None:
-        """Send a DISPATCH (op 0) event to every identified gateway connection."""
-        sessions = [s for s in self._sessions if s.identified and not s.ws.closed]
+    async def dispatch(
+        self, event: str, data: JsonObject, *, guild_id: int | None = None
+    ) -> list[tuple[int, int] | None]:
+        """Send a DISPATCH (op 0) event to every identified gateway connection; a guild's
+        event only to the connections of its shard (`shard_of`) and unsharded ones. Returns
+        the shard of each connection it went to (None: unsharded)."""
+        sessions = [
+            s
+            for s in self._sessions
+            if s.identified and not s.ws.closed and (guild_id is None or s.receives(guild_id))
+        ]
         if not sessions:
-            raise RuntimeError(f"cannot dispatch {event}: no bot is connected to the gateway")
+            shard = "" if guild_id is None else f" of guild {guild_id}'s shard"
+            raise RuntimeError(f"cannot dispatch {event}: no bot{shard} is connected")
         for session in sessions:
             await self._dispatch_to(session, event, data)
+        return [session.shard for session in sessions]
+
+    def sessions_by_shard(self) -> dict[int | None, int]:
+        """Open, identified gateway connections per shard id (None: unsharded)."""
+        found: dict[int | None, int] = {}
+        for session in self._sessions:
+            if session.identified and not session.ws.closed:
+                key = None if session.shard is None else session.shard[0]
+                found[key] = found.get(key, 0) + 1
+        return found
+
+    def hold_posts(self, channel_id: int) -> PostGate:
+        """Hold the bot's next post to a channel until the test releases it (to kill a bot
+        between recording a post and hearing it was made, say); later posts pass."""
+        gate = PostGate()
+        self._held_posts[channel_id] = gate
+        return gate
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -790,6 +865,22 @@ class FakeDiscord:
         if data.get("token") != self.token:
             await session.ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard = data.get("shard")
+        if shard is not None:
+            valid = (
+                isinstance(shard, list)
+                and len(shard) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+                and 0 <= shard[0] < shard[1]
+            )
+            if not valid:
+                self.errors.append(f"gateway: invalid shard in IDENTIFY: {shard!r}")
+                await session.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            session.shard = (shard[0], shard[1])
+        self._session_shards[session.session_id] = session.shard
+        guilds = [g for g in self.guilds if session.receives(g.id)]
+        self.identifies.append((session.shard, [g.id for g in guilds]))
         session.identified = True
         session.intents = int(data.get("intents", 0))
         ready: JsonObject = {
@@ -800,7 +891,7 @@ class FakeDiscord:
                 "verified": True,
                 "email": None,
             },
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -818,7 +909,7 @@ class FakeDiscord:
             ready["shard"] = data["shard"]
         await self._dispatch_to(session, "READY", ready)
         members_intent = bool(session.intents & GUILD_MEMBERS_INTENT)
-        for guild in self.guilds:
+        for guild in guilds:
             payload = self.guild_create_payload(guild, all_members=members_intent)
             await self._dispatch_to(session, "GUILD_CREATE", payload)
         self.identified.set()
@@ -830,6 +921,7 @@ class FakeDiscord:
         # Nothing was missed: no event is queued while a bot is away. Start a fresh sequence.
         session.identified = True
         session.session_id = str(data.get("session_id") or session.session_id)
+        session.shard = self._session_shards.get(session.session_id)
         session.seq = int(data.get("seq") or 0)
         await self._dispatch_to(session, "RESUMED", {"_trace": ['["fake-discord",{}]']})
 
@@ -1038,7 +1130,7 @@ class FakeDiscord:
             component_message=component_message,
         )
         handle.sent_at = time.perf_counter()
-        await self.dispatch("INTERACTION_CREATE", payload)
+        handle.shards = await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
         return handle
 
     async def send_interaction(
@@ -1324,7 +1416,8 @@ class FakeDiscord:
 
     async def _get_gateway_bot(self, req: _Req) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        answer = {"url": self.gateway_url, "shards": self.shard_count}
+        return 200, {**answer, "session_start_limit": limit}
 
     async def _get_me(self, req: _Req) -> tuple[int, Any]:
         me = {
@@ -1604,9 +1697,17 @@ class FakeDiscord:
         return 200, channel.payload(guild.id)
 
     async def _post_channel_message(self, req: _Req) -> tuple[int, Any]:
-        _, channel = self._known_channel(req.params)
+        guild, channel = self._known_channel(req.params)
         if channel.id in self.forbidden_channels:
             raise _ApiError(403, 50013, "Missing Permissions")
+        gate = self._held_posts.get(channel.id)
+        if gate is not None:
+            gate.arrived.set()
+            await gate.released.wait()
+            if self._held_posts.get(channel.id) is gate:
+                del self._held_posts[channel.id]  # one post held; the next ones pass
+            if not gate.deliver:
+                raise _ApiError(500, 0, "500: Internal Server Error", record=False)
         body = req.body or {}
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -1620,7 +1721,8 @@ class FakeDiscord:
             self._nonces[(channel.id, str(nonce))] = message
         self.channel_messages.setdefault(channel.id, []).append(message)
         for session in self._sessions:
-            if session.identified and session.intents & GUILD_MESSAGES_INTENT:
+            wants = session.intents & GUILD_MESSAGES_INTENT and session.receives(guild.id)
+            if session.identified and wants:
                 await self._dispatch_to(session, "MESSAGE_CREATE", message)
         return 200, message
 

@@ -7,13 +7,22 @@ import io
 import threading
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 import pytest
 import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from tests.e2e.fake_discord import FakeDiscord, run_bot, spec_templates, validate_body
+from tests.e2e.fake_discord import (
+    FakeDiscord,
+    guild_on_shard,
+    patch_discord,
+    run_bot,
+    shard_of,
+    spec_templates,
+    validate_body,
+)
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -285,3 +294,128 @@ async def test_the_spec_validation_names_the_offending_field() -> None:
     four_full_embeds = {"embeds": [{"description": "x" * 1600}] * 4}
     [total] = validate_body("/channels/{channel_id}/messages", "POST", four_full_embeds)
     assert total == "embeds: Embed size exceeds maximum size of 6000 (got 6400)."
+
+
+# --------------------------------------------------------------------------- sharding
+
+
+class WhereBot(commands.AutoShardedBot):
+    """A sharded throwaway bot: /where answers with the shard that received it."""
+
+    def __init__(self, shard_count: int | None = None, shard_ids: list[int] | None = None):
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.none(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+        )
+        self.connection_shards: list[int] = []
+
+        @self.tree.command(description="Which shard answers")
+        async def where(interaction: discord.Interaction) -> None:
+            guild = interaction.guild
+            shard = guild.shard_id if guild is not None else -1
+            await interaction.response.send_message(f"shard {shard}")
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.connection_shards.append(shard_id)
+
+
+def _sharded_server(count: int, per_shard: int = 2) -> FakeDiscord:
+    guilds = [guild_on_shard(s, count, i) for i in range(per_shard) for s in range(count)]
+    return FakeDiscord(guilds=guilds, shard_count=count)
+
+
+async def test_gateway_bot_recommends_the_shard_count_and_each_shard_gets_its_guilds() -> None:
+    async with _sharded_server(2) as server, patch_discord(server):
+        client = WhereBot()  # no count: Discord's recommendation, every shard in one process
+        async with run_bot(client, server, ready_timeout=15):
+            assert client.shard_count == 2
+            assert sorted(client.connection_shards) == [0, 1]
+            assert server.sessions_by_shard() == {0: 1, 1: 1}
+            for shard, guild_ids in server.identifies:
+                assert shard is not None and shard[1] == 2
+                expected = [g.id for g in server.guilds if shard_of(g.id, 2) == shard[0]]
+                assert guild_ids == expected and len(expected) == 2
+            for guild in server.guilds:
+                cached = client.get_guild(guild.id)
+                assert cached is not None and cached.shard_id == shard_of(guild.id, 2)
+                reply = await (await server.send_interaction("where", guild_id=guild.id)).callback()
+                assert reply.body["data"]["content"] == f"shard {shard_of(guild.id, 2)}"
+        server.raise_for_problems()
+
+
+async def test_two_processes_of_one_shard_each_hear_only_their_own_guilds() -> None:
+    async with _sharded_server(2) as server, patch_discord(server):
+        first, second = WhereBot(2, [0]), WhereBot(2, [1])
+        async with run_bot(first, server), run_bot(second, server):
+            assert {g.id for g in first.guilds} == {
+                g.id for g in server.guilds if shard_of(g.id, 2) == 0
+            }
+            assert {g.id for g in second.guilds} == {
+                g.id for g in server.guilds if shard_of(g.id, 2) == 1
+            }
+            for guild in server.guilds:
+                handle = await server.send_interaction("where", guild_id=guild.id)
+                reply = await handle.callback()
+                assert reply.body["data"]["content"] == f"shard {shard_of(guild.id, 2)}"
+                assert handle.shards == [(shard_of(guild.id, 2), 2)]
+            # Nothing was sent to both: each interaction was answered exactly once.
+            assert sum(c.route is not None and "callback" in c.route for c in server.calls) == 4
+        server.raise_for_problems()
+
+
+async def test_an_event_for_a_shard_nobody_holds_cannot_be_sent() -> None:
+    server = _sharded_server(2)
+    async with server, patch_discord(server), run_bot(WhereBot(2, [0]), server):
+        orphan = next(g for g in server.guilds if shard_of(g.id, 2) == 1)
+        with pytest.raises(RuntimeError, match=r"no bot of guild \d+'s shard is connected"):
+            await server.send_interaction("where", guild_id=orphan.id)
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [0], [-1, 2], "0,1"])
+async def test_an_invalid_shard_in_identify_closes_with_4010(shard: object) -> None:
+    async with FakeDiscord() as server, aiohttp.ClientSession() as session:
+        async with session.ws_connect(f"{server.gateway_url}?v=10&encoding=json") as ws:
+            hello = await ws.receive_json()
+            assert hello["op"] == 10
+            identify = {"token": server.token, "intents": 1, "properties": {}, "shard": shard}
+            await ws.send_json({"op": 2, "d": identify})
+            closed = await ws.receive()
+            assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert ws.close_code == 4010
+        assert server.errors == [f"gateway: invalid shard in IDENTIFY: {shard!r}"]
+        assert server.identifies == []
+
+
+async def test_a_held_post_arrives_and_is_made_or_failed_on_release(
+    fake_discord: FakeDiscord,
+) -> None:
+    channel = fake_discord.guild().channels[0]
+    gate = fake_discord.hold_posts(channel.id)
+    headers = {"Authorization": f"Bot {fake_discord.token}"}
+    url = f"{fake_discord.api_base}/channels/{channel.id}/messages"
+    async with aiohttp.ClientSession(headers=headers) as session:
+        posting = asyncio.ensure_future(session.post(url, json={"content": "held"}))
+        await asyncio.wait_for(gate.arrived.wait(), 5)
+        await asyncio.sleep(0.05)
+        assert not posting.done()
+        assert fake_discord.channel_messages.get(channel.id) is None
+        gate.release(deliver=False)
+        async with await posting as failed:
+            assert failed.status == 500
+        assert fake_discord.channel_messages.get(channel.id) is None
+        again = fake_discord.hold_posts(channel.id)
+        posting = asyncio.ensure_future(session.post(url, json={"content": "made"}))
+        await asyncio.wait_for(again.arrived.wait(), 5)
+        again.release()
+        async with await posting as made:
+            assert made.status == 200
+        async with session.post(url, json={"content": "not held"}) as passed:
+            assert passed.status == 200  # one post held, the next ones pass
+    contents = [m["content"] for m in fake_discord.channel_messages[channel.id]]
+    assert contents == ["made", "not held"]

@@ -1,0 +1,301 @@
+"""Shards across processes against the local Discord (#20): 2,000 servers over 4 shards.
+
+    python bench/shards.py [--servers 2000] [--quotes 500] [--every 0.02] [--workers 1]
+
+Runs `python -m bot run` as 2 processes (`--shards 0-1` and `--shards 2-3`, `--shard-count
+4`), then as 1 process holding all 4 shards, on the shipped sample episodes (their search data
+made beforehand) and one SQLite file, against the local Discord-compatible server of the
+end-to-end tests (request bodies not checked against the schema: that would be timed with the
+bot). For each it prints:
+
+- the time from starting the processes to READY of every shard (discord.py identifies one
+  shard after another, 5 s apart, as Discord's `max_concurrency` of 1 asks);
+- the resident memory (VmRSS) of each bot process and of its search processes, after READY
+  and after the load;
+- `--servers` daily posts due at the same minute: the seconds from that minute until every
+  one is recorded as sent, and the posts per server (none twice);
+- `--quotes` /quote spread over the servers (one every `--every` seconds, queries of
+  bench/queries_tenth.yaml): how many got their first answer (reply or deferral) within
+  Discord's 3 s, p50 and p95 of it, and of the answer itself (the reply, or the follow-up
+  after a deferral).
+
+Figures depend on the machine's load (`uptime` is printed with them). SQLite for now; the
+same run on PostgreSQL waits for that backend.
+
+Runs on 2026-12-05 (2 cores shared with other work; the samples' 5 episodes, the sentence
+model on, one search process per bot). `--every 0.25` (4 /quote a second), load average 1-3:
+
+                                  2 processes (0-1, 2-3)     1 process (0-3)
+    READY of all 4 shards         10.0 s                     20.0 s
+    VmRSS at READY / after load   191 / 197 MB each          193 / 203 MB
+      its search process          158 / 163 MB each          158 / 164 MB
+    2,000 posts due at 1 minute   all sent after 22.8 s      all sent after 36.8 s
+                                  2,000 posts, none twice    2,000 posts, none twice
+    500 /quote, first answer      500 within 3 s,            500 within 3 s,
+                                  p50 220 ms, p95 379 ms     p50 212 ms, p95 259 ms
+    500 /quote, answer            p50 264 ms, p95 949 ms     p50 221 ms, p95 285 ms
+
+The defaults (50 /quote a second), load average 6-8: READY 12.6 s and 23.2 s; posts all
+sent after 51.2 s and 77.4 s (none twice); every /quote deferred within 3 s (p95 10 ms and
+25 ms) but the answers queued (p95 164 s and 197 s): far more than one search process per bot
+answers on 2 busy cores. Each process posts one server after another (20-50 ms a post on
+SQLite here, by the load), so two processes post 2,000 in about half the time of one; on two
+cores the two processes' searches compete with each other, so one process answers /quote
+faster at a pace it can follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.archive.loaded import Archive  # noqa: E402
+from bot.storage import GuildSettings, open_store  # noqa: E402
+from tests.conftest import DATA, workers_of  # noqa: E402
+from tests.e2e.bot_process import BotProcess  # noqa: E402
+from tests.e2e.fake_discord import (  # noqa: E402
+    FakeDiscord,
+    FakeGuild,
+    InteractionHandle,
+    guild_on_shard,
+)
+
+SHARDS = 4
+DEADLINE = 3.0  # Discord's time for the first answer to an interaction
+POST_WITHIN = 60.0
+ANSWERS = ("followup", "patch-original")  # what answers a deferred /quote
+QUERIES = ROOT / "bench" / "queries_tenth.yaml"
+
+
+@dataclass
+class Figures:
+    """What one layout (2 processes or 1) measured."""
+
+    layout: str
+    ready_s: float
+    rss_ready: list[tuple[float, float]]  # per process: the bot's MB, its search processes'
+    rss_after: list[tuple[float, float]]
+    posted_s: float | None
+    posts: int
+    doubled: int
+    quotes_in_time: int
+    quotes: int
+    p50_ms: float
+    p95_ms: float
+    answered: int
+    answer_p50_ms: float
+    answer_p95_ms: float
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def memory(pid: int) -> tuple[float, float]:
+    """The bot process's resident memory and its search processes' together, in MB."""
+    return rss_mb(pid), sum(rss_mb(w) for w in workers_of(pid))
+
+
+def queries() -> list[str]:
+    return [item["query"] for item in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))]
+
+
+def write_config(server: FakeDiscord, folder: Path, episodes: Path, workers: int) -> Path:
+    config = folder / "config.toml"
+    config.write_text(
+        f'[data]\nepisodes = "{episodes}"\ndatabase = "{folder / "podquote.sqlite3"}"\n'
+        f'[discord]\napi_base = "{server.api_base}"\ngateway_url = "{server.gateway_url}"\n'
+        f"[search]\nworkers = {workers}\ncooldown_seconds = 0\n"
+    )
+    return config
+
+
+def sent_rows(database: Path) -> int:
+    """Daily posts recorded as sent (one light query, read-only)."""
+    with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+        query = "SELECT count(*) FROM advice_log WHERE slot = 'daily' AND status = 'sent'"
+        return int(db.execute(query).fetchone()[0])
+
+
+async def run_layout(
+    layout: str,
+    ranges: list[str | None],
+    args: argparse.Namespace,
+    data: Path,
+) -> Figures:
+    """Start the processes, wait for READY, let the posts fall due, send the quotes."""
+    servers, quotes, workers, lead = args.servers, args.quotes, args.workers, args.lead
+    per_shard = servers // SHARDS
+    guilds = [guild_on_shard(s, SHARDS, i) for i in range(per_shard) for s in range(SHARDS)]
+    folder = Path(tempfile.mkdtemp(prefix=f"podquote-shards-{layout}-"))
+    server = FakeDiscord(guilds=guilds, shard_count=SHARDS, validate_requests=False)
+    async with server:
+        config = write_config(server, folder, data, workers)
+        # Every post due at one minute, far enough ahead for every shard to be READY.
+        ahead = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lead)
+        due = ahead.replace(second=0, microsecond=0)
+        store = await open_store(folder / "podquote.sqlite3")
+        try:
+            for guild in guilds:
+                channel = guild.channels[0].id
+                at = f"{due:%H:%M}"
+                await store.save_guild_settings(GuildSettings(guild.id, channel, at, "UTC", True))
+        finally:
+            await store.close()
+        bots = [BotProcess(server, config, shards, SHARDS) for shards in ranges]
+        began = time.perf_counter()
+        try:
+            await asyncio.gather(*(bot.start() for bot in bots))
+            for bot in bots:
+                await bot.wait_for("ready as", timeout=120)
+            ready_s = time.perf_counter() - began
+            rss_ready = [memory(bot.pid) for bot in bots]
+            wait = (due - dt.datetime.now(dt.UTC)).total_seconds()
+            if wait < 0:
+                print(f"  warning: READY came {-wait:.0f} s after the posts fell due")
+            await asyncio.sleep(max(0.0, wait))
+            posted_s: float | None = None
+            deadline = time.perf_counter() + 2 * POST_WITHIN
+            while time.perf_counter() < deadline:
+                if sent_rows(folder / "podquote.sqlite3") >= len(guilds):
+                    posted_s = (dt.datetime.now(dt.UTC) - due).total_seconds()
+                    break
+                await asyncio.sleep(0.5)
+            counts = [len(server.channel_messages.get(g.channels[0].id, [])) for g in guilds]
+            handles = await send_quotes(server, guilds, quotes, args.every)
+            firsts, finals = await first_answers(handles)
+            rss_after = [memory(bot.pid) for bot in bots]
+            for bot in bots:
+                await bot.stop()
+        finally:
+            for bot in bots:
+                await bot.kill()
+    shutil.rmtree(folder, ignore_errors=True)
+    in_time = [f for f in firsts if f <= DEADLINE]
+    return Figures(
+        layout,
+        ready_s,
+        rss_ready,
+        rss_after,
+        posted_s,
+        sum(counts),
+        sum(c > 1 for c in counts),
+        len(in_time),
+        quotes,
+        *percentiles(firsts),
+        len(finals),
+        *percentiles(finals),
+    )
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p95 in ms."""
+    ordered = sorted(seconds) or [float("nan")]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+async def send_quotes(
+    server: FakeDiscord, guilds: list[FakeGuild], quotes: int, every: float
+) -> list[InteractionHandle]:
+    """`quotes` /quote, one every `every` seconds, over the servers of every shard."""
+    asked = queries()
+    handles = []
+    for n in range(quotes):
+        guild = guilds[(n * 7919) % len(guilds)]  # spread over every shard
+        query = asked[n % len(asked)]
+        handles.append(await server.send_interaction("quote", {"query": query}, guild_id=guild.id))
+        await asyncio.sleep(every)
+    return handles
+
+
+async def first_answers(handles: list[InteractionHandle]) -> tuple[list[float], list[float]]:
+    """Seconds to each interaction's first answer (the reply or a deferral) and to its answer
+    (the reply, or the follow-up after a deferral), of those answered within 30 s."""
+    firsts, finals = [], []
+    for handle in handles:
+        try:
+            call = await handle.callback(timeout=30)
+        except AssertionError:
+            continue
+        firsts.append(handle.elapsed(call))
+        if call.body["type"] == 5:  # the answer edits the deferral or follows it
+
+            def answered(handle: InteractionHandle = handle) -> bool:
+                return any(handle.accepted(kind) for kind in ANSWERS)
+
+            try:
+                await handle.server.wait_until(answered, 30)
+            except TimeoutError:
+                continue
+            call = min((c for k in ANSWERS for c in handle.accepted(k)), key=lambda c: c.at)
+        finals.append(handle.elapsed(call))
+    return firsts, finals
+
+
+def show(figures: Figures, servers: int) -> None:
+    print(f"{figures.layout}:")
+    print(f"  READY of all {SHARDS} shards: {figures.ready_s:.1f} s after the start")
+    for n, (ready, after) in enumerate(zip(figures.rss_ready, figures.rss_after, strict=True)):
+        print(
+            f"  process {n}: {ready[0]:.0f} MB at READY, {after[0]:.0f} MB after the load "
+            f"(its search processes: {ready[1]:.0f} / {after[1]:.0f} MB)"
+        )
+    when = "not all" if figures.posted_s is None else f"{figures.posted_s:.1f} s"
+    print(
+        f"  {servers} daily posts due at one minute: all sent after {when}; "
+        f"{figures.posts} posts, {figures.doubled} servers with more than one"
+    )
+    print(
+        f"  {figures.quotes} /quote: {figures.quotes_in_time} first answers within "
+        f"{DEADLINE:g} s (the reply or a deferral): p50 {figures.p50_ms:.0f} ms, p95 "
+        f"{figures.p95_ms:.0f} ms; {figures.answered} answers: p50 "
+        f"{figures.answer_p50_ms:.0f} ms, p95 {figures.answer_p95_ms:.0f} ms"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=2000)
+    parser.add_argument("--quotes", type=int, default=500)
+    parser.add_argument("--every", type=float, default=0.02, help="seconds between two /quote")
+    parser.add_argument("--workers", type=int, default=1, help="search processes per bot")
+    parser.add_argument(
+        "--lead", type=float, default=150, help="seconds from the start to the posts' minute"
+    )
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="podquote-shards-data-")) / "episodes"
+    shutil.copytree(DATA / "episodes", data)
+    Archive.open(data).close()  # the search data, made once as ingest makes it
+    os.environ.setdefault("PODQUOTE_MODEL", str(ROOT / ".venv-ci" / "podquote-model"))
+    print(subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
+    layouts = [("2 processes (shards 0-1, 2-3 of 4)", ["0-1", "2-3"]), ("1 process", ["0-3"])]
+    for layout, ranges in layouts:
+        figures = await run_layout(layout, ranges, args, data)
+        show(figures, args.servers)
+    print(subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
+    shutil.rmtree(data.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
