@@ -16,7 +16,7 @@ import pytest
 from bot.advice.daily_post import REMIND_EVERY, DailyAdvice
 from bot.advice.rotation import AdvicePool
 from bot.shards import Shards
-from bot.storage import GuildSettings, Store, open_store
+from bot.storage import Database, GuildSettings, Store, open_store
 from tests.advice.helpers import Crash, FakeClock, RecordingSender, advice_pool, server_error
 
 pytestmark = pytest.mark.asyncio
@@ -346,13 +346,13 @@ async def test_status_shows_the_trouble_and_a_post_overdue(tmp_path: Path) -> No
     assert status.trouble.reason == "an unexpected error (RuntimeError; see the log)"
 
 
-async def test_each_process_posts_only_for_the_servers_of_its_shards(tmp_path: Path) -> None:
-    """Two processes on one database, each holding half the shards: every server gets its
-    post from the process owning its shard, once; a process holding every shard (an overlap,
-    or a restart as one process) then finds nothing left to post."""
+async def test_each_process_posts_only_for_the_servers_of_its_shards(database: Database) -> None:
+    """Two processes on one database (SQLite or PostgreSQL), each holding half the shards:
+    every server gets its post from the process owning its shard, once; a process holding
+    every shard (an overlap, or a restart as one process) then finds nothing left to post."""
     clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), RecordingSender()
     guilds = [(n << 22) | 7 for n in range(10)]  # shards 0, 1, 0, 1, … of 2
-    stores = [await Store.open(tmp_path / "db") for _ in range(3)]
+    stores = [await open_store(database) for _ in range(3)]
     try:
 
         async def pool() -> AdvicePool:
