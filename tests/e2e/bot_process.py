@@ -10,11 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.storage import Database
 from tests.conftest import ROOT
 from tests.e2e.fake_discord import FakeDiscord
 
 
-def write_config(server: FakeDiscord, folder: Path, episodes: Path, database: Path) -> Path:
+def write_config(server: FakeDiscord, folder: Path, episodes: Path, database: Database) -> Path:
     """A config.toml for the bot processes of a test: the local Discord, commands synced
     globally (no guild_ids), searches in the bot's own threads and by words only (a start
     in about two seconds)."""

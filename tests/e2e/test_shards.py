@@ -1,7 +1,7 @@
 """Two `python -m bot run` processes holding different shards against the local Discord, on
-one data folder and one SQLite database: each answers the servers of its shard, and the
-daily post goes out exactly once per server and day, also when one process is killed (-9)
-in the middle of a post and started again."""
+one data folder and one database (a SQLite file, and a real PostgreSQL): each answers the
+servers of its shard, and the daily post goes out exactly once per server and day, also when
+one process is killed (-9) in the middle of a post and started again."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.loaded import Archive
-from bot.storage import AdviceRecord, GuildSettings, open_store
+from bot.storage import AdviceRecord, Database, GuildSettings, open_store
 from tests.conftest import DATA
 from tests.e2e.bot_process import BotProcess, write_config
 from tests.e2e.fake_discord import FakeDiscord, FakeGuild, guild_on_shard, shard_of
@@ -38,11 +38,12 @@ def episodes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @asynccontextmanager
-async def deployment(tmp_path: Path, episodes: Path) -> AsyncIterator[tuple[FakeDiscord, Path]]:
+async def deployment(
+    tmp_path: Path, episodes: Path, database: Database
+) -> AsyncIterator[tuple[FakeDiscord, Path]]:
     """The local Discord with servers on both shards (no problem recorded by the end), and
     the config the processes share; every server's daily advice is due at once (00:00 UTC)."""
     guilds = [guild_on_shard(s, COUNT, i) for i in range(PER_SHARD) for s in range(COUNT)]
-    database = tmp_path / "podquote.sqlite3"
     store = await open_store(database)
     try:
         for guild in guilds:
@@ -60,7 +61,7 @@ def posts(server: FakeDiscord, guild: FakeGuild) -> list[dict[str, object]]:
     return server.channel_messages.get(guild.channels[0].id, [])
 
 
-async def daily_rows(database: Path) -> list[AdviceRecord]:
+async def daily_rows(database: Database) -> list[AdviceRecord]:
     store = await open_store(database)
     try:
         return [
@@ -70,7 +71,7 @@ async def daily_rows(database: Path) -> list[AdviceRecord]:
         await store.close()
 
 
-async def all_sent(database: Path, count: int, timeout: float = 20.0) -> list[AdviceRecord]:
+async def all_sent(database: Database, count: int, timeout: float = 20.0) -> list[AdviceRecord]:
     """The advice rows once there are `count`, all sent (the log line comes after)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -88,16 +89,16 @@ def today() -> str:
 
 
 async def test_each_process_answers_its_shard_and_posts_once_per_server(
-    tmp_path: Path, episodes: Path
+    tmp_path: Path, episodes: Path, database: Database
 ) -> None:
-    async with deployment(tmp_path, episodes) as (server, config):
+    async with deployment(tmp_path, episodes, database) as (server, config):
         bots = [BotProcess(server, config, str(shard), COUNT) for shard in range(COUNT)]
         try:
             await asyncio.gather(*(bot.start() for bot in bots))
             for shard, bot in enumerate(bots):
                 await bot.wait_for(f"in {PER_SHARD} guilds on shard {shard} of {COUNT}")
             assert "starting on shard 0 of 2" in bots[0].log
-            await all_sent(config.parent / "podquote.sqlite3", len(server.guilds))
+            await all_sent(database, len(server.guilds))
             for guild in server.guilds:
                 handle = await server.send_interaction(
                     "quote", {"query": "go quickly go alone"}, guild_id=guild.id
@@ -121,7 +122,7 @@ async def test_each_process_answers_its_shard_and_posts_once_per_server(
             assert len(posts(server, guild)) == 1
             owner = bots[shard_of(guild.id, COUNT)]
             assert f"guild {guild.id}: posted advice" in owner.log
-        rows = await daily_rows(config.parent / "podquote.sqlite3")
+        rows = await daily_rows(database)
         assert sorted(r.guild_id for r in rows) == sorted(g.id for g in server.guilds)
         assert {(r.slot, r.status, r.local_date) for r in rows} == {("daily", "sent", today())}
         for bot in bots:
@@ -130,12 +131,12 @@ async def test_each_process_answers_its_shard_and_posts_once_per_server(
 
 @pytest.mark.parametrize("made", [True, False], ids=["post-made", "post-lost"])
 async def test_a_process_killed_mid_post_and_started_again_posts_nothing_twice(
-    tmp_path: Path, episodes: Path, made: bool
+    tmp_path: Path, episodes: Path, database: Database, made: bool
 ) -> None:
     """Shard 0's process records its first server's post, sends it, and is killed -9 while
     Discord holds the request: the post is then made (Discord got it) or lost. Started again,
     the process finds it in the channel or sends it: one post per server either way."""
-    async with deployment(tmp_path, episodes) as (server, config):
+    async with deployment(tmp_path, episodes, database) as (server, config):
         first = next(g for g in server.guilds if shard_of(g.id, COUNT) == 0)
         gate = server.hold_posts(first.channels[0].id)
         zero, one = BotProcess(server, config, "0", COUNT), BotProcess(server, config, "1", COUNT)
@@ -147,12 +148,10 @@ async def test_a_process_killed_mid_post_and_started_again_posts_nothing_twice(
             gate.release(deliver=made)
             shard_one = [g for g in server.guilds if shard_of(g.id, COUNT) == 1]
             await server.wait_until(lambda: all(posts(server, g) for g in shard_one), 20)
-            left = {
-                r.guild_id: r.status for r in await daily_rows(config.parent / "podquote.sqlite3")
-            }
+            left = {r.guild_id: r.status for r in await daily_rows(database)}
             assert left[first.id] == "intent"
             await restarted.start()
-            await all_sent(config.parent / "podquote.sqlite3", len(server.guilds))
+            await all_sent(database, len(server.guilds))
             await restarted.wait_for(f"guild {first.id}: ")
             await asyncio.sleep(0.5)  # time for a second post, were one coming
             assert await restarted.stop() == 0
@@ -165,23 +164,25 @@ async def test_a_process_killed_mid_post_and_started_again_posts_nothing_twice(
         resolved = f"guild {first.id}: {today()} was already posted"
         assert (resolved in restarted.log) == made
         assert (f"guild {first.id}: posted advice" in restarted.log) == (not made)
-        rows = await daily_rows(config.parent / "podquote.sqlite3")
+        rows = await daily_rows(database)
         assert len(rows) == len(server.guilds)
         assert {r.status for r in rows} == {"sent"}
         # Its shard's servers only: shard 1's process never posted for shard 0's.
         assert f"guild {first.id}" not in one.log
 
 
-async def test_overlapping_shard_ranges_still_post_once(tmp_path: Path, episodes: Path) -> None:
+async def test_overlapping_shard_ranges_still_post_once(
+    tmp_path: Path, episodes: Path, database: Database
+) -> None:
     """A mis-configured deployment: both processes hold both shards. The database lets only
     one of them record a server's post for the day; should the other see that row while the
     first is still sending it, it may send it too, with the same nonce, and Discord answers
     that repeat with the message already made: one post, one row, one message id."""
-    async with deployment(tmp_path, episodes) as (server, config):
+    async with deployment(tmp_path, episodes, database) as (server, config):
         bots = [BotProcess(server, config, "0-1", COUNT) for _ in range(2)]
         try:
             await asyncio.gather(*(bot.start() for bot in bots))
-            await all_sent(config.parent / "podquote.sqlite3", len(server.guilds), 40)
+            await all_sent(database, len(server.guilds), 40)
             for bot in bots:
                 await bot.wait_for("ready as")
             await asyncio.sleep(0.5)  # time for a second post, were one coming
@@ -190,7 +191,7 @@ async def test_overlapping_shard_ranges_still_post_once(tmp_path: Path, episodes
             for bot in bots:
                 await bot.kill()
         assert [len(posts(server, g)) for g in server.guilds] == [1] * len(server.guilds)
-        rows = await daily_rows(config.parent / "podquote.sqlite3")
+        rows = await daily_rows(database)
         assert sorted(r.guild_id for r in rows) == sorted(g.id for g in server.guilds)
         made = {int(str(posts(server, g)[0]["id"])) for g in server.guilds}
         assert {r.message_id for r in rows} == made
