@@ -89,6 +89,40 @@ def _probe(path: Path, busy_timeout: float) -> None:
         raise StoreError(f"{path}: cannot open the database: {exc}") from exc
 
 
+class OneTaskAtATime:
+    """The one connection for one task at a time; the task holding it may take it again.
+
+    aiosqlite runs every call of a connection in one thread, but a transaction spans several
+    calls: a task's INSERT that fails and rolls back would also roll back another task's
+    INSERT made in between, and that task's commit would then commit nothing (two daily
+    posts recorded at once lost one; tests/storage/test_store.py). So each store operation
+    holds the connection until it is done; the store's methods that call each other (an
+    insert that reads back its row) take it again without waiting for themselves.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+        self._depth = 0
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        async with self._lock:
+            self._owner, self._depth = task, 1
+            try:
+                yield
+            finally:
+                self._owner, self._depth = None, 0
+
+
 class SqliteStore:
     """The bot's database in a SQLite file. Use `await SqliteStore.open(path)` and
     `await store.close()`."""
@@ -97,6 +131,7 @@ class SqliteStore:
         self._db = db
         self.path = path
         self._file = _identity(path)  # the file opened: see `_connection`
+        self._turn = OneTaskAtATime()  # one operation at a time on the connection
         self.busy_timeout = BUSY_TIMEOUT  # as `open` set it: for what a `StoreBusy` says
 
     @classmethod
@@ -179,9 +214,9 @@ class SqliteStore:
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for one operation: refused when the file at the path is no longer
-        the one opened; sqlite3 errors become `StoreError`s, and an open transaction is
-        rolled back."""
+        """The connection, for one operation (no other task's in between: `OneTaskAtATime`):
+        refused when the file at the path is no longer the one opened; sqlite3 errors become
+        `StoreError`s, and an open transaction is rolled back."""
         if self._file is not None:
             now = _identity(self.path)
             if now != self._file:
@@ -191,13 +226,14 @@ class SqliteStore:
                     "is saved until the bot is restarted (it then opens or creates the file "
                     "at that path)"
                 )
-        try:
-            yield self._db
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    await self._db.rollback()
-            raise _translated(self.path, exc, self.busy_timeout) from exc
+        async with self._turn.held():
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self._db.rollback()
+                raise _translated(self.path, exc, self.busy_timeout) from exc
 
     async def check_writable(self) -> None:
         """Make a write and roll it back: `StoreReadOnly` or `StoreBusy` when it cannot."""

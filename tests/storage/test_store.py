@@ -3,6 +3,7 @@ on a real PostgreSQL database (the `database` fixture, tests/conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 
@@ -276,5 +277,40 @@ async def test_one_daily_post_a_day_and_any_number_of_extras(database: Database)
         assert await store.advice_record(10_000) is None
         assert await store.advice_history(2) == []
         assert len(history[0].created_at) == len("2026-11-21T09:00:00Z")
+    finally:
+        await store.close()
+
+
+async def test_operations_at_once_from_many_tasks_each_keep_their_own_outcome(
+    database: Database,
+) -> None:
+    """The daily posts of many servers are recorded at once. On SQLite's one connection a
+    refused insert (the day already taken) rolled back another task's insert made in between,
+    and that task then found no row: every outcome must be its own."""
+    store = await open_store(database)
+    try:
+
+        async def intent(guild_id: int) -> object:
+            return await store.record_intent(
+                guild_id,
+                DAY,
+                slot="daily",
+                channel_id=5,
+                segment_id="s",
+                episode_id="e",
+                fingerprint="f",
+            )
+
+        taken = [guild for guild in range(1, 21) if await intent(guild) is not None]
+        assert taken == list(range(1, 21))
+        # Each refused insert (a day already taken) beside a fresh one, all at once.
+        fresh = range(21, 41)
+        outcomes = await asyncio.gather(
+            *(intent(g) for pair in zip(taken, fresh, strict=True) for g in pair)
+        )
+        assert outcomes[0::2] == [None] * 20
+        assert [getattr(o, "guild_id", None) for o in outcomes[1::2]] == list(fresh)
+        recorded = [await store.daily_post(guild, DAY) for guild in range(1, 41)]
+        assert all(r is not None and r.status == "intent" for r in recorded)
     finally:
         await store.close()
