@@ -1,12 +1,16 @@
 """Shards across processes against the local Discord (#20): 2,000 servers over 4 shards.
 
     python bench/shards.py [--servers 2000] [--quotes 500] [--every 0.02] [--workers 1]
+                           [--layouts 2pg,1sqlite] [--postgres URL]
 
 Runs `python -m bot run` as 2 processes (`--shards 0-1` and `--shards 2-3`, `--shard-count
-4`), then as 1 process holding all 4 shards, on the shipped sample episodes (their search data
-made beforehand) and one SQLite file, against the local Discord-compatible server of the
+4`) on one PostgreSQL database, then as 1 process holding all 4 shards on one SQLite file (the
+layouts of `--layouts`: 2 or 1 processes, `pg` or `sqlite`), on the shipped sample episodes
+(their search data made beforehand), against the local Discord-compatible server of the
 end-to-end tests (request bodies not checked against the schema: that would be timed with the
-bot). For each it prints:
+bot). PostgreSQL is the server at `--postgres` (a fresh database per layout is made there and
+dropped), else a private one started for the run (`tests/postgres_server.py`, fsync on, as a
+deployment has it). For each layout it prints:
 
 - the time from starting the processes to READY of every shard (discord.py identifies one
   shard after another, 5 s apart, as Discord's `max_concurrency` of 1 asks);
@@ -19,8 +23,7 @@ bot). For each it prints:
   Discord's 3 s, p50 and p95 of it, and of the answer itself (the reply, or the follow-up
   after a deferral).
 
-Figures depend on the machine's load (`uptime` is printed with them). SQLite for now; the
-same run on PostgreSQL waits for that backend.
+Figures depend on the machine's load (`uptime` is printed with them).
 
 Runs on 2026-12-05 (2 cores shared with other work; the samples' 5 episodes, the sentence
 model on, one search process per bot). `--every 0.25` (4 /quote a second), load average 1-3:
@@ -58,17 +61,21 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.archive.loaded import Archive  # noqa: E402
-from bot.storage import GuildSettings, open_store  # noqa: E402
-from tests.conftest import DATA, workers_of  # noqa: E402
+from bot.storage import Database, GuildSettings, PostgresUrl, open_store  # noqa: E402
+from tests import postgres_server  # noqa: E402
+from tests.conftest import DATA, with_database, workers_of  # noqa: E402
 from tests.e2e.bot_process import BotProcess  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     FakeDiscord,
@@ -120,21 +127,62 @@ def queries() -> list[str]:
     return [item["query"] for item in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))]
 
 
-def write_config(server: FakeDiscord, folder: Path, episodes: Path, workers: int) -> Path:
+LAYOUTS = {
+    "2pg": ("2 processes (shards 0-1, 2-3 of 4), PostgreSQL", ["0-1", "2-3"], "pg"),
+    "1pg": ("1 process (shards 0-3), PostgreSQL", ["0-3"], "pg"),
+    "2sqlite": ("2 processes (shards 0-1, 2-3 of 4), SQLite", ["0-1", "2-3"], "sqlite"),
+    "1sqlite": ("1 process (shards 0-3), SQLite", ["0-3"], "sqlite"),
+}
+
+
+def write_config(
+    server: FakeDiscord, folder: Path, episodes: Path, database: Database, workers: int
+) -> Path:
     config = folder / "config.toml"
     config.write_text(
-        f'[data]\nepisodes = "{episodes}"\ndatabase = "{folder / "podquote.sqlite3"}"\n'
+        f'[data]\nepisodes = "{episodes}"\ndatabase = "{database}"\n'
         f'[discord]\napi_base = "{server.api_base}"\ngateway_url = "{server.gateway_url}"\n'
         f"[search]\nworkers = {workers}\ncooldown_seconds = 0\n"
     )
     return config
 
 
-def sent_rows(database: Path) -> int:
-    """Daily posts recorded as sent (one light query, read-only)."""
-    with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
-        query = "SELECT count(*) FROM advice_log WHERE slot = 'daily' AND status = 'sent'"
-        return int(db.execute(query).fetchone()[0])
+SENT = "SELECT count(*) FROM advice_log WHERE slot = 'daily' AND status = 'sent'"
+
+
+async def sent_rows(database: Database) -> int:
+    """Daily posts recorded as sent (one light query; read-only on SQLite)."""
+    if isinstance(database, Path):
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+            return int(db.execute(SENT).fetchone()[0])
+    conn = await asyncpg.connect(database)
+    try:
+        return int(await conn.fetchval(SENT))
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str, folder: Path, server: str) -> AsyncIterator[Database]:
+    """A new SQLite file in `folder`, or a new database on the PostgreSQL `server` (dropped
+    after)."""
+    if backend == "sqlite":
+        yield folder / "podquote.sqlite3"
+        return
+    name = f"podquote_bench_{uuid.uuid4().hex[:12]}"
+    await admin(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield PostgresUrl(with_database(server, name))
+    finally:
+        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def admin(server: str, statement: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 async def run_layout(
@@ -142,6 +190,7 @@ async def run_layout(
     ranges: list[str | None],
     args: argparse.Namespace,
     data: Path,
+    database: Database,
 ) -> Figures:
     """Start the processes, wait for READY, let the posts fall due, send the quotes."""
     servers, quotes, workers, lead = args.servers, args.quotes, args.workers, args.lead
@@ -150,11 +199,11 @@ async def run_layout(
     folder = Path(tempfile.mkdtemp(prefix=f"podquote-shards-{layout}-"))
     server = FakeDiscord(guilds=guilds, shard_count=SHARDS, validate_requests=False)
     async with server:
-        config = write_config(server, folder, data, workers)
+        config = write_config(server, folder, data, database, workers)
         # Every post due at one minute, far enough ahead for every shard to be READY.
         ahead = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lead)
         due = ahead.replace(second=0, microsecond=0)
-        store = await open_store(folder / "podquote.sqlite3")
+        store = await open_store(database)
         try:
             for guild in guilds:
                 channel = guild.channels[0].id
@@ -177,7 +226,7 @@ async def run_layout(
             posted_s: float | None = None
             deadline = time.perf_counter() + 2 * POST_WITHIN
             while time.perf_counter() < deadline:
-                if sent_rows(folder / "podquote.sqlite3") >= len(guilds):
+                if await sent_rows(database) >= len(guilds):
                     posted_s = (dt.datetime.now(dt.UTC) - due).total_seconds()
                     break
                 await asyncio.sleep(0.5)
@@ -283,15 +332,51 @@ async def main() -> None:
     parser.add_argument(
         "--lead", type=float, default=150, help="seconds from the start to the posts' minute"
     )
+    parser.add_argument(
+        "--layouts",
+        default="2pg,1sqlite",
+        help=f"the layouts to run, in order (of {','.join(LAYOUTS)})",
+    )
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL server's URL (default: a private one for the run)"
+    )
     args = parser.parse_args()
+    chosen = [name.strip() for name in args.layouts.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in LAYOUTS]
+    if unknown:
+        parser.error(f"unknown layout {unknown[0]!r} (of {', '.join(LAYOUTS)})")
+    with contextlib.ExitStack() as stack:
+        server = args.postgres
+        if server is None and any(LAYOUTS[name][2] == "pg" for name in chosen):
+            server = stack.enter_context(private_postgres())
+        await run(args, chosen, server or "")
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[str]:
+    """A PostgreSQL server for the run (fsync on), stopped and removed at the end."""
+    if postgres_server.find_bin("initdb") is None:
+        raise SystemExit("PostgreSQL is not installed (no initdb): give --postgres URL")
+    folder = Path(tempfile.mkdtemp(prefix="podquote-bench-pg-"))
+    try:
+        yield postgres_server.start(folder, durable=True)
+    finally:
+        postgres_server.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def run(args: argparse.Namespace, chosen: list[str], postgres: str) -> None:
+    """Each chosen layout in turn, on the same data folder."""
     data = Path(tempfile.mkdtemp(prefix="podquote-shards-data-")) / "episodes"
     shutil.copytree(DATA / "episodes", data)
     Archive.open(data).close()  # the search data, made once as ingest makes it
     os.environ.setdefault("PODQUOTE_MODEL", str(ROOT / ".venv-ci" / "podquote-model"))
     print(subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
-    layouts = [("2 processes (shards 0-1, 2-3 of 4)", ["0-1", "2-3"]), ("1 process", ["0-3"])]
-    for layout, ranges in layouts:
-        figures = await run_layout(layout, ranges, args, data)
+    for name in chosen:
+        layout, ranges, backend = LAYOUTS[name]
+        with tempfile.TemporaryDirectory(prefix="podquote-shards-db-") as where:
+            async with fresh_database(backend, Path(where), postgres) as database:
+                figures = await run_layout(layout, ranges, args, data, database)
         show(figures, args.servers)
     print(subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
     shutil.rmtree(data.parent, ignore_errors=True)

@@ -123,7 +123,8 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
+    """The URL of database `name` on the server of `url` (also bench/shards.py's)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
@@ -142,7 +143,7 @@ def postgres_url(postgres_server: str) -> Iterator[PostgresUrl]:
     name = f"podquote_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(postgres_server, f'CREATE DATABASE "{name}"'))
     try:
-        yield PostgresUrl(_with_database(postgres_server, name))
+        yield PostgresUrl(with_database(postgres_server, name))
     finally:
         asyncio.run(_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

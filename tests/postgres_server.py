@@ -45,8 +45,9 @@ def url_of(folder: Path) -> str:
     return f"postgresql://{USER}@/postgres?host={folder}"
 
 
-def start(folder: Path) -> str:
-    """Create and start a server in `folder` (made here, empty); its URL."""
+def start(folder: Path, *, durable: bool = False) -> str:
+    """Create and start a server in `folder` (made here, empty); its URL. The tests' server
+    skips fsync (nothing in it outlives the run); a `durable` one (the benches') keeps it."""
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise FileNotFoundError("initdb is not installed (Debian: apt-get install postgresql)")
@@ -55,7 +56,9 @@ def start(folder: Path) -> str:
         shutil.chown(folder, RUN_AS)
     data = folder / "data"
     _run([initdb, "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync"])
-    options = f"-c listen_addresses='' -k {folder} -c fsync=off -c max_connections=200"
+    options = f"-c listen_addresses='' -k {folder} -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off"
     _run([pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start"])
     return url_of(folder)
 
