@@ -155,7 +155,7 @@ async def sent_rows(database: Database) -> int:
     if isinstance(database, Path):
         with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
             return int(db.execute(SENT).fetchone()[0])
-    conn = await asyncpg.connect(database)
+    conn = await asyncpg.connect(str(database))
     try:
         return int(await conn.fetchval(SENT))
     finally:

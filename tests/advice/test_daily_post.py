@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.advice.daily_post import REMIND_EVERY, DailyAdvice
+from bot.advice.daily_post import POSTS_AT_ONCE, REMIND_EVERY, AdvicePost, DailyAdvice
 from bot.advice.rotation import AdvicePool
 from bot.shards import Shards
-from bot.storage import Database, GuildSettings, Store, open_store
+from bot.storage import Database, GuildSettings, Store, StoreError, open_store
 from tests.advice.helpers import Crash, FakeClock, RecordingSender, advice_pool, server_error
 
 pytestmark = pytest.mark.asyncio
@@ -374,3 +374,68 @@ async def test_each_process_posts_only_for_the_servers_of_its_shards(database: D
     finally:
         for store in stores:
             await store.close()
+
+
+class GatedSender(RecordingSender):
+    """A Discord that answers a post only once `at_once` posts wait on it together (or one
+    second has passed): how many the loop has in flight shows in `most`."""
+
+    def __init__(self, at_once: int) -> None:
+        super().__init__()
+        self.at_once = at_once
+        self.waiting = 0
+        self.most = 0
+        self.enough = asyncio.Event()
+
+    async def send(self, post: AdvicePost) -> int:
+        self.waiting += 1
+        self.most = max(self.most, self.waiting)
+        if self.waiting >= self.at_once:
+            self.enough.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.enough.wait(), 1.0)
+        self.waiting -= 1
+        return await super().send(post)
+
+
+async def test_servers_due_together_are_posted_a_few_at_a_time_and_one_failure_stops_none(
+    database: Database,
+) -> None:
+    """2,000 servers due at one minute must all get their post within it: the loop sends
+    `POSTS_AT_ONCE` side by side, never more; a server whose post fails is retried later,
+    and one whose record fails is raised only after every other server had its turn."""
+    clock, sender = FakeClock(utc(2026, 11, 21, 8, 30)), GatedSender(POSTS_AT_ONCE)
+    guilds = list(range(100, 100 + 3 * POSTS_AT_ONCE))
+    sender.failures.append(server_error())
+    store = await open_store(database)
+    try:
+
+        async def pool() -> AdvicePool:
+            return advice_pool()
+
+        daily = DailyAdvice(store, pool, sender, clock)
+        for guild in guilds:
+            await daily.configure(GuildSettings(guild, guild + 1, "09:00", BERLIN, True))
+        done = await daily.due()
+        assert sender.most == POSTS_AT_ONCE  # side by side, and never more
+        assert [r.guild_id for r in done] == guilds  # in the servers' order
+        assert sorted(r.status for r in done) == ["intent"] + ["sent"] * (len(guilds) - 1)
+        assert len(sender.posts) == len(guilds) - 1
+
+        clock.set(utc(2026, 11, 22, 8, 30))
+        broken = guilds[0]
+        real = store.record_intent
+
+        async def refused(guild_id: int, *args: object, **kwargs: object) -> object:
+            if guild_id == broken:
+                raise StoreError("disk full")
+            return await real(guild_id, *args, **kwargs)  # type: ignore[arg-type]
+
+        store.record_intent = refused  # type: ignore[method-assign]
+        with pytest.raises(StoreError, match="disk full"):
+            await daily.due()
+        next_day = [await store.daily_post(g, dt.date(2026, 11, 22)) for g in guilds]
+        assert next_day[0] is None
+        assert all(r is not None and r.status == "sent" for r in next_day[1:])
+    finally:
+        await store.close()
