@@ -8,7 +8,8 @@ for a bot run as several processes (or on several machines) on one database.
   day's row and inserting it, and the unique partial index (guild_id, local_date) WHERE
   slot = 'daily' stays the last word.
 - A reload reaches every process: `notify_reload` sends on `RELOAD_CHANNEL` with this store's
-  name as payload; `listen_reload` listens on a connection of its own and ignores its own.
+  name as payload; `listen_reload` listens on a connection of its own and ignores its own;
+  that connection lost, it listens again (backing off) and reloads once to catch up.
 - Failures are `StoreError`s of one line: the server cannot be reached, refuses the user or
   has no such database; a lock held longer than the busy timeout (`lock_timeout`) is
   `StoreBusy`; a read-only server or session is `StoreReadOnly`.
@@ -26,7 +27,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any
 
 import asyncpg
@@ -55,6 +56,9 @@ BUSY_TIMEOUT = 2.0  # seconds a statement waits for a lock another connection ho
 CONNECT_TIMEOUT = 10.0  # seconds to reach the server
 POOL_SIZE = 4  # connections of one process (the bot's writes are short)
 RELOAD_CHANNEL = "podquote_reload"
+RELISTEN_FIRST = 1.0  # seconds before listening again after the listener was lost …
+RELISTEN_LAST = 60.0  # … doubling after each failure up to this
+RELISTEN_REMIND = 10  # failed attempts between two warnings while it stays lost
 # Advisory lock keys: the first of two 32-bit keys names what is locked.
 MIGRATION_LOCK = (0x706F6471, 0)  # "podq"
 DAILY_LOCK_SPACE = 0x64617931  # "day1": the second key is a hash of (server, date)
@@ -136,7 +140,8 @@ class PostgresStore:
         self.busy_timeout = busy_timeout
         self.sender = _sender()
         self._listener: Any = None
-        self._heard: set[asyncio.Task[object]] = set()
+        self._on_reload: OnReload | None = None
+        self._heard: set[asyncio.Task[object]] = set()  # reloads heard, a listener coming back
 
     @classmethod
     async def open(
@@ -511,36 +516,70 @@ class PostgresStore:
 
     async def listen_reload(self, on_reload: OnReload) -> None:
         """Listen on a connection of its own; each announcement of another store runs
-        `on_reload` in a task (kept until done; cancelled at `close`)."""
+        `on_reload` in a task (kept until done; cancelled at `close`). Should that connection
+        be lost (the server restarted, a network cut), it listens again, waiting longer after
+        each failure (`RELISTEN_FIRST` to `RELISTEN_LAST` seconds), and then reloads once: an
+        announcement may have been made while it was away."""
+        self._on_reload = on_reload
+        await self._listen()
 
-        def heard(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-            if payload == self.sender:
-                return
-            log.info("reload announced by %s", payload)
-            task: asyncio.Task[object] = asyncio.ensure_future(on_reload())
-            self._heard.add(task)
-            task.add_done_callback(self._heard.discard)
+    def _run(self, work: Awaitable[object]) -> None:
+        """Run `work` in a task kept until done and cancelled at `close`."""
+        task: asyncio.Task[object] = asyncio.ensure_future(work)
+        self._heard.add(task)
+        task.add_done_callback(self._heard.discard)
 
+    def _heard_one(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self.sender or self._on_reload is None:
+            return
+        log.info("reload announced by %s", payload)
+        self._run(self._on_reload())
+
+    async def _listen(self) -> None:
         try:
             listener = await asyncpg.connect(
                 self.url.url,
                 timeout=CONNECT_TIMEOUT,
                 server_settings={"application_name": "podquote"},
             )
-            await listener.add_listener(RELOAD_CHANNEL, heard)
         except _ERRORS as exc:
             raise _translated(str(self.url), exc) from exc
+        try:
+            await listener.add_listener(RELOAD_CHANNEL, self._heard_one)
+        except _ERRORS as exc:
+            with contextlib.suppress(*_ERRORS):
+                await listener.close()
+            raise _translated(str(self.url), exc) from exc
+        listener.add_termination_listener(self._lost)
         self._listener = listener
 
-        def lost(conn: object) -> None:
-            if conn is self._listener:  # not closed by `close`
-                log.warning(
-                    "%s: the connection that hears other processes' reloads was lost; this "
-                    "process reloads only on SIGHUP or /reload until it is restarted",
-                    self.url,
-                )
+    def _lost(self, conn: object) -> None:
+        if conn is not self._listener:  # closed by `close`
+            return
+        self._listener = None
+        log.warning(
+            "%s: the connection that hears other processes' reloads was lost; listening again",
+            self.url,
+        )
+        self._run(self._listen_again())
 
-        listener.add_termination_listener(lost)
+    async def _listen_again(self) -> None:
+        wait = RELISTEN_FIRST
+        failures = 0
+        while True:
+            await asyncio.sleep(wait)
+            try:
+                await self._listen()
+            except StoreError as exc:
+                failures += 1
+                if failures == 1 or failures % RELISTEN_REMIND == 0:
+                    log.warning("still not listening for other processes' reloads: %s", exc)
+                wait = min(RELISTEN_LAST, wait * 2)
+                continue
+            log.info("listening again for other processes' reloads; reloading once to catch up")
+            if self._on_reload is not None:
+                await self._on_reload()
+            return
 
 
 def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:

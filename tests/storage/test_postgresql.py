@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 import time
 from pathlib import Path
@@ -140,4 +141,34 @@ async def test_processes_starting_at_once_migrate_once(postgres_url: PostgresUrl
         assert [r[0] for r in versions] == [1, 2, 3, 4, 5, 6]
     finally:
         for store in stores:
+            await store.close()
+
+
+async def test_a_lost_listener_listens_again_and_reloads_once_to_catch_up(
+    postgres_url: PostgresUrl, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server drops the listening connection (a restart, a network cut): the store
+    listens again on its own, reloads once for what it may have missed, and hears the next
+    announcement as before."""
+    caplog.set_level(logging.INFO, logger="bot.storage.postgresql")
+    listening, telling = [await PostgresStore.open(postgres_url) for _ in range(2)]
+    reloads = asyncio.Queue[str]()
+
+    async def on_reload() -> None:
+        reloads.put_nowait("reload")
+
+    try:
+        await listening.listen_reload(on_reload)
+        pid = listening._listener.get_server_pid()
+        killed = await telling._fetchrow("SELECT pg_terminate_backend($1)", pid)
+        assert killed[0] is True
+        assert await asyncio.wait_for(reloads.get(), 10) == "reload"  # the catch-up
+        assert "listening again for other processes' reloads" in caplog.text
+        assert listening._listener is not None and listening._listener.get_server_pid() != pid
+        await telling.notify_reload()
+        assert await asyncio.wait_for(reloads.get(), 5) == "reload"  # heard as before
+        await asyncio.sleep(0.3)
+        assert reloads.empty()
+    finally:
+        for store in (listening, telling):
             await store.close()
