@@ -75,7 +75,7 @@ sys.path.insert(0, str(ROOT))
 from bot.archive.loaded import Archive  # noqa: E402
 from bot.storage import Database, GuildSettings, PostgresUrl, open_store  # noqa: E402
 from tests import postgres_server  # noqa: E402
-from tests.conftest import DATA, with_database, workers_of  # noqa: E402
+from tests.conftest import DATA, admin, with_database, workers_of  # noqa: E402
 from tests.e2e.bot_process import BotProcess  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     FakeDiscord,
@@ -175,14 +175,6 @@ async def fresh_database(backend: str, folder: Path, server: str) -> AsyncIterat
         yield PostgresUrl(with_database(server, name))
     finally:
         await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def admin(server: str, statement: str) -> None:
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def run_layout(

@@ -129,7 +129,8 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin(url: str, statement: str) -> None:
+    """Run one statement on the server of `url` (also bench/shards.py's)."""
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(statement)
@@ -141,11 +142,11 @@ async def _admin(url: str, statement: str) -> None:
 def postgres_url(postgres_server: str) -> Iterator[PostgresUrl]:
     """A fresh, empty database on the test server, dropped after the test."""
     name = f"podquote_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(postgres_server, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(postgres_server, f'CREATE DATABASE "{name}"'))
     try:
         yield PostgresUrl(with_database(postgres_server, name))
     finally:
-        asyncio.run(_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -40,14 +40,9 @@ from bot.storage.errors import (
     version_problem,
 )
 from bot.storage.interface import OnReload
-from bot.storage.records import (
-    ADVICE_COLUMNS,
-    AdviceRecord,
-    GuildSettings,
-    SearchRecord,
-    SearchTally,
-)
-from bot.storage.schema import NOW, render
+from bot.storage.operations import Row, SqlOperations, Write
+from bot.storage.records import ADVICE_COLUMNS, AdviceRecord
+from bot.storage.schema import render
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +57,6 @@ RELISTEN_REMIND = 10  # failed attempts between two warnings while it stays lost
 # Advisory lock keys: the first of two 32-bit keys names what is locked.
 MIGRATION_LOCK = (0x706F6471, 0)  # "podq"
 DAILY_LOCK_SPACE = 0x64617931  # "day1": the second key is a hash of (server, date)
-_NOW = NOW["postgresql"]
 
 
 def daily_lock_key(guild_id: int, day: dt.date) -> int:
@@ -124,15 +118,23 @@ async def _connect(url: PostgresUrl, busy_timeout: float, read_only: bool) -> An
         raise _translated(str(url), exc) from exc
 
 
+def _row_count(status: str) -> int:
+    """The rows a command changed, from asyncpg's status ("DELETE 3", "INSERT 0 1")."""
+    last = str(status).rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
 def _sender() -> str:
     """A name for this process's announcements: the host, the process id, and a few random
     characters (two stores of one process are told apart too)."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class PostgresStore:
+class PostgresStore(SqlOperations):
     """The bot's database on a PostgreSQL server. Use `await PostgresStore.open(url)` and
     `await store.close()`."""
+
+    dialect = "postgresql"
 
     def __init__(self, pool: Any, url: PostgresUrl, busy_timeout: float) -> None:
         self._pool = pool
@@ -245,219 +247,39 @@ class PostgresStore:
             finally:
                 await transaction.rollback()
 
-    async def _execute(self, query: str, *values: object) -> str:
-        async with self._connection() as conn:
-            return str(await conn.execute(query, *values))
+    async def _write(self, steps: Sequence[Write]) -> list[int]:
+        if len(steps) == 1 and not steps[0].many:  # one statement: no transaction round trips
+            async with self._connection() as conn:
+                status = await conn.execute(self._sql(steps[0].sql), *steps[0].values)
+            return [_row_count(status)]
+        counts: list[int] = []
+        async with self._transaction() as conn:
+            for step in steps:
+                sql = self._sql(step.sql)
+                if step.many:
+                    await conn.executemany(sql, step.values)
+                    counts.append(len(step.values))
+                else:
+                    counts.append(_row_count(await conn.execute(sql, *step.values)))
+        return counts
 
-    async def _fetch(self, query: str, *values: object) -> Sequence[Any]:
+    async def _fetch(self, sql: str, *values: object) -> Sequence[Row]:
         async with self._connection() as conn:
-            rows: Sequence[Any] = await conn.fetch(query, *values)
+            rows: Sequence[Row] = await conn.fetch(self._sql(sql), *values)
             return rows
 
-    async def _fetchrow(self, query: str, *values: object) -> Any:
+    async def _fetchrow(self, sql: str, *values: object) -> Row | None:
         async with self._connection() as conn:
-            return await conn.fetchrow(query, *values)
+            row: Row | None = await conn.fetchrow(self._sql(sql), *values)
+            return row
 
-    async def guild_settings(self, guild_id: int) -> GuildSettings:
-        """A server's saved settings, or the empty ones when it saved none."""
-        return await self.saved_guild_settings(guild_id) or GuildSettings(guild_id)
-
-    async def saved_guild_settings(self, guild_id: int) -> GuildSettings | None:
-        row = await self._fetchrow(
-            "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
-            "FROM guild_settings WHERE guild_id = $1",
-            guild_id,
-        )
-        if row is None:
-            return None
-        return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
-
-    async def save_guild_settings(self, settings: GuildSettings) -> None:
-        await self._execute(
-            "INSERT INTO guild_settings (guild_id, advice_channel_id, advice_time, "
-            "advice_timezone, advice_enabled) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (guild_id) DO UPDATE SET "
-            "advice_channel_id = excluded.advice_channel_id, "
-            "advice_time = excluded.advice_time, advice_timezone = excluded.advice_timezone, "
-            f"advice_enabled = excluded.advice_enabled, updated_at = {_NOW}",
-            settings.guild_id,
-            settings.advice_channel_id,
-            settings.advice_time,
-            settings.advice_timezone,
-            int(settings.advice_enabled),
-        )
-
-    async def advice_guilds(self) -> list[GuildSettings]:
-        rows = await self._fetch(
-            "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
-            "FROM guild_settings ORDER BY guild_id"
-        )
-        return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
-
-    async def synced_commands(self, target: str) -> str | None:
-        row = await self._fetchrow(
-            "SELECT payload_hash FROM command_syncs WHERE target = $1", target
-        )
-        return None if row is None else str(row[0])
-
-    async def save_synced_commands(self, target: str, payload_hash: str) -> None:
-        await self._execute(
-            "INSERT INTO command_syncs (target, payload_hash) VALUES ($1, $2) "
-            "ON CONFLICT (target) DO UPDATE SET payload_hash = excluded.payload_hash, "
-            f"synced_at = {_NOW}",
-            target,
-            payload_hash,
-        )
-
-    async def synced_targets(self) -> set[str]:
-        return {str(r[0]) for r in await self._fetch("SELECT target FROM command_syncs")}
-
-    async def save_guilds_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
-        async with self._transaction() as conn:
-            if whole:
-                await conn.execute("DELETE FROM guilds_seen")
-            await conn.executemany(
-                "INSERT INTO guilds_seen (guild_id, name) VALUES ($1, $2) "
-                f"ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, seen_at = {_NOW}",
-                guilds,
-            )
-
-    async def forget_guild_seen(self, guild_id: int) -> None:
-        await self._execute("DELETE FROM guilds_seen WHERE guild_id = $1", guild_id)
-
-    async def guilds_seen(self) -> list[tuple[int, str]]:
-        rows = await self._fetch("SELECT guild_id, name FROM guilds_seen ORDER BY name, guild_id")
-        return [(int(r[0]), str(r[1])) for r in rows]
-
-    async def quote_cooldowns(self) -> dict[int, float]:
-        rows = await self._fetch("SELECT guild_id, cooldown_seconds FROM quote_settings")
-        return {int(r[0]): float(r[1]) for r in rows}
-
-    async def save_quote_cooldown(self, guild_id: int, seconds: float) -> None:
-        await self._execute(
-            "INSERT INTO quote_settings (guild_id, cooldown_seconds) VALUES ($1, $2) "
-            "ON CONFLICT (guild_id) DO UPDATE SET "
-            f"cooldown_seconds = excluded.cooldown_seconds, updated_at = {_NOW}",
-            guild_id,
-            float(seconds),
-        )
-
-    async def record_search(self, record: SearchRecord) -> None:
-        await self._execute(
-            "INSERT INTO searches (guild_id, day, command, outcome, episode_id, took_ms, "
-            "query) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            record.guild_id,
-            record.day.isoformat(),
-            record.command,
-            record.outcome,
-            record.episode_id,
-            record.took_ms,
-            record.query,
-        )
-
-    async def searches(self, guild_id: int | None = None) -> list[SearchRecord]:
-        where, values = _search_scope(guild_id, None)
-        rows = await self._fetch(
-            "SELECT guild_id, day, command, outcome, episode_id, took_ms, query "
-            f"FROM searches WHERE {where} ORDER BY id",
-            *values,
-        )
-        return [
-            SearchRecord(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6])
-            for r in rows
-        ]
-
-    async def search_tally(
-        self, guild_id: int | None, since: dt.date, *, episodes: int = 5, misses: int = 10
-    ) -> SearchTally:
-        where, values = _search_scope(guild_id, since)
-        limit = f"${len(values) + 1}"
-        async with self._connection() as conn:
-            by_day = await conn.fetch(
-                f"SELECT day, outcome, COUNT(*) FROM searches WHERE {where} "
-                "GROUP BY day, outcome ORDER BY day, outcome",
-                *values,
-            )
-            asked = await conn.fetch(
-                f"SELECT episode_id, COUNT(*) AS asked FROM searches WHERE {where} "
-                "AND episode_id IS NOT NULL GROUP BY episode_id "
-                f"ORDER BY asked DESC, episode_id LIMIT {limit}",
-                *values,
-                episodes,
-            )
-            missed = await conn.fetch(
-                f"SELECT day, command, query FROM searches WHERE {where} "
-                f"AND outcome = 'none' AND query IS NOT NULL ORDER BY id DESC LIMIT {limit}",
-                *values,
-                misses,
-            )
-        return SearchTally(
-            tuple((dt.date.fromisoformat(d), str(o), int(n)) for d, o, n in by_day),
-            tuple((str(e), int(n)) for e, n in asked),
-            tuple((dt.date.fromisoformat(d), str(c), str(q)) for d, c, q in missed),
-        )
-
-    async def forget_searches(self, before: dt.date, *, keep_queries: bool = True) -> int:
-        async with self._transaction() as conn:
-            status = await conn.execute("DELETE FROM searches WHERE day < $1", before.isoformat())
-            if not keep_queries:
-                await conn.execute("UPDATE searches SET query = NULL WHERE query IS NOT NULL")
-        return int(str(status).rsplit(" ", 1)[-1])
-
-    async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
-        row = await self._fetchrow(
-            f"SELECT {ADVICE_COLUMNS} FROM advice_log "
-            "WHERE guild_id = $1 AND local_date = $2 AND slot = 'daily'",
-            guild_id,
-            day.isoformat(),
-        )
-        return AdviceRecord(*row) if row else None
-
-    async def advice_history(self, guild_id: int) -> list[AdviceRecord]:
-        rows = await self._fetch(
-            f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE guild_id = $1 ORDER BY id", guild_id
-        )
-        return [AdviceRecord(*r) for r in rows]
-
-    async def advice_record(self, record_id: int) -> AdviceRecord | None:
-        row = await self._fetchrow(
-            f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE id = $1", record_id
-        )
-        return AdviceRecord(*row) if row else None
-
-    async def record_intent(
-        self,
-        guild_id: int,
-        day: dt.date,
-        *,
-        slot: str,
-        channel_id: int | None,
-        segment_id: str,
-        episode_id: str,
-        fingerprint: str,
-    ) -> AdviceRecord | None:
-        """Record, before sending, that a post is about to go out; None when that day's
-        daily post is already recorded, by this process or any other (`_insert_daily`)."""
-        columns = "guild_id, local_date, slot, channel_id, segment_id, episode_id, fingerprint"
-        values = (guild_id, day.isoformat(), slot, channel_id, segment_id, episode_id, fingerprint)
-        query = (
-            f"INSERT INTO advice_log ({columns}, status) "
-            f"VALUES ($1, $2, $3, $4, $5, $6, $7, 'intent') RETURNING {ADVICE_COLUMNS}"
-        )
-        if slot != "daily":
-            return AdviceRecord(*await self._fetchrow(query, *values))
-        return await self._insert_daily(guild_id, day, query, values)
-
-    async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
-        """A day with nothing to post (an empty pool): recorded so it is not tried again."""
-        query = (
-            "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
-            f"VALUES ($1, $2, 'daily', 'skipped', $3) RETURNING {ADVICE_COLUMNS}"
-        )
-        return await self._insert_daily(guild_id, day, query, (guild_id, day.isoformat(), reason))
+    async def _insert(self, sql: str, values: Sequence[object]) -> AdviceRecord:
+        row = await self._fetchrow(f"{sql} RETURNING {ADVICE_COLUMNS}", *values)
+        assert row is not None
+        return AdviceRecord(*row)
 
     async def _insert_daily(
-        self, guild_id: int, day: dt.date, query: str, values: tuple[object, ...]
+        self, guild_id: int, day: dt.date, sql: str, values: Sequence[object]
     ) -> AdviceRecord | None:
         """Insert a server's daily row of `day` unless there is one: under a transaction-
         scoped advisory lock on (server, date), so that processes racing for it take turns
@@ -478,41 +300,14 @@ class PostgresStore:
             if taken:
                 return None
             try:
-                row = await conn.fetchrow(query, *values)
+                row = await conn.fetchrow(f"{self._sql(sql)} RETURNING {ADVICE_COLUMNS}", *values)
             except asyncpg.UniqueViolationError:
                 return None
         return AdviceRecord(*row)
 
-    async def mark_sent(self, record_id: int, message_id: int) -> None:
-        await self._update(record_id, "status = 'sent', message_id = $1, reason = NULL", message_id)
-
-    async def mark_skipped(self, record_id: int, reason: str) -> None:
-        await self._update(record_id, "status = 'skipped', reason = $1", reason)
-
-    async def mark_retry(self, record_id: int, reason: str, retry_at: dt.datetime) -> None:
-        """A send that failed for now: count the attempt and say when to try again."""
-        await self._update(
-            record_id,
-            "attempts = attempts + 1, reason = $1, retry_at = $2",
-            reason,
-            retry_at.astimezone(dt.UTC).isoformat(),
-        )
-
-    async def hold(self, record_id: int, until: dt.datetime) -> None:
-        """Keep the posting loop off an intent that a command is sending right now."""
-        await self._update(record_id, "retry_at = $1", until.astimezone(dt.UTC).isoformat())
-
-    async def _update(self, record_id: int, assignments: str, *values: object) -> None:
-        await self._execute(
-            f"UPDATE advice_log SET {assignments}, updated_at = {_NOW} "
-            f"WHERE id = ${len(values) + 1}",
-            *values,
-            record_id,
-        )
-
     async def notify_reload(self) -> None:
         """Tell every other process on this database to reload (payload: this store)."""
-        await self._execute("SELECT pg_notify($1, $2)", RELOAD_CHANNEL, self.sender)
+        await self._execute("SELECT pg_notify(?, ?)", RELOAD_CHANNEL, self.sender)
 
     async def listen_reload(self, on_reload: OnReload) -> None:
         """Listen on a connection of its own; each announcement of another store runs
@@ -580,16 +375,3 @@ class PostgresStore:
             if self._on_reload is not None:
                 await self._on_reload()
             return
-
-
-def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:
-    """The WHERE clause (and its values, $1 on) of the searches of one server or all."""
-    clauses: list[str] = ["1 = 1"]
-    values: list[object] = []
-    if guild_id is not None:
-        values.append(guild_id)
-        clauses.append(f"guild_id = ${len(values)}")
-    if since is not None:
-        values.append(since.isoformat())
-        clauses.append(f"day >= ${len(values)}")
-    return " AND ".join(clauses), tuple(values)

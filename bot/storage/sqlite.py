@@ -1,5 +1,5 @@
 """SQLite storage through one aiosqlite connection: schema versions, settings, post history,
-the search log.
+the search log (their statements, the same for both backends, in `bot.storage.operations`).
 
 The schema is a list of migrations (`bot.storage.schema`); `SqliteStore.open` applies the
 ones a file has not seen, each in its own transaction, and records the version in
@@ -24,7 +24,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import aiosqlite
@@ -37,13 +37,8 @@ from bot.storage.errors import (
     version_problem,
 )
 from bot.storage.interface import OnReload
-from bot.storage.records import (
-    ADVICE_COLUMNS,
-    AdviceRecord,
-    GuildSettings,
-    SearchRecord,
-    SearchTally,
-)
+from bot.storage.operations import Row, SqlOperations, Write
+from bot.storage.records import AdviceRecord
 from bot.storage.schema import render
 
 MIGRATIONS = render("sqlite")
@@ -123,9 +118,11 @@ class OneTaskAtATime:
                 self._owner, self._depth = None, 0
 
 
-class SqliteStore:
+class SqliteStore(SqlOperations):
     """The bot's database in a SQLite file. Use `await SqliteStore.open(path)` and
     `await store.close()`."""
+
+    dialect = "sqlite"
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -265,326 +262,49 @@ class SqliteStore:
                 )
         return len(MIGRATIONS) - current
 
-    async def guild_settings(self, guild_id: int) -> GuildSettings:
-        """A server's saved settings, or the empty ones when it saved none."""
-        return await self.saved_guild_settings(guild_id) or GuildSettings(guild_id)
-
-    async def saved_guild_settings(self, guild_id: int) -> GuildSettings | None:
-        """A server's saved settings, or None when it saved none (one query)."""
+    async def _write(self, steps: Sequence[Write]) -> list[int]:
+        counts: list[int] = []
         async with self._connection() as db:
-            async with db.execute(
-                "SELECT advice_channel_id, advice_time, advice_timezone, advice_enabled "
-                "FROM guild_settings WHERE guild_id = ?",
-                (guild_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return None
-            return GuildSettings(guild_id, row[0], row[1], row[2], bool(row[3]))
-
-    async def save_guild_settings(self, settings: GuildSettings) -> None:
-        async with self._connection() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, advice_channel_id, advice_time, "
-                "advice_timezone, advice_enabled) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET "
-                "advice_channel_id = excluded.advice_channel_id, "
-                "advice_time = excluded.advice_time, advice_timezone = excluded.advice_timezone, "
-                "advice_enabled = excluded.advice_enabled, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                (
-                    settings.guild_id,
-                    settings.advice_channel_id,
-                    settings.advice_time,
-                    settings.advice_timezone,
-                    int(settings.advice_enabled),
-                ),
-            )
+            for step in steps:
+                sql = self._sql(step.sql)
+                if step.many:
+                    cursor = await db.executemany(sql, step.values)
+                else:
+                    cursor = await db.execute(sql, tuple(step.values))
+                counts.append(cursor.rowcount)
             await db.commit()
+        return counts
 
-    async def synced_commands(self, target: str) -> str | None:
-        """The hash of the commands last synced to `target` ("global" or a server id)."""
-        async with self._connection() as db:
-            async with db.execute(
-                "SELECT payload_hash FROM command_syncs WHERE target = ?", (target,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            return None if row is None else str(row[0])
+    async def _fetch(self, sql: str, *values: object) -> Sequence[Row]:
+        async with self._connection() as db, db.execute(self._sql(sql), values) as cursor:
+            return list(await cursor.fetchall())
 
-    async def save_synced_commands(self, target: str, payload_hash: str) -> None:
-        """Remember the hash of the commands just synced to `target`."""
-        async with self._connection() as db:
-            await db.execute(
-                "INSERT INTO command_syncs (target, payload_hash) VALUES (?, ?) "
-                "ON CONFLICT (target) DO UPDATE SET payload_hash = excluded.payload_hash, "
-                "synced_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                (target, payload_hash),
-            )
-            await db.commit()
+    async def _fetchrow(self, sql: str, *values: object) -> Row | None:
+        async with self._connection() as db, db.execute(self._sql(sql), values) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
 
-    async def synced_targets(self) -> set[str]:
-        """Where commands were ever synced: "global" and server ids."""
-        async with (
-            self._connection() as db,
-            db.execute("SELECT target FROM command_syncs") as cursor,
-        ):
-            return {str(row[0]) for row in await cursor.fetchall()}
+    async def _insert(self, sql: str, values: Sequence[object]) -> AdviceRecord:
+        record = await self._insert_once(sql, values)
+        assert record is not None  # only a daily row can be refused
+        return record
 
-    async def save_guilds_seen(self, guilds: list[tuple[int, str]], *, whole: bool) -> None:
-        """Remember servers the bot is in (id, name); `whole`: these are all of them."""
-        async with self._connection() as db:
-            if whole:
-                await db.execute("DELETE FROM guilds_seen")
-            await db.executemany(
-                "INSERT INTO guilds_seen (guild_id, name) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, "
-                "seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                guilds,
-            )
-            await db.commit()
-
-    async def forget_guild_seen(self, guild_id: int) -> None:
-        """The bot left (or was removed from) a server."""
-        async with self._connection() as db:
-            await db.execute("DELETE FROM guilds_seen WHERE guild_id = ?", (guild_id,))
-            await db.commit()
-
-    async def guilds_seen(self) -> list[tuple[int, str]]:
-        """The servers the bot was last seen in, by name."""
-        async with (
-            self._connection() as db,
-            db.execute("SELECT guild_id, name FROM guilds_seen ORDER BY name, guild_id") as cursor,
-        ):
-            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
-
-    async def quote_cooldowns(self) -> dict[int, float]:
-        """Each server's own /quote cooldown in seconds (servers that set none are left out)."""
-        async with self._connection() as db:
-            async with db.execute("SELECT guild_id, cooldown_seconds FROM quote_settings") as cur:
-                rows = await cur.fetchall()
-            return {int(r[0]): float(r[1]) for r in rows}
-
-    async def save_quote_cooldown(self, guild_id: int, seconds: float) -> None:
-        """Set a server's /quote cooldown (0: none)."""
-        async with self._connection() as db:
-            await db.execute(
-                "INSERT INTO quote_settings (guild_id, cooldown_seconds) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET "
-                "cooldown_seconds = excluded.cooldown_seconds, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                (guild_id, seconds),
-            )
-            await db.commit()
-
-    async def record_search(self, record: SearchRecord) -> None:
-        """Add one search to the log."""
-        async with self._connection() as db:
-            await db.execute(
-                "INSERT INTO searches (guild_id, day, command, outcome, episode_id, took_ms, "
-                "query) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.guild_id,
-                    record.day.isoformat(),
-                    record.command,
-                    record.outcome,
-                    record.episode_id,
-                    record.took_ms,
-                    record.query,
-                ),
-            )
-            await db.commit()
-
-    async def searches(self, guild_id: int | None = None) -> list[SearchRecord]:
-        """Every recorded search, oldest first; of one server, or (None) of all."""
-        where, values = _search_scope(guild_id, None)
-        async with self._connection() as db:
-            async with db.execute(
-                "SELECT guild_id, day, command, outcome, episode_id, took_ms, query "
-                f"FROM searches WHERE {where} ORDER BY id",
-                values,
-            ) as cursor:
-                rows = await cursor.fetchall()
-            return [
-                SearchRecord(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6])
-                for r in rows
-            ]
-
-    async def search_tally(
-        self, guild_id: int | None, since: dt.date, *, episodes: int = 5, misses: int = 10
-    ) -> SearchTally:
-        """The searches from `since` (a UTC day) on, of one server or (None) of all, counted:
-        see `SearchTally`; at most `episodes` episodes and `misses` queries."""
-        where, values = _search_scope(guild_id, since)
-        async with self._connection() as db:
-            async with db.execute(
-                f"SELECT day, outcome, COUNT(*) FROM searches WHERE {where} "
-                "GROUP BY day, outcome ORDER BY day, outcome",
-                values,
-            ) as cursor:
-                by_day = [
-                    (dt.date.fromisoformat(d), o, int(n)) for d, o, n in await cursor.fetchall()
-                ]
-            async with db.execute(
-                f"SELECT episode_id, COUNT(*) AS asked FROM searches WHERE {where} "
-                "AND episode_id IS NOT NULL GROUP BY episode_id "
-                "ORDER BY asked DESC, episode_id LIMIT ?",
-                (*values, episodes),
-            ) as cursor:
-                asked = [(str(e), int(n)) for e, n in await cursor.fetchall()]
-            async with db.execute(
-                f"SELECT day, command, query FROM searches WHERE {where} "
-                "AND outcome = 'none' AND query IS NOT NULL ORDER BY id DESC LIMIT ?",
-                (*values, misses),
-            ) as cursor:
-                missed = [
-                    (dt.date.fromisoformat(d), str(c), str(q))
-                    for d, c, q in await cursor.fetchall()
-                ]
-        return SearchTally(tuple(by_day), tuple(asked), tuple(missed))
-
-    async def forget_searches(self, before: dt.date, *, keep_queries: bool = True) -> int:
-        """Delete the searches of the days before `before`; without `keep_queries`, also blank
-        the query text of those kept. Returns how many rows were deleted."""
-        async with self._connection() as db:
-            cursor = await db.execute("DELETE FROM searches WHERE day < ?", (before.isoformat(),))
-            deleted = cursor.rowcount
-            if not keep_queries:
-                await db.execute("UPDATE searches SET query = NULL WHERE query IS NOT NULL")
-            await db.commit()
-        return max(deleted, 0)
-
-    async def advice_guilds(self) -> list[GuildSettings]:
-        """Every server with its own advice settings (enabled or not)."""
-        async with self._connection() as db:
-            async with db.execute(
-                "SELECT guild_id, advice_channel_id, advice_time, advice_timezone, advice_enabled "
-                "FROM guild_settings ORDER BY guild_id"
-            ) as cursor:
-                rows = await cursor.fetchall()
-            return [GuildSettings(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
-
-    async def daily_post(self, guild_id: int, day: dt.date) -> AdviceRecord | None:
-        """The server's daily post of that local date, in whatever state it is."""
-        async with self._connection() as db:
-            async with db.execute(
-                f"SELECT {ADVICE_COLUMNS} FROM advice_log "
-                "WHERE guild_id = ? AND local_date = ? AND slot = 'daily'",
-                (guild_id, day.isoformat()),
-            ) as cursor:
-                row = await cursor.fetchone()
-            return AdviceRecord(*row) if row else None
-
-    async def advice_history(self, guild_id: int) -> list[AdviceRecord]:
-        """Every advice row of a server, oldest first."""
-        async with self._connection() as db:
-            async with db.execute(
-                f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE guild_id = ? ORDER BY id",
-                (guild_id,),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            return [AdviceRecord(*r) for r in rows]
-
-    async def record_intent(
-        self,
-        guild_id: int,
-        day: dt.date,
-        *,
-        slot: str,
-        channel_id: int | None,
-        segment_id: str,
-        episode_id: str,
-        fingerprint: str,
+    async def _insert_daily(
+        self, guild_id: int, day: dt.date, sql: str, values: Sequence[object]
     ) -> AdviceRecord | None:
-        """Record, before sending, that a post is about to go out. For a daily post the
-        unique index makes this the one place a second post for the day is stopped: it
-        returns None when that day's row already exists."""
+        """The unique index (guild_id, local_date) WHERE slot = 'daily' refuses a second
+        row: SQLite lets one writer at a time into the file, so that is exactly once."""
+        return await self._insert_once(sql, values)
+
+    async def _insert_once(self, sql: str, values: Sequence[object]) -> AdviceRecord | None:
         async with self._connection() as db:
             try:
-                cursor = await db.execute(
-                    "INSERT INTO advice_log (guild_id, local_date, slot, channel_id, segment_id, "
-                    "episode_id, fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'intent')",
-                    (
-                        guild_id,
-                        day.isoformat(),
-                        slot,
-                        channel_id,
-                        segment_id,
-                        episode_id,
-                        fingerprint,
-                    ),
-                )
+                cursor = await db.execute(self._sql(sql), tuple(values))
             except aiosqlite.IntegrityError:
                 await db.rollback()
                 return None
             await db.commit()
-            record = await self.advice_record(cursor.lastrowid or 0)
-            assert record is not None
-            return record
-
-    async def advice_record(self, record_id: int) -> AdviceRecord | None:
-        """One row of the advice log, as it is now."""
-        async with self._connection() as db:
-            async with db.execute(
-                f"SELECT {ADVICE_COLUMNS} FROM advice_log WHERE id = ?", (record_id,)
-            ) as found:
-                row = await found.fetchone()
-            return AdviceRecord(*row) if row else None
-
-    async def record_skip(self, guild_id: int, day: dt.date, reason: str) -> AdviceRecord | None:
-        """A day with nothing to post (an empty pool): recorded so it is not tried again."""
-        async with self._connection() as db:
-            try:
-                await db.execute(
-                    "INSERT INTO advice_log (guild_id, local_date, slot, status, reason) "
-                    "VALUES (?, ?, 'daily', 'skipped', ?)",
-                    (guild_id, day.isoformat(), reason),
-                )
-            except aiosqlite.IntegrityError:
-                await db.rollback()
-                return None
-            await db.commit()
-            return await self.daily_post(guild_id, day)
-
-    async def mark_sent(self, record_id: int, message_id: int) -> None:
-        await self._update(record_id, "status = 'sent', message_id = ?, reason = NULL", message_id)
-
-    async def mark_skipped(self, record_id: int, reason: str) -> None:
-        await self._update(record_id, "status = 'skipped', reason = ?", reason)
-
-    async def mark_retry(self, record_id: int, reason: str, retry_at: dt.datetime) -> None:
-        """A send that failed for now: count the attempt and say when to try again."""
-        await self._update(
-            record_id,
-            "attempts = attempts + 1, reason = ?, retry_at = ?",
-            reason,
-            retry_at.astimezone(dt.UTC).isoformat(),
-        )
-
-    async def hold(self, record_id: int, until: dt.datetime) -> None:
-        """Keep the posting loop off an intent that a command is sending right now."""
-        await self._update(record_id, "retry_at = ?", until.astimezone(dt.UTC).isoformat())
-
-    async def _update(self, record_id: int, assignments: str, *values: object) -> None:
-        async with self._connection() as db:
-            await db.execute(
-                f"UPDATE advice_log SET {assignments}, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                (*values, record_id),
-            )
-            await db.commit()
-
-
-def _search_scope(guild_id: int | None, since: dt.date | None) -> tuple[str, tuple[object, ...]]:
-    """The WHERE clause (and its values) of the searches of one server or all, from a day."""
-    clauses: list[str] = ["1 = 1"]
-    values: list[object] = []
-    if guild_id is not None:
-        clauses.append("guild_id = ?")
-        values.append(guild_id)
-    if since is not None:
-        clauses.append("day >= ?")
-        values.append(since.isoformat())
-    return " AND ".join(clauses), tuple(values)
+            return await self.advice_record(cursor.lastrowid or 0)
 
 
 def peek_version(path: Path) -> int | None:

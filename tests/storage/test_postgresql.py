@@ -160,7 +160,7 @@ async def test_a_lost_listener_listens_again_and_reloads_once_to_catch_up(
     try:
         await listening.listen_reload(on_reload)
         pid = listening._listener.get_server_pid()
-        killed = await telling._fetchrow("SELECT pg_terminate_backend($1)", pid)
+        killed = await telling._fetchrow("SELECT pg_terminate_backend(?)", pid)
         assert killed[0] is True
         assert await asyncio.wait_for(reloads.get(), 10) == "reload"  # the catch-up
         assert "listening again for other processes' reloads" in caplog.text
