@@ -55,6 +55,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -333,6 +334,8 @@ async def main() -> None:
         "--postgres", help="a PostgreSQL server's URL (default: a private one for the run)"
     )
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C: the bot processes and the private server are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     chosen = [name.strip() for name in args.layouts.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in LAYOUTS]
     if unknown:
