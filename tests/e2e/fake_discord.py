@@ -56,6 +56,7 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 GUILD_MEMBERS_INTENT = 1 << 1
 GUILD_MESSAGES_INTENT = 1 << 9
+CLICK_DELAY = 0.05  # seconds from `send_component` to the click (see there)
 
 # Permission bits as Discord sends them (strings): a plain member and a bot with what a quote bot
 # needs (view channel, send messages, embed links, read history, use application commands).
@@ -1195,7 +1196,13 @@ class FakeDiscord:
 
         ``message`` is a message the bot sent (a dict, or the handle whose original response
         carries the component). ``values`` are the picked options of a select menu.
+
+        The click comes `CLICK_DELAY` after the call: discord.py stores a view only once it
+        has read Discord's answer to the message that carries it, and a click sent the instant
+        the test saw that message could reach the gateway first and find no view (no member
+        clicks within 50 ms of a message appearing).
         """
+        await asyncio.sleep(CLICK_DELAY)
         if isinstance(message, InteractionHandle):
             original = message.message
             if original is None:
