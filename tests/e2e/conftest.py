@@ -28,10 +28,10 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 def one_heavy_test_at_a_time(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    """The end-to-end tests hold Discord's 3 s deadlines; a `slow` one runs several bot
-    processes at once, and beside it on a 2-core machine another worker's end-to-end test
-    missed its deadline. So a `slow` test takes a lock that every other end-to-end test
-    shares (flock on a file all pytest-xdist workers see): it runs alone among them."""
+    """The end-to-end tests hold Discord's 3 s deadlines; a `slow` one starts several bot
+    processes at once, which on a 2-core machine would take the CPU from another worker's
+    end-to-end test. So a `slow` test takes a lock that every other end-to-end test shares
+    (flock on a file all pytest-xdist workers see): it runs alone among them."""
     lock = tmp_path_factory.getbasetemp().parent / "e2e-heavy.lock"
     exclusive = request.node.get_closest_marker("slow") is not None
     with lock.open("a") as held:
