@@ -25,26 +25,29 @@ deployment has it). For each layout it prints:
 
 Figures depend on the machine's load (`uptime` is printed with them).
 
-Runs on 2026-12-05 (2 cores shared with other work; the samples' 5 episodes, the sentence
-model on, one search process per bot). `--every 0.25` (4 /quote a second), load average 1-3:
+Run on 2026-12-06 (`--every 0.25`: 4 /quote a second; 2 cores shared with other light work,
+load average 1.8; the samples' 5 episodes, the sentence model on, one search process per
+bot; PostgreSQL 15 with fsync on, on a Unix socket):
 
-                                  2 processes (0-1, 2-3)     1 process (0-3)
-    READY of all 4 shards         10.0 s                     20.0 s
-    VmRSS at READY / after load   191 / 197 MB each          193 / 203 MB
-      its search process          158 / 163 MB each          158 / 164 MB
-    2,000 posts due at 1 minute   all sent after 22.8 s      all sent after 36.8 s
+                                  2 processes (0-1, 2-3),    1 process (0-3),
+                                  PostgreSQL                 SQLite
+    READY of all 4 shards         9.3 s                      20.3 s
+    VmRSS at READY / after load   191-193 / 199-200 MB each  192 / 205 MB
+      its search process          157 / 162-166 MB each      157 / 166 MB
+    2,000 posts due at 1 minute   all sent after 22.5 s      all sent after 31.8 s
                                   2,000 posts, none twice    2,000 posts, none twice
     500 /quote, first answer      500 within 3 s,            500 within 3 s,
-                                  p50 220 ms, p95 379 ms     p50 212 ms, p95 259 ms
-    500 /quote, answer            p50 264 ms, p95 949 ms     p50 221 ms, p95 285 ms
+                                  p50 158 ms, p95 191 ms     p50 153 ms, p95 182 ms
+    500 /quote, answer            p50 161 ms, p95 1,010 ms   p50 156 ms, p95 906 ms
 
-The defaults (50 /quote a second), load average 6-8: READY 12.6 s and 23.2 s; posts all
-sent after 51.2 s and 77.4 s (none twice); every /quote deferred within 3 s (p95 10 ms and
-25 ms) but the answers queued (p95 164 s and 197 s): far more than one search process per bot
-answers on 2 busy cores. Each process posts one server after another (20-50 ms a post on
-SQLite here, by the load), so two processes post 2,000 in about half the time of one; on two
-cores the two processes' searches compete with each other, so one process answers /quote
-faster at a pace it can follow.
+The day before, with the posts one server after another and both layouts on SQLite: 22.8 s
+(2 processes) and 36.8 s (1 process). A few posts at once (`POSTS_AT_ONCE`) shorten the one
+process's round; on 2 cores the two processes, their search processes, PostgreSQL and the
+local Discord share the CPU, which then bounds the posting rate more than the waits do.
+Under heavy load (the defaults, 50 /quote a second, load average 6-8, that day): READY 12.6 s
+and 23.2 s; posts all sent after 51.2 s and 77.4 s; every /quote deferred within 3 s but the
+answers queued (p95 164 s and 197 s): far more than one search process per bot answers on 2
+busy cores.
 """
 
 from __future__ import annotations
