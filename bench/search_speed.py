@@ -8,7 +8,8 @@ ones (fragments, reordered words, typos, keywords and partial fragments drawn fr
 segments with a fixed seed), then the written queries of the relevance sets (`WRITTEN`:
 paraphrases, questions and off-topic queries among them, which the words do not settle and
 the sentence model is asked about). `ours` is the search as configured by default (with the
-sentence model), `ours-words` the same by words only. Ours builds its on-disk index in one
+sentence model), `ours-words` the same by words only, `ours-topN` ours with the model weighing
+N moments (`ranking.MEANING_TOP`), to compare side by side. Ours builds its on-disk index in one
 process and opens it in another, as the bot does (ingest builds, the bot opens): its peak
 memory is that of opening and searching. The other engines build in memory where they search.
 Prints build (ours: open) time, peak memory (max RSS of the process that searched, each engine
@@ -39,6 +40,7 @@ from search_relevance import load_queries
 from bot.archive import search_index
 from bot.archive.derived import code_stamp
 from bot.episodes.model import Episode
+from bot.search import ranking
 from bot.search.engine import Engine
 from bot.search.fold import fold, tokens
 from bot.search.index import SearchIndex, build_index
@@ -151,9 +153,12 @@ def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
     texts_total = sum(len(ep.segments) for ep in episodes)
     began = time.perf_counter()
     weighed = 0
-    if name in ("ours", "ours-words"):
-        meaning = load_meaning(name == "ours").encoder
-        if name == "ours" and meaning is None:
+    base, _, top = name.partition("-top")
+    if top:  # ours-topN: the model weighs N moments (ranking.MEANING_TOP), for an A/B
+        ranking.MEANING_TOP = int(top)
+    if base in ("ours", "ours-words"):
+        meaning = load_meaning(base == "ours").encoder
+        if base == "ours" and meaning is None:
             raise SystemExit("ours: the sentence model is not installed")
         engine = Engine.on_disk(_built(segments) / "index")
         index = SearchIndex(episodes, engine, range(len(episodes)))
@@ -255,7 +260,7 @@ def main() -> None:
         )
         print(f"{'':<12} generated {cut}: {_percentiles(took[:cut])}")
         print(f"{'':<12} written {len(took) - cut}: {_percentiles(took[cut:])}")
-        if name == "ours":
+        if name.startswith("ours") and not name.startswith("ours-words"):
             print(f"{'':<12} {r['weighed']} of {len(took)} queries weighed by meaning")
 
 
