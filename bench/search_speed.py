@@ -8,10 +8,12 @@ ones (fragments, reordered words, typos, keywords and partial fragments drawn fr
 segments with a fixed seed), then the written queries of the relevance sets (`WRITTEN`:
 paraphrases, questions and off-topic queries among them, which the words do not settle and
 the sentence model is asked about). `ours` is the search as configured by default (with the
-sentence model), `ours-words` the same by words only, `ours-topN` ours with the model weighing
-N moments (`ranking.MEANING_TOP`), to compare side by side. Ours builds its on-disk index in one
-process and opens it in another, as the bot does (ingest builds, the bot opens): its peak
-memory is that of opening and searching. The other engines build in memory where they search.
+sentence model), `ours-words` the same by words only; `@top<N>` and `@rerank<N>` after either
+change `ranking.MEANING_TOP` (the moments the model weighs) and `ranking.RERANK` (the candidates
+whose words are weighed), to compare settings side by side (`ours,ours@rerank100`). Ours
+builds its on-disk index in one process and opens it in another, as the bot does (ingest
+builds, the bot opens): its peak memory is that of opening and searching. The other engines
+build in memory where they search.
 Prints build (ours: open) time, peak memory (max RSS of the process that searched, each engine
 in a fresh process) and per-query p50/p95/p99, for all queries and for each kind.
 """
@@ -153,9 +155,14 @@ def run_engine(name: str, segments: int, count: int) -> dict[str, object]:
     texts_total = sum(len(ep.segments) for ep in episodes)
     began = time.perf_counter()
     weighed = 0
-    base, _, top = name.partition("-top")
-    if top:  # ours-topN: the model weighs N moments (ranking.MEANING_TOP), for an A/B
-        ranking.MEANING_TOP = int(top)
+    base, *settings = name.split("@")
+    for setting in settings:  # ours@top3@rerank150: other settings of ours, for an A/B
+        if setting.startswith("top"):  # the moments the model weighs
+            ranking.MEANING_TOP = int(setting.removeprefix("top"))
+        elif setting.startswith("rerank"):  # the candidates whose words are weighed
+            ranking.RERANK = int(setting.removeprefix("rerank"))
+        else:
+            raise SystemExit(f"{name}: unknown setting {setting!r} (top<N>, rerank<N>)")
     if base in ("ours", "ours-words"):
         meaning = load_meaning(base == "ours").encoder
         if base == "ours" and meaning is None:
@@ -260,7 +267,7 @@ def main() -> None:
         )
         print(f"{'':<12} generated {cut}: {_percentiles(took[:cut])}")
         print(f"{'':<12} written {len(took) - cut}: {_percentiles(took[cut:])}")
-        if name.startswith("ours") and not name.startswith("ours-words"):
+        if name.startswith("ours") and not name.startswith("ours-words"):  # with the model
             print(f"{'':<12} {r['weighed']} of {len(took)} queries weighed by meaning")
 
 

@@ -53,7 +53,10 @@ from bot.search.meaning import Encoder
 from bot.search.question import Question, parse
 from bot.search.scripts import is_cjk, spelled
 
-RERANK = 150  # BM25 misjudges paraphrases: weigh the words of this many candidates…
+# BM25 misjudges paraphrases: weigh the words of this many candidates… (150 found no more right
+# moments than 100 over 600 tuning queries and cost 4 ms a search: bench/search_speed.py
+# `ours,ours@rerank100`; 80 lost 2)
+RERANK = 100
 REACH = 80  # …look across the boundaries of the best of them…
 ALIGN = 50  # …and align the query with the best of those by words
 MIN_SCORE = 58.0
