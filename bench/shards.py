@@ -79,7 +79,7 @@ sys.path.insert(0, str(ROOT))
 from bot.archive.loaded import Archive  # noqa: E402
 from bot.storage import Database, GuildSettings, PostgresUrl, open_store  # noqa: E402
 from tests import postgres_server  # noqa: E402
-from tests.conftest import DATA, admin, with_database, workers_of  # noqa: E402
+from tests.conftest import DATA, admin, memory_mb, with_database  # noqa: E402
 from tests.e2e.bot_process import BotProcess  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     FakeDiscord,
@@ -113,18 +113,6 @@ class Figures:
     answered: int
     answer_p50_ms: float
     answer_p95_ms: float
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def memory(pid: int) -> tuple[float, float]:
-    """The bot process's resident memory and its search processes' together, in MB."""
-    return rss_mb(pid), sum(rss_mb(w) for w in workers_of(pid))
 
 
 def queries() -> list[str]:
@@ -214,7 +202,7 @@ async def run_layout(
             for bot in bots:
                 await bot.wait_for("ready as", timeout=120)
             ready_s = time.perf_counter() - began
-            rss_ready = [memory(bot.pid) for bot in bots]
+            rss_ready = [memory_mb(bot.pid) for bot in bots]
             wait = (due - dt.datetime.now(dt.UTC)).total_seconds()
             if wait < 0:
                 print(f"  warning: READY came {-wait:.0f} s after the posts fell due")
@@ -229,7 +217,7 @@ async def run_layout(
             counts = [len(server.channel_messages.get(g.channels[0].id, [])) for g in guilds]
             handles = await send_quotes(server, guilds, quotes, args.every)
             firsts, finals = await first_answers(handles)
-            rss_after = [memory(bot.pid) for bot in bots]
+            rss_after = [memory_mb(bot.pid) for bot in bots]
             for bot in bots:
                 await bot.stop()
         finally:

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from corpus_library import corpus_library  # noqa: E402
 
 from bot.archive.loaded import Archive  # noqa: E402
-from tests.conftest import workers_of  # noqa: E402
+from tests.conftest import memory_mb, workers_of  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     FakeDiscord,
     FakeGuild,
@@ -70,19 +70,6 @@ def members_guild(count: int) -> FakeGuild:
 def queries() -> list[str]:
     """The answerable and off-topic queries of the tenth set, in its order."""
     return [item["query"] for item in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))]
-
-
-def rss_mb(pid: int) -> float:
-    """The process's resident memory in MB (VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """The resident memory of the bot's process and of all its search processes together."""
-    return rss_mb(pid), sum(rss_mb(w) for w in workers_of(pid))
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -88,13 +88,27 @@ class EpisodeReads:
 
 def workers_of(pid: int) -> list[int]:
     """The search processes among `pid`'s children (spawned: `bot.archive.search_pool`),
-    not its resource tracker; Linux (/proc). Also bench/soak.py's."""
+    not its resource tracker; Linux (/proc). Also the benches'."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [
         int(child)
         for child in children
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory in MB (VmRSS); Linux (/proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The resident memory of a bot's process and of all its search processes together, in
+    MB (bench/soak.py's and bench/shards.py's)."""
+    return rss_mb(pid), sum(rss_mb(w) for w in workers_of(pid))
 
 
 POSTGRES_VARIABLE = "PODQUOTE_TEST_POSTGRES"  # a server's URL; else a private one is started
