@@ -201,7 +201,11 @@ class SqliteStore(SqlOperations):
         return str(self.path)
 
     async def close(self) -> None:
-        await self._db.close()
+        """Close once the operation under way is done: a connection closed in the middle of
+        a transaction lives on (SQLite's close waits for its statements) and keeps holding
+        the file's write lock, and the next open of the file finds it locked."""
+        async with self._turn.held():
+            await self._db.close()
 
     async def notify_reload(self) -> None:
         """Nothing: each process of a SQLite deployment is sent SIGHUP itself."""

@@ -178,3 +178,31 @@ def test_read_only_opens_change_nothing_and_refuse_what_they_cannot_read(tmp_pat
     sqlite3.connect(stranger).close()
     with pytest.raises(StoreError, match="schema version 0 is older"):
         asyncio.run(SqliteStore.open(stranger, read_only=True))
+
+
+def test_a_close_waits_for_the_write_under_way_and_leaves_the_file_unlocked(
+    tmp_path: Path,
+) -> None:
+    """A bot stopped in the middle of a write (its servers being recorded at the start): the
+    close waits for that write's transaction, and the next open of the file can write. A
+    connection closed inside a transaction lived on and held the lock (the next start's
+    open said "database is locked")."""
+    path = tmp_path / "podquote.sqlite3"
+
+    async def scenario() -> None:
+        store = await SqliteStore.open(path)
+        async with store._connection() as db:  # a write under way, its transaction open
+            await db.execute("DELETE FROM guilds_seen")
+            closing = asyncio.create_task(store.close())
+            await asyncio.sleep(0.05)
+            assert not closing.done()  # it waits for the write
+            await db.execute("INSERT INTO guilds_seen (guild_id, name) VALUES (1, 'a')")
+            await db.commit()
+        await asyncio.wait_for(closing, 5)
+        again = await SqliteStore.open(path, busy_timeout=0.2)  # writes (check_writable)
+        try:
+            assert await again.guilds_seen() == [(1, "a")]
+        finally:
+            await again.close()
+
+    asyncio.run(scenario())
