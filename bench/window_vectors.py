@@ -41,8 +41,8 @@ its closest moments, where ranking offers none when even the best is far: 9 of t
 answerable queries get no moment today, and 40 of the 120 off-topic). Closeness alone would
 decide with a quarter fewer confident answers; the last two lines keep today's confident
 answers and let closeness choose only the closest moments of an unsure reply: the right
-moment first for
-1.4-1.6 points more queries, in the reply for 2.4-3.6 more, paraphrases 0.62 → 0.67-0.68.
+moment first for 1.4-1.6 points more queries, in the reply for 2.4-3.6 more, paraphrases
+0.62 → 0.67-0.68.
 Real, but far from #15's targets (hit@1 0.92, in reply 0.97), and bought with an hour of
 CPU per archive at ingest and, for the corpus' best K, 270 MB of float32 vectors (2.3 M
 pieces at 1M segments: more than the 600 MB the search may take). `bench/bigger_encoder.py`
