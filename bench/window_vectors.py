@@ -7,8 +7,8 @@ Every segment of the corpus is cut into equal pieces of at most 32 words (one pi
 captions, several for a long paragraph), and all-MiniLM-L6-v2 (`bot.search.meaning`, the
 model podquote already runs) embeds each piece once. The vectors are cached in
 `bench/.cache/window-vectors/`, keyed by a hash of the piece's text: the first run embeds
-about 137,000 pieces (some 5.7 M tokens: about 55 minutes on this 2-core machine with two
-worker processes); later runs only read them. A moment's closeness to a query is the best
+175,297 pieces (4.4 M words: about 55 minutes on this 2-core machine with two worker
+processes); later runs only read them. A moment's closeness to a query is the best
 cosine of its pieces; a query costs one small encoding and one matrix product (5-10 ms for
 the whole corpus).
 
@@ -36,10 +36,13 @@ processes; then `--keep FILE` replays in seconds):
     now; unsure: words+vec (a 3)             0.863  0.906     528/539          0.67
     now; unsure: words+vec, +best 20 (a 2.5) 0.865  0.918     528/539          0.68
 
-(no off-topic query answered with confidence in any line). Closeness alone would decide with
-a quarter fewer confident answers; the last two lines keep today's confident answers and let
-closeness choose only the closest moments of an unsure reply: the right moment first for
-1.4-1.6 points more queries, in the reply for 2.4-3.6 more, paraphrases 0.62 → 0.67-0.68.
+(no off-topic query answered with confidence in any line; an unsure reply here always offers
+its closest moments, where ranking offers none when even the best is far: 9 of the 720
+answerable queries get no moment today, and 40 of the 120 off-topic). Closeness alone would
+decide with a quarter fewer confident answers; the last two lines keep today's confident
+answers and let closeness choose only the closest moments of an unsure reply: the right
+moment first for 1.4-1.6 points more queries, in the reply for 2.4-3.6 more, paraphrases
+0.62 → 0.67-0.68.
 Real, but far from #15's targets (hit@1 0.92, in reply 0.97), and bought with an hour of
 CPU per archive at ingest and, for the corpus' best K, 270 MB of float32 vectors (2.3 M
 pieces at 1M segments: more than the 600 MB the search may take). `bench/bigger_encoder.py`
