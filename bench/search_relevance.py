@@ -35,10 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_library import corpus_library
 
+from bot.archive.derived import Derived
+from bot.archive.window_vectors import open_vectors
 from bot.search.fold import fold, tokens
 from bot.search.index import SearchIndex, build_index
 from bot.search.meaning import load_meaning
 from bot.search.ranking import Outcome, Searcher
+from bot.search.windows import WindowVectors
 
 TOLERANCE = 30.0
 HERE = Path(__file__).resolve().parent
@@ -99,11 +102,13 @@ def _seg_hit(index: SearchIndex, seg: int) -> Hit:
 class Engines:
     """Every engine answers `query -> ranked hits` over the same segments."""
 
-    def __init__(self, index: SearchIndex, tmp: Path) -> None:
+    def __init__(self, index: SearchIndex, tmp: Path, windows: WindowVectors | None) -> None:
         self.index = index
         meaning = load_meaning()
         print(f"podquote: {meaning.status}")
-        self.searcher = Searcher(index, meaning.encoder)  # as configured by default
+        pieces = f"{len(windows.vectors):,} pieces" if windows else "none (ingest --vectors)"
+        print(f"podquote: meaning vectors: {pieces}")
+        self.searcher = Searcher(index, meaning.encoder, windows)  # as configured by default
         self.words_only = Searcher(index)  # the sentence model not installed
         self.texts = [index.folded(seg) for seg in range(index.size)]
         self.db = sqlite3.connect(":memory:")
@@ -258,7 +263,8 @@ def main() -> None:
     print(f"{index.size:,} segments of {len(library)} episodes (samples + corpus)")
     wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        engines = Engines(index, Path(tmp))
+        windows = open_vectors(index, library, Derived.beside(library.folder))
+        engines = Engines(index, Path(tmp), windows)
         for path, queries in sets:
             n_off = sum(q.kind == "offtopic" for q in queries)
             answerable = len(queries) - n_off

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.archive.derived import load_library
+from bot.archive.derived import Derived, load_library
 from bot.archive.search_index import open_index
+from bot.archive.window_vectors import open_vectors
 from bot.episodes.library import Library
 from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
@@ -63,4 +64,6 @@ def open_snapshot(
     library = load_library(folder, previous.library if previous else None)
     if previous is not None and previous.library.changes_to(library).unchanged:
         return Snapshot(library, previous.searcher)
-    return Snapshot(library, Searcher(builder(library), meaning))
+    index = builder(library)
+    windows = open_vectors(index, library, Derived.beside(library.folder)) if meaning else None
+    return Snapshot(library, Searcher(index, meaning, windows))

@@ -3,7 +3,8 @@
 - `pieces.npy`: one float16 row per piece embedded here, opened memory-mapped, and `keys.npy`,
   each row's piece key (a hash of the piece's text); rows are only ever added;
 - `episodes/<id>.npz`: per episode, the fingerprint of its file, its pieces' keys and how many
-  pieces each segment has; an episode whose file is unchanged is not cut into pieces again.
+  pieces each segment has; an episode whose file is unchanged is not cut into pieces again;
+- `segments.npz`: the last map of segments to rows, with a stamp of what it depends on.
 
 Opening maps every segment of the search index to its pieces' rows in one vectorized lookup
 (a changed episode is cut again, milliseconds), so a start or a reload costs no embedding and
@@ -15,7 +16,9 @@ whose pieces have no row yet owns none (no closeness), never a wrong one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import multiprocessing
 import os
 import tempfile
 import time
@@ -30,6 +33,7 @@ from bot.archive.derived import Derived
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
 from bot.search.index import SearchIndex
+from bot.search.meaning import Encoder
 from bot.search.windows import WindowVectors, piece_key, pieces
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,9 @@ VECTORS = "vectors"
 PIECES = "pieces.npy"
 KEYS = "keys.npy"
 EPISODES = "episodes"
+SEGMENTS = "segments.npz"  # the last map, for the next open of the same archive
 BATCH = 48  # pieces the model reads at once
+SHARE = 1_000  # pieces a worker process embeds per task
 
 Encode = Callable[[list[str]], npt.NDArray[np.floating]]
 Keys = npt.NDArray[np.uint64]
@@ -75,6 +81,42 @@ def _save(path: Path, write: Callable[[Path], None]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+_encoder: Encoder | None = None  # a worker process's own model (`embed`)
+
+
+def _start_worker(folder: Path) -> None:
+    global _encoder  # noqa: PLW0603  # one model per worker process, loaded once
+    _encoder = Encoder.load(folder)
+
+
+def _embed_share(texts: list[str]) -> npt.NDArray[np.float16]:
+    assert _encoder is not None
+    return np.concatenate(
+        [_encoder.encode_many(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+    ).astype(np.float16)
+
+
+def embed(
+    texts: list[str],
+    model: Path,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> npt.NDArray[np.float16]:
+    """The sentence model's vectors of `texts`, in `workers` processes (each loads the model
+    from `model` once); `progress(done, total)` after each share."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float16)
+    shares = [texts[i : i + SHARE] for i in range(0, len(texts), SHARE)]
+    out: list[npt.NDArray[np.float16]] = []
+    context = multiprocessing.get_context("spawn")  # no copy of the caller's threads or locks
+    with context.Pool(workers, initializer=_start_worker, initargs=(model,)) as pool:
+        for part in pool.imap(_embed_share, shares):
+            out.append(part)
+            if progress:
+                progress(sum(len(p) for p in out), len(texts))
+    return np.concatenate(out)
 
 
 def _stored(folder: Path) -> tuple[npt.NDArray[np.float16], Keys] | None:
@@ -136,8 +178,10 @@ def _rows(
 def update(index: SearchIndex, library: Library, derived: Derived, encode: Encode) -> VectorsUpdate:
     """Embed the pieces of the index's segments that have no vector yet, and store them."""
     began = time.perf_counter()
+    if not derived.usable:
+        return VectorsUpdate(0, 0, 0.0)
     folder = derived.folder / VECTORS
-    stored = _stored(folder) if derived.usable else None
+    stored = _stored(folder)
     vectors, keys = stored if stored else (None, np.zeros(0, dtype=np.uint64))
     known = set(keys.tolist())
     wanted: dict[int, str] = {}
@@ -150,12 +194,8 @@ def update(index: SearchIndex, library: Library, derived: Derived, encode: Encod
                 key = piece_key(text)
                 if key not in known:
                     wanted.setdefault(key, text)
-    if wanted and derived.usable:
-        texts = list(wanted.values())
-        new = [
-            np.asarray(encode(texts[i : i + BATCH]), dtype=np.float16)
-            for i in range(0, len(texts), BATCH)
-        ]
+    if wanted:
+        new = [np.asarray(encode(list(wanted.values())), dtype=np.float16)]
         old = [np.asarray(vectors)] if vectors is not None and len(vectors) else []
         all_vectors = np.concatenate([*old, *new])
         all_keys = np.concatenate([keys, np.fromiter(wanted, dtype=np.uint64, count=len(wanted))])
@@ -164,8 +204,15 @@ def update(index: SearchIndex, library: Library, derived: Derived, encode: Encod
     return VectorsUpdate(len(wanted), total, time.perf_counter() - began)
 
 
+def _map_stamp(index: SearchIndex, library: Library, keys: Keys) -> str:
+    """What a stored map depends on: the episode files, the index's order, the rows stored."""
+    order = hashlib.blake2b("\0".join(ep.id for ep in index.episodes).encode(), digest_size=8)
+    return f"{library.identity}:{order.hexdigest()}:{index.size}:{len(keys)}"
+
+
 def open_vectors(index: SearchIndex, library: Library, derived: Derived) -> WindowVectors | None:
-    """The stored vectors, mapped to this index (memory-mapped); None when none are stored."""
+    """The stored vectors, mapped to this index (memory-mapped); None when none are stored.
+    The map is kept (`segments.npz`) for the next start of the same archive."""
     if not derived.usable:
         return None
     folder = derived.folder / VECTORS
@@ -173,6 +220,12 @@ def open_vectors(index: SearchIndex, library: Library, derived: Derived) -> Wind
     if stored is None:
         return None
     vectors, keys = stored
+    stamp = _map_stamp(index, library, keys)
+    with contextlib.suppress(OSError, ValueError, KeyError), np.load(folder / SEGMENTS) as saved:
+        if str(saved["stamp"]) == stamp:
+            return WindowVectors(vectors, saved["rows"], saved["starts"])
     episode_keys = [_episode_keys(folder, library, ep) for ep in index.episodes]
     rows, starts = _rows(index, episode_keys, keys)
+    with contextlib.suppress(OSError):
+        _save(folder / SEGMENTS, lambda p: np.savez(p, stamp=stamp, rows=rows, starts=starts))
     return WindowVectors(vectors, rows, starts)

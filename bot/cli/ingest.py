@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -13,16 +14,21 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.archive import window_vectors
 from bot.archive.derived import INGEST, AdviceScores, Derived, load_library
 from bot.archive.search_index import open_index
+from bot.archive.window_vectors import embed
 from bot.cli.options import DEFAULT_CATALOG, DEFAULT_OUT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from bot.episodes.library import Library
 from bot.errors import CatalogError
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.memo import IngestMemo
 from bot.ingest.pipeline import IngestReport, discover, ingest
+from bot.search.index import SearchIndex
+from bot.search.meaning import FETCH_HINT, find_model
 
 PROGRESS_MIN_FILES = 20
+VECTOR_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def add_parser(sub: Any) -> None:
@@ -52,6 +58,19 @@ def add_parser(sub: Any) -> None:
         help="delete episode files in --out that this run did not produce",
     )
     ing.add_argument("--quiet", action="store_true", help="print only the totals and problems")
+    ing.add_argument(
+        "--vectors",
+        action="store_true",
+        help="also embed every piece of the episodes with the sentence model, for the closest "
+        "moments of an unsure answer (about an hour per 4 M words on 2 cores the first time; "
+        "only new pieces after that)",
+    )
+    ing.add_argument(
+        "--workers",
+        type=int,
+        default=VECTOR_WORKERS,
+        help=f"processes that embed the pieces with --vectors (default: {VECTOR_WORKERS})",
+    )
     ing.set_defaults(handler=command)
 
 
@@ -98,7 +117,7 @@ def command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     merged = copies_line(library)
     if merged:
         print(merged)
-    print(_derive(library))
+    print(_derive(library, args.workers if args.vectors else 0))
     bare = catalog.without_facts([r.source for r in report.by_status("ok")])
     if bare:
         print(
@@ -121,9 +140,10 @@ def copies_line(library: Library) -> str | None:
     )
 
 
-def _derive(library: Library) -> str:
+def _derive(library: Library, vector_workers: int = 0) -> str:
     """Compute what the bot reads beside the episodes (see `bot.archive.derived`) for the
-    episodes that changed: advice scores and the search index; the lines that say so."""
+    episodes that changed: advice scores and the search index, and with `vector_workers` the
+    pieces' vectors (`bot.archive.window_vectors`); the lines that say so."""
     began = time.perf_counter()
     derived = Derived.beside(library.folder)
     scored = AdviceScores(library, derived).refresh()
@@ -133,11 +153,32 @@ def _derive(library: Library) -> str:
             f"Derived data: {derived.folder}/ cannot be used; the bot will score advice and "
             f"index the episodes itself."
         )
-    return (
+    index, update = open_index(library, derived)
+    lines = [
         f"Derived data in {derived.folder}/: advice scores of {scored} episodes computed, "
-        f"{len(library) - scored} unchanged, in {took:.1f} s.\n"
-        + open_index(library, derived)[1].line()
-    )
+        f"{len(library) - scored} unchanged, in {took:.1f} s.",
+        update.line(),
+    ]
+    if vector_workers:
+        lines.append(_vectors(index, library, derived, vector_workers))
+    return "\n".join(lines)
+
+
+def _vectors(index: SearchIndex, library: Library, derived: Derived, workers: int) -> str:
+    model = find_model()
+    if model is None:
+        return f"Meaning vectors: not computed, the sentence model is missing ({FETCH_HINT})."
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rembedding: {done:,} of {total:,} pieces", end="", file=sys.stderr)
+
+    def encode(texts: list[str]) -> Any:
+        return embed(texts, model, workers, progress)
+
+    line = window_vectors.update(index, library, derived, encode).line()
+    window_vectors.open_vectors(index, library, derived)  # maps them now, not at the bot's start
+    return line
 
 
 def _raw_sources(catalog: catalog_mod.Catalog) -> list[tuple[Path, str]]:

@@ -76,6 +76,7 @@ class SearchIndex:
     _folded_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _offsets: IntArray = field(init=False)
     _lut: IntArray = field(init=False)
+    _first: dict[str, int] = field(init=False)  # each episode's first segment number
 
     def __post_init__(self) -> None:
         counts = np.array([len(ep.segments) for ep in self.episodes], dtype=np.int64)
@@ -84,6 +85,7 @@ class SearchIndex:
         self.seg_episode = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
         starts = np.repeat(self._offsets[:-1], counts)
         self.seg_position = (np.arange(int(self._offsets[-1])) - starts).astype(np.int32)
+        self._first = {ep.id: int(at) for ep, at in zip(self.episodes, self._offsets, strict=False)}
         self._lut = np.full(max(self.numbers, default=-1) + 1, -1, dtype=np.int64)
         self._lut[np.asarray(self.numbers, dtype=np.int64)] = np.arange(len(self.numbers))
         vocabulary = self.engine.vocabulary(self.after_deletes)  # most common first
@@ -114,6 +116,10 @@ class SearchIndex:
         episode = self.episodes[int(self.seg_episode[seg])]
         position = int(self.seg_position[seg])
         return episode, position, episode.segments[position]
+
+    def seg_of(self, episode_id: str, position: int) -> int:
+        """The segment number of an episode's segment at `position`."""
+        return self._first[episode_id] + position
 
     def folded(self, seg: int) -> str:
         """The segment's text folded (same length as the text); the last `FOLDED_KEPT` kept,

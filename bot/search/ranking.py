@@ -52,6 +52,7 @@ from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
 from bot.search.question import Question, parse
 from bot.search.scripts import is_cjk, spelled
+from bot.search.windows import NO_VECTOR, Vectors, WindowVectors
 
 # BM25 misjudges paraphrases: weigh the words of this many candidates… (150 found no more right
 # moments than 100 over 600 tuning queries and cost 4 ms a search: bench/search_speed.py
@@ -83,6 +84,7 @@ UNSURE_AT = 0.4
 DECISIVE_SCORE = 65.0
 DECISIVE_MARGIN = 5.0
 CLOSEST = 3  # moments offered when unsure
+CLOSEST_SCORE_WEIGHT = 3.0  # closeness + this × score / 100 orders them (bench/window_vectors.py)
 UNSURE_DEPTH = 18.0  # without the model: near misses this far under the minimum are offered
 PERSON_WEIGHT = 0.9  # a query word naming the moment's speaker…
 EPISODE_PERSON_WEIGHT = 0.6  # …or another person of its episode, or its show
@@ -223,9 +225,17 @@ class Searcher:
     Safe to call from several threads at once: the bot searches off the event loop.
     """
 
-    def __init__(self, index: SearchIndex, meaning: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        meaning: Encoder | None = None,
+        windows: WindowVectors | None = None,
+    ) -> None:
         self.index = index
         self.meaning = meaning
+        # Each segment's pieces embedded ahead of time (`bot.search.windows`): they choose the
+        # closest moments of an unsure reply among all the words' candidates.
+        self.windows = windows if windows is not None and windows.segments == index.size else None
         self.speakers = SpeakerFilter(index)
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
@@ -368,7 +378,24 @@ class Searcher:
             return reordered[:limit], []
         if best >= CONFIDENT_AT:
             return _answers(reordered, sure, limit, min_score), []
-        return [], reordered[:CLOSEST] if best >= UNSURE_AT else []
+        if best < UNSURE_AT:
+            return [], []
+        return [], self._closest(vectors[0], scored) or reordered[:CLOSEST]
+
+    def _closest(self, query: Vectors, scored: list[Match]) -> list[Match]:
+        """The moments to offer when unsure, by closeness in meaning plus a share of the
+        words' score, among all the words' candidates (none without stored vectors)."""
+        if self.windows is None:
+            return []
+        segs = [self.index.seg_of(m.episode.id, m.position) for m in scored]
+        close = self.windows.closeness(query, segs)
+        if NO_VECTOR in close:  # not embedded yet (a new episode): the words' order stands
+            return []
+        worth = [
+            c + CLOSEST_SCORE_WEIGHT * m.score / 100 for m, c in zip(scored, close, strict=True)
+        ]
+        order = sorted(range(len(scored)), key=lambda i: -worth[i])
+        return _collapse([scored[i] for i in order], CLOSEST)
 
     def _allowed(self, speaker: str | None, episode: str | None) -> _Allowed:
         """The episode ids and speaker labels the filters leave (None: any)."""

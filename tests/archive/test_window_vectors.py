@@ -11,7 +11,15 @@ import pytest
 
 from bot.archive.derived import Derived
 from bot.archive.search_index import open_index
-from bot.archive.window_vectors import EPISODES, KEYS, PIECES, VECTORS, open_vectors, update
+from bot.archive.window_vectors import (
+    EPISODES,
+    KEYS,
+    PIECES,
+    SEGMENTS,
+    VECTORS,
+    open_vectors,
+    update,
+)
 from bot.episodes.library import Library
 from bot.search.windows import NO_VECTOR, WindowVectors, pieces
 from tests.conftest import DATA
@@ -75,6 +83,15 @@ def test_opened_vectors_give_each_segment_the_best_cosine_of_its_pieces(folder: 
     own = pieces(index.segment(seg)[2].text)
     query = encoder([own[-1]])[0]
     assert windows.closeness(query, [seg]) == pytest.approx([1.0], abs=2e-3)
+    # the map is kept for the next open of the same archive, and made again when unreadable
+    kept = derived.folder / VECTORS / SEGMENTS
+    made = kept.stat().st_mtime_ns
+    again = open_vectors(index, library, derived)
+    assert again is not None and kept.stat().st_mtime_ns == made
+    assert (again.rows == windows.rows).all() and (again.starts == windows.starts).all()
+    kept.write_bytes(b"torn")
+    mended = open_vectors(index, library, derived)
+    assert mended is not None and (mended.starts == windows.starts).all()
 
 
 def test_a_changed_episode_embeds_only_its_new_pieces_and_is_mapped_again(folder: Path) -> None:

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.archive.derived import load_library
 from bot.cli.main import main
-from tests.conftest import DATA, ROOT
+from bot.cli.search import open_searcher
+from bot.search.index import build_index
+from bot.search.windows import pieces
+from tests.conftest import DATA, ROOT, needs_model
+
+SMALLEST = "004_0dbda6ac67a6e3cf.txt"  # of the samples' raw files
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -167,3 +173,26 @@ def test_the_summary_lists_the_episodes_that_took_speakers_from_a_copy(
         "  s04e01-from-software-engineering-to-machine-learning: 124 of 174 segments, from "
         "s04e01-from-software-engineer-to-machine-learning"
     )
+
+
+@needs_model
+def test_vectors_embed_every_piece_once_and_search_opens_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "episodes"
+    args = ["ingest", str(DATA / "raw" / SMALLEST), "--out", str(out), "--vectors"]
+    args += ["--catalog", str(_empty(tmp_path)), "--workers", "2"]
+    assert main(args) == 0
+    embedded = next(line for line in capsys.readouterr().out.splitlines() if "Meaning" in line)
+    library = load_library(out)
+    index = build_index(library)
+    count = len({p for s in range(index.size) for p in pieces(index.segment(s)[2].text)})
+    assert embedded.startswith(f"Meaning vectors: {count:,} of {count:,} pieces embedded now")
+    assert main(args) == 0
+    assert f"Meaning vectors: 0 of {count:,} pieces embedded now" in capsys.readouterr().out
+    searcher = open_searcher(out, meaning=True)
+    assert searcher.windows is not None and searcher.windows.segments == index.size
+    assert len(searcher.windows.vectors) == count
+    without = main(["ingest", str(DATA / "raw" / SMALLEST), "--out", str(tmp_path / "plain")])
+    assert without == 0 and "Meaning vectors" not in capsys.readouterr().out
+    assert open_searcher(tmp_path / "plain", meaning=True).windows is None
