@@ -159,15 +159,14 @@ def _rows(
         np.concatenate([k for k, _ in episode_keys]) if episode_keys else np.zeros(0, np.uint64)
     )
     counts = np.concatenate([c for _, c in episode_keys]) if episode_keys else np.zeros(0, np.int64)
-    order = np.argsort(keys, kind="stable")
-    at = (
-        np.searchsorted(keys, wanted, sorter=order)
-        if len(keys)
-        else np.zeros(len(wanted), np.int64)
-    )
-    at = np.minimum(at, max(len(keys) - 1, 0))
-    found = keys[order[at]] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
-    rows = order[at][found].astype(np.int64)
+    if len(keys):
+        order = np.argsort(keys, kind="stable")
+        at = order[np.minimum(np.searchsorted(keys, wanted, sorter=order), len(keys) - 1)]
+        found = keys[at] == wanted
+        rows = at[found].astype(np.int64)
+    else:  # nothing stored: no segment owns a row
+        found = np.zeros(len(wanted), dtype=bool)
+        rows = np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(index.size), counts)
     kept = np.bincount(owner[found], minlength=index.size)
     starts = np.zeros(index.size + 1, dtype=np.int64)

@@ -141,3 +141,9 @@ def test_no_stored_vectors_or_unusable_files_open_as_none(folder: Path) -> None:
     assert open_vectors(index, library, derived) is None
     assert update(index, library, derived, Encoder()).embedded == len(_all_pieces(index))
     assert open_vectors(index, library, derived) is not None
+    # files of no rows at all (made by hand): every segment owns none, nothing breaks
+    np.save(derived.folder / VECTORS / PIECES, np.zeros((0, 16), dtype=np.float16))
+    np.save(derived.folder / VECTORS / KEYS, np.zeros(0, dtype=np.uint64))
+    empty = open_vectors(index, library, derived)
+    assert empty is not None and empty.starts[-1] == 0
+    assert empty.closeness(np.ones(16, np.float32) / 4, [0, 1]) == [NO_VECTOR, NO_VECTOR]
