@@ -52,7 +52,6 @@ shows that an 8× bigger model chooses no better among the words' moments either
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import math
 import multiprocessing
@@ -80,26 +79,13 @@ from bot.search.meaning import Encoder, find_model  # noqa: E402
 from bot.search.question import parse  # noqa: E402
 from bot.search.ranking import Match, Outcome, Searcher  # noqa: E402
 from bot.search.scripts import spelled  # noqa: E402
+from bot.search.windows import piece_key, pieces  # noqa: E402
 
 TUNING = ("tenth", "eleventh", "twelfth", "fourteenth", "sixteenth", "eighteenth")
 CACHE = HERE / ".cache" / "window-vectors"
-PIECE_WORDS = 32
 BATCH = 48  # pieces encoded together
 EXTRA = (5, 10, 20, 30)  # the corpus' best K by closeness, added to the words' candidates
 Array = npt.NDArray[np.float32]
-
-
-def pieces(text: str) -> list[str]:
-    """A segment's text in equal pieces of at most PIECE_WORDS words."""
-    split = text.split()
-    if not split:
-        return []
-    size = math.ceil(len(split) / math.ceil(len(split) / PIECE_WORDS))
-    return [" ".join(split[i : i + size]) for i in range(0, len(split), size)]
-
-
-def key(piece: str) -> int:
-    return int.from_bytes(hashlib.blake2b(piece.encode(), digest_size=8).digest(), "little")
 
 
 def _embed(job: tuple[int, list[str]]) -> Path:
@@ -108,7 +94,7 @@ def _embed(job: tuple[int, list[str]]) -> Path:
     encoder = Encoder.load(find_model())  # type: ignore[arg-type]
     vectors = [encoder.encode_many(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
     part = CACHE / f"part-{time.time_ns()}-{number}.npz"
-    keys = np.array([key(t) for t in texts], dtype=np.uint64)
+    keys = np.array([piece_key(t) for t in texts], dtype=np.uint64)
     np.savez(part, keys=keys, vecs=np.concatenate(vectors).astype(np.float16))
     return part
 
@@ -135,7 +121,7 @@ def windows(index: SearchIndex, workers: int) -> Windows:
     for part in sorted(CACHE.glob("part-*.npz")):
         with np.load(part) as z:
             known.update(zip(z["keys"].tolist(), z["vecs"], strict=True))
-    missing = sorted({t for ts in texts for t in ts if key(t) not in known})
+    missing = sorted({t for ts in texts for t in ts if piece_key(t) not in known})
     if missing:
         began = time.perf_counter()
         print(f"embedding {len(missing):,} pieces with {workers} processes...", flush=True)
@@ -153,7 +139,7 @@ def windows(index: SearchIndex, workers: int) -> Windows:
         if ts:
             starts.append(len(rows))
             segments.append(seg)
-            rows.extend(known[key(t)] for t in ts)
+            rows.extend(known[piece_key(t)] for t in ts)
     return Windows(np.asarray(rows, dtype=np.float32), np.asarray(starts), np.asarray(segments))
 
 
