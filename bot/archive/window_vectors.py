@@ -19,8 +19,6 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.archive.derived import Derived
+from bot.atomic import write_through
 from bot.episodes.library import Library
 from bot.episodes.model import Episode
 from bot.search.index import SearchIndex
@@ -68,19 +67,8 @@ class VectorsUpdate:
 
 
 def _save(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file whole through a temporary name beside it and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
-    )
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Write a numpy file whole (`bot.atomic`), its temporary name ending as numpy expects."""
+    write_through(path, write, suffix=path.suffix)
 
 
 _encoder: Encoder | None = None  # a worker process's own model (`embed`)
@@ -189,8 +177,8 @@ def update(index: SearchIndex, library: Library, derived: Derived, encode: Encod
         episode_keys, _ = _episode_keys(folder, library, episode)
         total += len(episode_keys)
         if any(int(k) not in known for k in episode_keys.tolist()):
-            for text in _episode_pieces(episode)[0]:
-                key = piece_key(text)
+            texts = _episode_pieces(episode)[0]  # in the order of its keys
+            for text, key in zip(texts, episode_keys.tolist(), strict=True):
                 if key not in known:
                     wanted.setdefault(key, text)
     if wanted:
