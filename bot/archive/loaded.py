@@ -15,7 +15,15 @@ from pathlib import Path
 from bot.advice.rotation import AdvicePool
 from bot.archive.derived import LIBRARY, AdviceScores, Derived
 from bot.archive.search_pool import SearchPool
-from bot.archive.snapshot import IndexBuilder, Query, Snapshot, open_snapshot, stored_index
+from bot.archive.snapshot import (
+    IndexBuilder,
+    Query,
+    Snapshot,
+    open_snapshot,
+    stored_index,
+    with_stored_vectors,
+)
+from bot.archive.vector_filler import VectorFiller
 from bot.episodes.library import Library, LibraryDiff
 from bot.episodes.model import Episode
 from bot.errors import PodquoteError
@@ -66,6 +74,7 @@ class Archive:
         self._lock = asyncio.Lock()
         self._advice: tuple[Snapshot, AdvicePool] | None = None
         self._pool: SearchPool | None = None
+        self._filler: VectorFiller | None = None
         self._after_reload: list[Callable[[], Awaitable[object]]] = []
 
     @classmethod
@@ -102,6 +111,31 @@ class Archive:
         self.close()
         self._pool = SearchPool(self.library.folder, meaning, workers)
 
+    def fill_vectors(self, model: Path) -> VectorFiller:
+        """From now on embed the meaning vectors the served folder lacks, in the background
+        (`VectorFiller`, with the model in `model`): now, and after each reload that changed
+        the episodes; each time, what was embedded is mapped in (`map_vectors`)."""
+        self._filler = VectorFiller(self.library.folder, model, self.map_vectors)
+        self._filler.request()
+        return self._filler
+
+    async def map_vectors(self) -> None:
+        """Serve from now on with the meaning vectors stored now (when there are more than the
+        snapshot has: mapped in a worker thread, then swapped in like a reload)."""
+        async with self._lock:
+            old = self._current
+            new = await asyncio.to_thread(with_stored_vectors, old)
+            if new is not old:
+                self._current = new
+                if self._advice is not None and self._advice[0] is old:  # the same library
+                    self._advice = (new, self._advice[1])
+
+    async def stop_filling(self) -> None:
+        """Stop embedding in the background (what was saved stays)."""
+        filler, self._filler = self._filler, None
+        if filler is not None:
+            await filler.close()
+
     @property
     def search_waits(self) -> bool:
         """Whether a search asked now would wait for another to finish first."""
@@ -113,7 +147,7 @@ class Archive:
         asked next sees at once that it would wait), else, or when they cannot answer for
         this snapshot, run in a thread. Await the task for the outcome."""
         snapshot = self._current
-        handed = self._pool.search(snapshot.library, asked) if self._pool is not None else None
+        handed = self._pool.search(snapshot, asked) if self._pool is not None else None
         return asyncio.ensure_future(_searched(snapshot, asked, handed))
 
     async def search(self, asked: Query) -> Outcome:
@@ -162,10 +196,13 @@ class Archive:
             )
             self._current = new
             self._advice = None  # the old pool holds the old snapshot: let both go
+        diff = old.library.changes_to(new.library)
+        if self._filler is not None and not diff.unchanged:
+            self._filler.request()  # the changed episodes' new pieces
         if announce:
             for callback in self._after_reload:
                 await callback()
-        return old.library.changes_to(new.library)
+        return diff
 
     def after_reload(self, callback: Callable[[], Awaitable[object]]) -> None:
         """Run `callback` after each announced reload that succeeded (it must not raise)."""

@@ -15,21 +15,13 @@ that query itself, in a thread. A worker that dies or fails to open the folder b
 pool: the bot searches in a thread meanwhile and starts a new pool a little later.
 
 The process management is the standard library's `ProcessPoolExecutor`, started with
-`spawn` (forking a process that runs threads and an event loop is unsafe). Workers ignore
-SIGINT and SIGHUP (the bot handles them: a Ctrl-C in a terminal reaches the whole group) and
-send their log records to the bot's own log, where the same format and redaction apply.
+`spawn`; each worker settles as every helper of the bot does (`bot.archive.child`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import logging.handlers
-import multiprocessing
-import multiprocessing.connection
-import os
-import signal
-import threading
 import time
 from collections.abc import Coroutine
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.archive.snapshot import Query, Snapshot, open_snapshot, stored_index
+from bot.archive.child import SPAWN, LogRelay, settle
+from bot.archive.snapshot import Query, Snapshot, open_snapshot, stored_index, with_stored_vectors
 from bot.episodes.library import Library
 from bot.search.filters import FilterError
 from bot.search.meaning import load_meaning
@@ -139,14 +132,20 @@ class _Worker:
         self.encoder = load_meaning(meaning).encoder
         self.snapshot: Snapshot = open_snapshot(folder, stored_index, self.encoder)
         self.missed: str | None = None  # an identity the folder did not hold when last looked
+        self.missed_vectors: int | None = None  # likewise a count of stored vectors
 
-    def search(self, identity: str, query: Query) -> Found | None:
-        """The search over the library with `identity` (None: the folder does not hold it)."""
+    def search(self, identity: str, vectors: int, query: Query) -> Found | None:
+        """The search over the library with `identity` (None: the folder does not hold it),
+        with as many stored vectors as the bot's snapshot has (`Snapshot.vectors`) when the
+        folder still holds them."""
         if identity not in (self.snapshot.library.identity, self.missed):
             self.snapshot = open_snapshot(self.folder, stored_index, self.encoder, self.snapshot)
             self.missed = None if self.snapshot.library.identity == identity else identity
         if self.snapshot.library.identity != identity:
             return None
+        if vectors not in (self.snapshot.vectors, self.missed_vectors):
+            self.snapshot = with_stored_vectors(self.snapshot)
+            self.missed_vectors = None if self.snapshot.vectors == vectors else vectors
         try:
             outcome = query.on(self.snapshot.searcher)
         except FilterError as exc:
@@ -158,43 +157,20 @@ _held: dict[str, _Worker] = {}  # this process's worker, once started
 
 
 def _start_worker(folder: Path, meaning: bool, records: Any, level: int) -> None:
-    """Each worker process's start: it ends with the bot, leaves signals to it, sends its
-    logs to it, and opens the folder."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    os.nice(WORKER_NICE)
-    root = logging.getLogger()
-    root.handlers[:] = [logging.handlers.QueueHandler(records)]
-    root.setLevel(level)
+    """Each worker process's start: settled as a helper of the bot, then opens the folder."""
+    settle(records, level, WORKER_NICE)
     _held["worker"] = _Worker(folder, meaning)
-
-
-def _end_with(parent: int) -> None:
-    """Exit when the bot's process ends, even by SIGKILL (which leaves no time to stop
-    its workers; idle ones would otherwise wait for work forever)."""
-    multiprocessing.connection.wait([parent])
-    os._exit(0)
 
 
 def _ready() -> bool:
     return "worker" in _held
 
 
-def _search(identity: str, query: Query) -> Found | None:
-    return _held["worker"].search(identity, query)
+def _search(identity: str, vectors: int, query: Query) -> Found | None:
+    return _held["worker"].search(identity, vectors, query)
 
 
 # -- in the bot's process --------------------------------------------------------------------
-
-
-class _ToLog(logging.Handler):
-    """Hands a worker's record to the bot's logger of the same name."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
 
 
 class SearchPool:
@@ -206,10 +182,7 @@ class SearchPool:
         self.folder = folder
         self.meaning = meaning
         self.workers = workers
-        self._context = multiprocessing.get_context("spawn")
-        self._records = self._context.Queue()
-        self._listener = logging.handlers.QueueListener(self._records, _ToLog())
-        self._listener.start()
+        self._relay = LogRelay()
         self._executor: ProcessPoolExecutor | None = None
         self._broken_at: float | None = None
         self._pending: set[Future[Found | None]] = set()  # handed to a worker, not done
@@ -222,9 +195,9 @@ class SearchPool:
         search: a burst right after the bot's start finds them ready or nearly)."""
         self._executor = ProcessPoolExecutor(
             self.workers,
-            mp_context=self._context,
+            mp_context=SPAWN,
             initializer=_start_worker,
-            initargs=(self.folder, self.meaning, self._records, logging.getLogger().level),
+            initargs=(self.folder, self.meaning, self._relay.records, self._relay.level),
         )
         for _ in range(self.workers):  # each submit with no idle worker starts a process
             self._executor.submit(_ready)
@@ -234,17 +207,21 @@ class SearchPool:
         """Whether a new search would wait for a worker (or the pool is down)."""
         return self._executor is None or len(self._pending) >= self.workers
 
-    def search(self, library: Library, query: Query) -> Coroutine[Any, Any, Outcome | None] | None:
-        """The search over `library`, handed to a worker now (counted at once in `busy`, so
-        the next /quote of the same instant knows it would wait); await what this returns
-        for its outcome. None, or an outcome of None: no worker can answer for it (the pool
-        is broken, or the folder no longer holds `library`): search it yourself then.
-        The outcome raises `FilterError` for a speaker or episode that matches nothing."""
+    def search(
+        self, snapshot: Snapshot, query: Query
+    ) -> Coroutine[Any, Any, Outcome | None] | None:
+        """The search over `snapshot` (its library, with its vectors), handed to a worker
+        now (counted at once in `busy`, so the next /quote of the same instant knows it
+        would wait); await what this returns for its outcome. None, or an outcome of None:
+        no worker can answer for it (the pool is broken, or the folder no longer holds the
+        library): search it yourself then. The outcome raises `FilterError` for a speaker
+        or episode that matches nothing."""
         executor = self._executor_or_none()
         if executor is None:
             return None
+        library = snapshot.library
         try:
-            submitted = executor.submit(_search, library.identity, query)
+            submitted = executor.submit(_search, library.identity, snapshot.vectors, query)
         except BrokenProcessPool:
             self._broke(executor)
             return None
@@ -297,5 +274,4 @@ class SearchPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-        self._listener.stop()
-        self._records.close()
+        self._relay.close()

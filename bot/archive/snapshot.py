@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.archive.derived import Derived, load_library
 from bot.archive.search_index import open_index
-from bot.archive.window_vectors import open_vectors
+from bot.archive.window_vectors import open_vectors, stored_rows
 from bot.episodes.library import Library
 from bot.search.index import SearchIndex
 from bot.search.meaning import Encoder
@@ -23,6 +23,7 @@ class Snapshot:
 
     library: Library
     searcher: Searcher
+    vectors: int = 0  # pieces stored when its vectors were mapped (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +61,22 @@ def open_snapshot(
 ) -> Snapshot:
     """The folder's library and a searcher over it; after `previous` (a reload), its
     unchanged episodes are taken as they are, and when none changed its searcher too (with
-    what it has read and worked out so far)."""
+    what it has read and worked out so far; mapped again to the stored vectors when more
+    have been embedded since)."""
     library = load_library(folder, previous.library if previous else None)
     if previous is not None and previous.library.changes_to(library).unchanged:
-        return Snapshot(library, previous.searcher)
-    index = builder(library)
-    windows = open_vectors(index, library, Derived.beside(library.folder)) if meaning else None
-    return Snapshot(library, Searcher(index, meaning, windows))
+        return with_stored_vectors(Snapshot(library, previous.searcher, previous.vectors))
+    searcher = Searcher(builder(library), meaning)
+    return with_stored_vectors(Snapshot(library, searcher))
+
+
+def with_stored_vectors(snapshot: Snapshot) -> Snapshot:
+    """`snapshot` with the vectors stored now (`window_vectors`), when they are more than it
+    has and its searcher weighs meaning; else `snapshot` itself."""
+    derived = Derived.beside(snapshot.library.folder)
+    if snapshot.searcher.meaning is None or stored_rows(derived) == snapshot.vectors:
+        return snapshot
+    searcher = snapshot.searcher
+    windows = open_vectors(searcher.index, snapshot.library, derived)
+    rows = len(windows.vectors) if windows is not None else 0
+    return Snapshot(snapshot.library, searcher.with_windows(windows), rows)

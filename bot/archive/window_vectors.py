@@ -11,16 +11,22 @@ Opening maps every segment of the search index to its pieces' rows in one vector
 no pass over the whole archive's text. `update` embeds only the pieces whose text has no row
 yet: nothing when nothing changed, a changed episode's new pieces when it changed. A segment
 whose pieces have no row yet owns none (no closeness), never a wrong one.
+
+One process embeds at a time (`update` holds `vectors/.lock`; another finds it taken and
+embeds nothing), and it saves every `save_every` pieces, so a long first embedding that is
+stopped keeps what it did. The two files grow together and only at their ends, so a reader
+that meets one written and the other not yet takes the rows both have.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +48,11 @@ PIECES = "pieces.npy"
 KEYS = "keys.npy"
 EPISODES = "episodes"
 SEGMENTS = "segments.npz"  # the last map, for the next open of the same archive
+LOCK = ".lock"  # held by the one process embedding
 BATCH = 48  # pieces the model reads at once
+PER_CORE_SECOND = 30  # pieces one core embeds a second (one BLAS thread; bench/vector_filler.py)
 SHARE = 1_000  # pieces a worker process embeds per task
+COPY_BYTES = 8 << 20  # stored vectors copied at a time into the grown file
 
 Encode = Callable[[list[str]], npt.NDArray[np.floating]]
 Keys = npt.NDArray[np.uint64]
@@ -57,13 +66,46 @@ class VectorsUpdate:
     embedded: int  # pieces embedded now
     pieces: int  # pieces of the index's segments
     seconds: float
+    busy: bool = False  # another process was embedding: nothing done here
 
     def line(self) -> str:
         """One line for ingest's summary."""
+        if self.busy:
+            return (
+                "Meaning vectors: another process is embedding them now (the bot, in the "
+                "background); none embedded here."
+            )
         return (
             f"Meaning vectors: {self.embedded:,} of {self.pieces:,} pieces embedded now, "
             f"in {self.seconds:.1f} s."
         )
+
+
+def embedding_time(pieces: int) -> str:
+    """How long one core takes to embed `pieces`, in words."""
+    minutes = pieces / PER_CORE_SECOND / 60
+    if minutes < 1:
+        return "under a minute of one core"
+    if minutes < 90:
+        return f"about {minutes:.0f} min of one core"
+    return f"about {minutes / 60:.1f} hours of one core"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How many of the library's pieces have a vector stored."""
+
+    embedded: int
+    pieces: int
+
+    @property
+    def missing(self) -> int:
+        return self.pieces - self.embedded
+
+    def line(self) -> str:
+        """One line for `check` and ingest's summary."""
+        share = 100 * self.embedded // self.pieces if self.pieces else 100  # 100 only when all
+        return f"meaning vectors: {self.embedded:,} of {self.pieces:,} pieces embedded ({share}%)"
 
 
 def _save(path: Path, write: Callable[[Path], None]) -> None:
@@ -79,11 +121,22 @@ def _start_worker(folder: Path) -> None:
     _encoder = Encoder.load(folder)
 
 
+def encode_with(encoder: Encoder) -> Encode:
+    """`encoder`'s vectors of many texts, `BATCH` at a time, as float16."""
+
+    def encode(texts: list[str]) -> npt.NDArray[np.float16]:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float16)
+        return np.concatenate(
+            [encoder.encode_many(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+        ).astype(np.float16)
+
+    return encode
+
+
 def _embed_share(texts: list[str]) -> npt.NDArray[np.float16]:
     assert _encoder is not None
-    return np.concatenate(
-        [_encoder.encode_many(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
-    ).astype(np.float16)
+    return np.asarray(encode_with(_encoder)(texts), dtype=np.float16)
 
 
 def embed(
@@ -114,10 +167,80 @@ def _stored(folder: Path) -> tuple[npt.NDArray[np.float16], Keys] | None:
         keys = np.load(folder / KEYS)
     except (OSError, ValueError):
         return None
-    if vectors.ndim != 2 or len(vectors) != len(keys):
-        log.warning("%s: %s and %s disagree; they are embedded again", folder, PIECES, KEYS)
+    if vectors.ndim != 2 or keys.ndim != 1:
+        log.warning("%s: %s or %s is not ours; they are embedded again", folder, PIECES, KEYS)
         return None
-    return vectors, keys
+    rows = min(len(vectors), len(keys))  # one of the two written, the other not yet
+    return vectors[:rows], keys[:rows]
+
+
+def _grow(folder: Path, before: int, new: npt.NDArray[np.float16], keys: Keys) -> int:
+    """The first `before` stored vectors with the rows `new` after them, and their `keys`:
+    both files written whole (either may land first: a reader takes the rows both have), the
+    old rows copied from the file a block at a time, never all in memory (a 700-talk
+    archive's are 134 MB). Returns how many rows are stored now."""
+    _save(folder / KEYS, lambda p: np.save(p, keys))
+    rows = np.ascontiguousarray(new, dtype=np.float16)
+    width = rows.shape[1]
+
+    def write(path: Path) -> None:
+        header = {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)),
+            "fortran_order": False,
+            "shape": (before + len(rows), width),
+        }
+        with path.open("wb") as out:
+            np.lib.format.write_array_header_2_0(out, header)
+            if before:
+                with (folder / PIECES).open("rb") as old:
+                    version = np.lib.format.read_magic(old)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read_header(old)
+                    if dtype != np.float16 or shape[1] != width or shape[0] < before:
+                        raise ValueError(f"{folder / PIECES}: not {before} rows of {width}")
+                    left = before * width * 2
+                    while left:
+                        block = old.read(min(left, COPY_BYTES))
+                        if not block:
+                            raise ValueError(f"{folder / PIECES}: shorter than its header")
+                        out.write(block)
+                        left -= len(block)
+            out.write(rows.tobytes())
+
+    _save(folder / PIECES, write)
+    return before + len(rows)
+
+
+def stored_rows(derived: Derived) -> int:
+    """How many pieces have a vector stored (0: none, or no usable folder); reads only the
+    keys file's header."""
+    if not derived.usable:
+        return 0
+    try:
+        return len(np.load(derived.folder / VECTORS / KEYS, mmap_mode="r"))
+    except (OSError, ValueError):
+        return 0
+
+
+@contextlib.contextmanager
+def embedding(folder: Path) -> Iterator[bool]:
+    """Hold the folder's embedding lock while inside: True when this process holds it, False
+    when another does (then embed nothing). The lock ends with its process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _episode_pieces(episode: Episode) -> tuple[list[str], Counts]:
@@ -125,18 +248,30 @@ def _episode_pieces(episode: Episode) -> tuple[list[str], Counts]:
     return [p for ps in cut for p in ps], np.array([len(ps) for ps in cut], dtype=np.int64)
 
 
+# The episodes' keys this process has read, by file, with the fingerprint they are of: a
+# reload maps again reading only the changed episodes' (a few MB for a 700-talk archive).
+_read: dict[Path, tuple[str, Keys, Counts]] = {}
+
+
 def _episode_keys(folder: Path, library: Library, episode: Episode) -> tuple[Keys, Counts]:
     """The episode's piece keys and pieces per segment, from its file when it is current."""
     path = folder / EPISODES / f"{episode.id}.npz"
     fingerprint = library.fingerprint(episode.id)
+    known = _read.get(path)
+    if known is not None and known[0] == fingerprint:
+        return known[1], known[2]
+    found: tuple[Keys, Counts] | None = None
     with contextlib.suppress(OSError, ValueError, KeyError), np.load(path) as saved:
         if str(saved["fingerprint"]) == fingerprint:
-            return saved["keys"], saved["counts"]
-    texts, counts = _episode_pieces(episode)
-    keys = np.array([piece_key(t) for t in texts], dtype=np.uint64)
-    with contextlib.suppress(OSError):
-        _save(path, lambda p: np.savez(p, fingerprint=fingerprint, keys=keys, counts=counts))
-    return keys, counts
+            found = saved["keys"], saved["counts"]
+    if found is None:
+        texts, counts = _episode_pieces(episode)
+        keys = np.array([piece_key(t) for t in texts], dtype=np.uint64)
+        with contextlib.suppress(OSError):
+            _save(path, lambda p: np.savez(p, fingerprint=fingerprint, keys=keys, counts=counts))
+        found = keys, counts
+    _read[path] = (fingerprint, *found)
+    return found
 
 
 def _rows(
@@ -162,18 +297,14 @@ def _rows(
     return rows, starts
 
 
-def update(index: SearchIndex, library: Library, derived: Derived, encode: Encode) -> VectorsUpdate:
-    """Embed the pieces of the index's segments that have no vector yet, and store them."""
-    began = time.perf_counter()
-    if not derived.usable:
-        return VectorsUpdate(0, 0, 0.0)
-    folder = derived.folder / VECTORS
-    stored = _stored(folder)
-    vectors, keys = stored if stored else (None, np.zeros(0, dtype=np.uint64))
-    known = set(keys.tolist())
+def _missing(
+    folder: Path, library: Library, episodes: list[Episode], known: set[int]
+) -> tuple[dict[int, str], int, int]:
+    """The pieces of `episodes` with no stored vector (key -> text, each text once), how many
+    pieces they have, and how many of those have none."""
     wanted: dict[int, str] = {}
-    total = 0
-    for episode in index.episodes:
+    total = absent = 0
+    for episode in episodes:
         episode_keys, _ = _episode_keys(folder, library, episode)
         total += len(episode_keys)
         if any(int(k) not in known for k in episode_keys.tolist()):
@@ -181,13 +312,59 @@ def update(index: SearchIndex, library: Library, derived: Derived, encode: Encod
             for text, key in zip(texts, episode_keys.tolist(), strict=True):
                 if key not in known:
                     wanted.setdefault(key, text)
-    if wanted:
-        new = [np.asarray(encode(list(wanted.values())), dtype=np.float16)]
-        old = [np.asarray(vectors)] if vectors is not None and len(vectors) else []
-        all_vectors = np.concatenate([*old, *new])
-        all_keys = np.concatenate([keys, np.fromiter(wanted, dtype=np.uint64, count=len(wanted))])
-        _save(folder / PIECES, lambda p: np.save(p, all_vectors))
-        _save(folder / KEYS, lambda p: np.save(p, all_keys))
+                    absent += 1
+    return wanted, total, absent
+
+
+def coverage(library: Library, derived: Derived) -> Coverage:
+    """How many of the library's pieces have a vector stored (for `check` and ingest)."""
+    if not derived.usable:
+        return Coverage(0, sum(len(_episode_pieces(ep)[0]) for ep in library))
+    folder = derived.folder / VECTORS
+    stored = _stored(folder)
+    known = set(stored[1].tolist()) if stored else set()
+    _, total, absent = _missing(folder, library, list(library), known)
+    return Coverage(total - absent, total)
+
+
+def update(
+    index: SearchIndex,
+    library: Library,
+    derived: Derived,
+    encode: Encode,
+    *,
+    save_every: int | None = None,
+    saved: Callable[[int, int], None] | None = None,
+) -> VectorsUpdate:
+    """Embed the pieces of the index's segments that have no vector yet, and store them,
+    every `save_every` pieces (None: once, at the end), calling `saved(done, missing)` after
+    each (and `saved(0, missing)` before the first). Embeds nothing when another process is
+    embedding (`VectorsUpdate.busy`)."""
+    began = time.perf_counter()
+    if not derived.usable:
+        return VectorsUpdate(0, 0, 0.0)
+    folder = derived.folder / VECTORS
+    with embedding(folder) as mine:
+        if not mine:
+            return VectorsUpdate(0, 0, time.perf_counter() - began, busy=True)
+        for name in (PIECES, KEYS):  # a stopped embedder's half-written files (`_save`)
+            for stale in folder.glob(f".{name}.*"):
+                stale.unlink(missing_ok=True)
+        stored = _stored(folder)
+        vectors, keys = stored if stored else (None, np.zeros(0, dtype=np.uint64))
+        rows = len(vectors) if vectors is not None else 0
+        wanted, total, _ = _missing(folder, library, list(index.episodes), set(keys.tolist()))
+        items = list(wanted.items())
+        step = save_every or len(items) or 1
+        if items and saved is not None:
+            saved(0, len(items))
+        for at in range(0, len(items), step):
+            share = items[at : at + step]
+            new = np.asarray(encode([text for _, text in share]), dtype=np.float16)
+            keys = np.concatenate([keys, np.array([k for k, _ in share], dtype=np.uint64)])
+            rows = _grow(folder, rows, new, keys)
+            if saved is not None:
+                saved(at + len(share), len(items))
     return VectorsUpdate(len(wanted), total, time.perf_counter() - began)
 
 

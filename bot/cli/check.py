@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.archive.derived import Derived, load_library
+from bot.archive.window_vectors import coverage, embedding_time
 from bot.cli.options import config_option
 from bot.config import preflight
 from bot.config.settings import TOKEN_VARIABLE, Config, ConfigError
@@ -23,7 +25,7 @@ from bot.errors import CatalogError, EpisodeFileError
 from bot.ingest import catalog as catalog_mod
 from bot.ingest.intake import raw_unwritable
 from bot.ingest.pipeline import discover
-from bot.search.meaning import load_meaning
+from bot.search.meaning import find_model, load_meaning
 from bot.storage import Database, StoreError, open_store, schema_version
 
 Level = Literal["ok", "warning", "error"]
@@ -233,6 +235,32 @@ def check_meaning(config: Config) -> Finding:
     return Finding("warning" if meaning.missing else "ok", meaning.status)
 
 
+def check_vectors(config: Config) -> Finding | None:
+    """How many of the episodes' pieces have a meaning vector, and who embeds the others
+    (None: search goes by words alone, or there are no episodes to count)."""
+    if not config.search.meaning or find_model() is None or not config.data.episodes.is_dir():
+        return None
+    try:
+        library = load_library(config.data.episodes)
+    except EpisodeFileError:
+        return None  # check_episodes says why
+    have = coverage(library, Derived.beside(library.folder))
+    if not have.missing:
+        return Finding("ok", have.line())
+    left, took = f"the other {have.missing:,}", embedding_time(have.missing)
+    if not config.search.vectors:
+        return Finding(
+            "warning",
+            f"{have.line()}; [search] vectors = false, so only python -m bot ingest --vectors "
+            f"embeds {left} ({took})",
+        )
+    return Finding(
+        "ok",
+        f"{have.line()}; the bot embeds {left} in the background ({took}), or python -m bot "
+        "ingest --vectors does it now with every core",
+    )
+
+
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
     """Every check in order; the episodes and database only when the config reads."""
     config, first = check_config(given, environ)
@@ -246,6 +274,9 @@ def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:
         found += check_raw(config)
         found += check_database(config)
         found.append(check_meaning(config))
+        vectors = check_vectors(config)
+        if vectors is not None:
+            found.append(vectors)
     return found
 
 

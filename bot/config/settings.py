@@ -58,6 +58,9 @@ class SearchConfig:
     results: int = 5
     min_score: float = MIN_SCORE  # the engine's own: measured in bench/search_relevance.py
     meaning: bool = True  # the sentence model decides how sure an answer is (words only: off)
+    # The bot embeds the pieces that have no meaning vector yet in the background, at the
+    # lowest priority (`bot.archive.vector_filler`); off: only `ingest --vectors` embeds them.
+    vectors: bool = True
     # Processes the bot searches in (`bot.archive.search_pool`), beside its event loop's;
     # 0: in threads of the bot's own process (less memory, but a burst holds up the loop).
     workers: int = 2

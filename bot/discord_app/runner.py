@@ -95,6 +95,8 @@ async def run_bot(
     await share_reloads(archive, store)  # PostgreSQL: a reload reaches every process
     if config.search.workers:
         archive.search_in_processes(config.search.workers, config.search.meaning)
+    if config.search.vectors and meaning.folder is not None:
+        archive.fill_vectors(meaning.folder)  # what the stored vectors lack, in the background
     bot = PodquoteBot(config, archive, store, sync_global=sync_global, resync=resync)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -143,6 +145,7 @@ async def run_bot(
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+        await archive.stop_filling()
         await asyncio.to_thread(archive.close)
         await store.close()
         log.info("database closed")

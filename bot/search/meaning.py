@@ -93,6 +93,7 @@ class Meaning:
     encoder: Encoder | None
     status: str  # for logs and `check`
     missing: bool = False  # wanted but not available: a warning (search goes by words alone)
+    folder: Path | None = None  # where the model was loaded from
 
 
 def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
@@ -112,7 +113,7 @@ def load_meaning(enabled: bool = True, folder: Path | None = None) -> Meaning:
         encoder = Encoder.load(folder)
     except ModelError as exc:
         return Meaning(None, f"meaning check: off, {exc}", missing=True)
-    return Meaning(encoder, f"meaning check: on (all-MiniLM-L6-v2 from {folder})")
+    return Meaning(encoder, f"meaning check: on (all-MiniLM-L6-v2 from {folder})", folder=folder)
 
 
 class Encoder:

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import threading
@@ -219,6 +220,11 @@ def _word_score(cover: _Cover) -> float:
     return 45.0 * cover.coverage + 20.0 * cover.closeness * cover.coverage
 
 
+def _fitting(windows: WindowVectors | None, index: SearchIndex) -> WindowVectors | None:
+    """`windows` when they were mapped to `index` (one entry per segment), else None."""
+    return windows if windows is not None and windows.segments == index.size else None
+
+
 class Searcher:
     """Answers queries over one `SearchIndex` (immutable: a reload builds a new one).
 
@@ -235,13 +241,20 @@ class Searcher:
         self.meaning = meaning
         # Each segment's pieces embedded ahead of time (`bot.search.windows`): they choose the
         # closest moments of an unsure reply among all the words' candidates.
-        self.windows = windows if windows is not None and windows.segments == index.size else None
+        self.windows = _fitting(windows, index)
         self.speakers = SpeakerFilter(index)
         self.episodes = EpisodeFilter(index)
         self._expansions: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
         self._expansions_lock = threading.Lock()
         # (episode, speaker) -> the words naming them (see `_people`), filled as they come up
         self._people_words: dict[tuple[int, str | None], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def with_windows(self, windows: WindowVectors | None) -> Searcher:
+        """This searcher over the same index with other stored vectors (say, more of them
+        embedded since); what it has read and worked out so far is shared."""
+        other = copy.copy(self)
+        other.windows = _fitting(windows, self.index)
+        return other
 
     # -- query terms -------------------------------------------------------------------
     def expand(self, term: str) -> list[tuple[int, float]]:

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from bot.archive import window_vectors
 from bot.archive.derived import Derived
 from bot.archive.search_index import open_index
 from bot.archive.window_vectors import (
@@ -17,11 +18,14 @@ from bot.archive.window_vectors import (
     PIECES,
     SEGMENTS,
     VECTORS,
+    coverage,
+    embedding,
     open_vectors,
+    stored_rows,
     update,
 )
 from bot.episodes.library import Library
-from bot.search.windows import NO_VECTOR, WindowVectors, pieces
+from bot.search.windows import NO_VECTOR, WindowVectors, piece_key, pieces
 from tests.conftest import DATA
 
 SIRAJ = "twiml-talk-2-siraj-raval.yaml"
@@ -147,3 +151,96 @@ def test_no_stored_vectors_or_unusable_files_open_as_none(folder: Path) -> None:
     empty = open_vectors(index, library, derived)
     assert empty is not None and empty.starts[-1] == 0
     assert empty.closeness(np.ones(16, np.float32) / 4, [0, 1]) == [NO_VECTOR, NO_VECTOR]
+
+
+class Stopped(Exception):
+    """The embedding process stopped mid-way."""
+
+
+def test_a_long_embedding_saves_as_it_goes_and_a_stop_keeps_what_was_saved(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window_vectors, "COPY_BYTES", 1000)  # the old rows copied in many blocks
+    library = Library.load(folder)
+    index, _ = open_index(library)
+    derived = Derived.beside(folder)
+    wanted = len(_all_pieces(index))
+    calls: list[int] = []
+
+    def stops_at_the_third_share(texts: list[str]) -> npt.NDArray[np.float32]:
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise Stopped
+        return Encoder()(texts)
+
+    saved: list[tuple[int, int]] = []
+    with pytest.raises(Stopped):
+        update(
+            index,
+            library,
+            derived,
+            stops_at_the_third_share,
+            save_every=100,
+            saved=lambda done, missing: saved.append((done, missing)),
+        )
+    assert calls[:2] == [100, 100]
+    assert saved == [(0, wanted), (100, wanted), (200, wanted)]
+    assert stored_rows(derived) == 200  # two shares saved, the third lost
+    assert not list((derived.folder / VECTORS).glob(".*.npy"))  # no half-written file
+    assert coverage(library, derived).embedded == 200
+    encoder = Encoder()
+    rest = update(index, library, derived, encoder, save_every=1_000)
+    assert rest.embedded == len(encoder.read) == wanted - 200  # only what was not saved
+    assert coverage(library, derived).missing == 0
+    # every row is its own text's vector, however many saves and blocks it took
+    by_key = {piece_key(text): text for text in _all_pieces(index)}
+    keys = np.load(derived.folder / VECTORS / KEYS)
+    stored = np.load(derived.folder / VECTORS / PIECES)
+    expected = Encoder()([by_key[int(k)] for k in keys]).astype(np.float16)
+    assert len(keys) == wanted and np.array_equal(stored, expected)
+
+
+def test_one_process_embeds_at_a_time(folder: Path) -> None:
+    library = Library.load(folder)
+    index, _ = open_index(library)
+    derived = Derived.beside(folder)
+    encoder = Encoder()
+    with embedding(derived.folder / VECTORS) as mine:
+        assert mine
+        busy = update(index, library, derived, encoder)
+    assert busy.busy and busy.embedded == 0 and not encoder.read
+    assert "another process is embedding" in busy.line()
+    assert stored_rows(derived) == 0
+    assert update(index, library, derived, encoder).embedded == len(_all_pieces(index))
+
+
+def test_a_reader_between_the_two_files_written_takes_the_rows_both_have(folder: Path) -> None:
+    library = Library.load(folder)
+    index, _ = open_index(library)
+    derived = Derived.beside(folder)
+    update(index, library, derived, Encoder())
+    vectors_file = derived.folder / VECTORS / PIECES
+    full = np.load(vectors_file)
+    np.save(vectors_file, full[:-40])  # the keys written, the vectors not yet
+    windows = open_vectors(index, library, derived)
+    assert windows is not None and len(windows.vectors) == len(full) - 40
+    assert windows.starts[-1] == len(full) - 40  # segments own only rows that exist
+    # a stopped embedder's half-written files are cleared by the next one
+    leftover = derived.folder / VECTORS / f".{PIECES}.x1y2.npy"
+    leftover.write_bytes(b"half")
+    encoder = Encoder()
+    assert update(index, library, derived, encoder).embedded == 40
+    assert not leftover.exists()
+
+
+def test_coverage_counts_the_pieces_embedded(folder: Path) -> None:
+    library = Library.load(folder)
+    index, _ = open_index(library)
+    derived = Derived.beside(folder)
+    total = sum(len(pieces(s.text)) for ep in library for s in ep.segments)
+    before = coverage(library, derived)
+    assert (before.embedded, before.pieces) == (0, total)
+    assert before.line() == f"meaning vectors: 0 of {total:,} pieces embedded (0%)"
+    update(index, library, derived, Encoder())
+    after = coverage(library, derived)
+    assert after.missing == 0 and after.line().endswith("(100%)")

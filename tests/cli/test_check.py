@@ -12,15 +12,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import numpy as np
 import pytest
 
+from bot.archive.derived import Derived, load_library
+from bot.archive.search_index import open_index
+from bot.archive.window_vectors import update
 from bot.cli.check import check_database
 from bot.config.settings import Config, DataConfig
 from bot.episodes import files as episode_io
 from bot.search.meaning import model_home
 from bot.storage import PostgresUrl
 from bot.storage.sqlite import MIGRATIONS
-from tests.conftest import DATA, MODEL
+from tests.conftest import DATA, MODEL, needs_model
 
 TOKEN = "check-token-value-never-printed"
 # The meaning check is on by default; without the sentence model the bot still starts (by
@@ -32,6 +36,16 @@ MEANING = (
     "(python -m bot model fetch puts it there); search goes by words alone"
 )
 MEANING_OFF = "ok: meaning check: off, words only ([search] meaning = false)"
+# With the model, how many of the samples' 1,438 pieces have a meaning vector (none yet).
+VECTORS = (
+    [
+        "ok: meaning vectors: 0 of 1,438 pieces embedded (0%); the bot embeds the other 1,438 "
+        "in the background (under a minute of one core), or python -m bot ingest --vectors "
+        "does it now with every core"
+    ]
+    if MODEL is not None
+    else []
+)
 # No server configured: the commands go global, which Discord is slow to show (a warning).
 GLOBAL_COMMANDS = (
     "warning: commands: no [discord] guild_ids, so they are registered globally and Discord "
@@ -81,11 +95,54 @@ def test_ok_creates_the_database_then_finds_it_up_to_date(tmp_path: Path, config
         f"ok: database: {tmp_path / 'state/podquote.sqlite3'} created "
         f"(schema version {len(MIGRATIONS)})",
         MEANING,
+        *VECTORS,
     ]
     again = check(tmp_path, "--config", str(config))
-    assert again.stdout.splitlines()[-2].endswith(
+    assert _line(again.stdout, "ok: database:").endswith(
         f"opened (schema version {len(MIGRATIONS)}, up to date)"
     )
+
+
+def _line(out: str, start: str) -> str:
+    (line,) = [line for line in out.splitlines() if line.startswith(start)]
+    return line
+
+
+@needs_model
+def test_vectors_are_counted_and_who_embeds_the_rest_is_said(tmp_path: Path, config: Path) -> None:
+    library = load_library(tmp_path / "episodes")
+    index, _ = open_index(library)
+    derived = Derived.beside(library.folder)
+    shares: list[int] = []
+
+    def stops_after_one_share(texts: list[str]) -> np.ndarray:
+        shares.append(len(texts))
+        if len(shares) > 1:
+            raise _Stopped  # as a stopped embedding: what was saved stays
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    with pytest.raises(_Stopped):
+        update(index, library, derived, stops_after_one_share, save_every=100)
+    partly = _line(check(tmp_path, "--config", str(config)).stdout, "ok: meaning vectors:")
+    assert partly.startswith("ok: meaning vectors: 100 of 1,438 pieces embedded (6%); the bot")
+    config.write_text(config.read_text() + "[search]\nvectors = false\n")
+    off = _line(check(tmp_path, "--config", str(config)).stdout, "warning: meaning vectors:")
+    assert off == (
+        "warning: meaning vectors: 100 of 1,438 pieces embedded (6%); [search] vectors = "
+        "false, so only python -m bot ingest --vectors embeds the other 1,338 (under a minute "
+        "of one core)"
+    )
+    update(index, library, derived, lambda texts: np.ones((len(texts), 4), dtype=np.float32))
+    done = check(tmp_path, "--config", str(config)).stdout
+    assert _line(done, "ok: meaning vectors:") == (
+        "ok: meaning vectors: 1,438 of 1,438 pieces embedded (100%)"
+    )
+    config.write_text(config.read_text() + "meaning = false\n")
+    assert "meaning vectors" not in check(tmp_path, "--config", str(config)).stdout
+
+
+class _Stopped(Exception):
+    """An embedding stopped mid-way."""
 
 
 def test_the_config_comes_from_podquote_config_or_the_working_folder(
@@ -159,7 +216,7 @@ def test_an_older_database_is_migrated_and_says_so(tmp_path: Path, config: Path)
         db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     result = check(tmp_path, "--config", str(config))
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-2].endswith(
+    assert _line(result.stdout, "ok: database:").endswith(
         f"migrated from schema version 0 to {len(MIGRATIONS)}"
     )
 

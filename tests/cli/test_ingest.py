@@ -42,14 +42,21 @@ def test_ingest_stores_advice_scores_and_the_index_once_and_again_only_for_what_
     out = tmp_path / "episodes"
     derived = tmp_path / "derived"
     assert main(["ingest", str(DATA / "raw"), "--out", str(out)]) == 0
-    *_, scores, indexed = capsys.readouterr().out.splitlines()
+    scores, indexed = _derived_lines(capsys.readouterr().out)
     assert scores.startswith(f"Derived data in {derived}/: advice scores of 5 episodes computed, 0")
     assert len(list((derived / "advice").glob("*.json"))) == 5
     assert indexed.startswith(f"Search index in {derived}/index/: built; 5 episodes indexed, 0")
     assert main(["ingest", str(DATA / "raw"), "--out", str(out)]) == 0
-    *_, scores, indexed = capsys.readouterr().out.splitlines()
+    scores, indexed = _derived_lines(capsys.readouterr().out)
     assert "advice scores of 0 episodes computed, 5 unchanged" in scores
     assert "current; 0 episodes indexed, 0 removed, 5 unchanged" in indexed
+
+
+def _derived_lines(out: str) -> tuple[str, str]:
+    """The lines on the advice scores and on the search index."""
+    (scores,) = [line for line in out.splitlines() if line.startswith("Derived data in")]
+    (indexed,) = [line for line in out.splitlines() if line.startswith("Search index in")]
+    return scores, indexed
 
 
 def test_a_bad_file_is_one_line_on_stderr_and_the_others_still_go_through(
@@ -193,6 +200,18 @@ def test_vectors_embed_every_piece_once_and_search_opens_them(
     searcher = open_searcher(out, meaning=True)
     assert searcher.windows is not None and searcher.windows.segments == index.size
     assert len(searcher.windows.vectors) == count
+    # without --vectors: counted, and left to the bot (`bot.archive.vector_filler`)
     without = main(["ingest", str(DATA / "raw" / SMALLEST), "--out", str(tmp_path / "plain")])
-    assert without == 0 and "Meaning vectors" not in capsys.readouterr().out
+    assert without == 0
+    assert (
+        f"Meaning vectors: 0 of {count:,} pieces embedded (0%); the bot embeds the other "
+        f"{count:,} in the background (under a minute of one core), or python -m bot ingest "
+        "--vectors does it now with every core."
+    ) in capsys.readouterr().out.splitlines()
     assert open_searcher(tmp_path / "plain", meaning=True).windows is None
+    assert main([*args, "--out", str(tmp_path / "plain")]) == 0
+    assert main(["ingest", str(DATA / "raw" / SMALLEST), "--out", str(tmp_path / "plain")]) == 0
+    assert (
+        f"Meaning vectors: {count:,} of {count:,} pieces embedded (100%)."
+        in capsys.readouterr().out.splitlines()
+    )

@@ -176,6 +176,7 @@ async def test_killed_at_every_phase_of_a_post_the_bot_posts_once_per_server_and
             f'[data]\nepisodes = "{episodes}"\ndatabase = "{database}"\n'
             f"[discord]\nguild_ids = [{', '.join(str(g.id) for g, _, _ in guilds)}]\n"
             f'api_base = "{server.api_base}"\ngateway_url = "{server.gateway_url}"\n'
+            "[search]\nvectors = false\n"  # no helper embedding beside the posts under test
         )
         env = {**os.environ, "DISCORD_TOKEN": server.token, "PYTHONPATH": str(ROOT)}
 
