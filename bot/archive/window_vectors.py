@@ -299,11 +299,11 @@ def _rows(
 
 def _missing(
     folder: Path, library: Library, episodes: list[Episode], known: set[int]
-) -> tuple[dict[int, str], int, int]:
-    """The pieces of `episodes` with no stored vector (key -> text, each text once), how many
-    pieces they have, and how many of those have none."""
+) -> tuple[dict[int, str], int]:
+    """The pieces of `episodes` with no stored vector (key -> text, each text once), and how
+    many pieces they have."""
     wanted: dict[int, str] = {}
-    total = absent = 0
+    total = 0
     for episode in episodes:
         episode_keys, _ = _episode_keys(folder, library, episode)
         total += len(episode_keys)
@@ -312,8 +312,7 @@ def _missing(
             for text, key in zip(texts, episode_keys.tolist(), strict=True):
                 if key not in known:
                     wanted.setdefault(key, text)
-                    absent += 1
-    return wanted, total, absent
+    return wanted, total
 
 
 def coverage(library: Library, derived: Derived) -> Coverage:
@@ -322,9 +321,13 @@ def coverage(library: Library, derived: Derived) -> Coverage:
         return Coverage(0, sum(len(_episode_pieces(ep)[0]) for ep in library))
     folder = derived.folder / VECTORS
     stored = _stored(folder)
-    known = set(stored[1].tolist()) if stored else set()
-    _, total, absent = _missing(folder, library, list(library), known)
-    return Coverage(total - absent, total)
+    known = stored[1] if stored else np.zeros(0, dtype=np.uint64)
+    total = embedded = 0
+    for episode in library:  # the keys only (stored per episode): no episode's text is read
+        keys, _ = _episode_keys(folder, library, episode)
+        total += len(keys)
+        embedded += int(np.isin(keys, known).sum())
+    return Coverage(embedded, total)
 
 
 def update(
@@ -353,7 +356,7 @@ def update(
         stored = _stored(folder)
         vectors, keys = stored if stored else (None, np.zeros(0, dtype=np.uint64))
         rows = len(vectors) if vectors is not None else 0
-        wanted, total, _ = _missing(folder, library, list(index.episodes), set(keys.tolist()))
+        wanted, total = _missing(folder, library, list(index.episodes), set(keys.tolist()))
         items = list(wanted.items())
         step = save_every or len(items) or 1
         if items and saved is not None:
