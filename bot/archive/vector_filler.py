@@ -134,7 +134,10 @@ class VectorFiller:
                 continue
             if done.embedded:
                 log.info("%s", done.line())
-            await self._embedded()
+            try:
+                await self._embedded()
+            except Exception as exc:  # the snapshot served keeps the vectors it has
+                log.warning("meaning vectors: mapping failed, %s: %s", type(exc).__name__, exc)
             if not self._again:
                 return
 

@@ -28,6 +28,9 @@ from bot.search.index import SearchIndex
 from bot.search.meaning import FETCH_HINT, find_model
 
 PROGRESS_MIN_FILES = 20
+# Pieces embedded between two saves with --vectors: a stopped run keeps what it saved (each
+# share starts the embedding processes again, a few seconds).
+SAVE_EVERY = 20_000
 VECTOR_WORKERS = min(2, os.cpu_count() or 1)
 
 
@@ -184,14 +187,23 @@ def _vectors(index: SearchIndex, library: Library, derived: Derived, workers: in
     if model is None:
         return f"Meaning vectors: not computed, the sentence model is missing ({FETCH_HINT})."
 
-    def progress(done: int, total: int) -> None:
+    saved = [0, 0]  # pieces embedded and saved so far, of how many
+
+    def progress(done: int, _: int) -> None:
         if sys.stderr.isatty():
-            print(f"\rembedding: {done:,} of {total:,} pieces", end="", file=sys.stderr)
+            print(
+                f"\rembedding: {saved[0] + done:,} of {saved[1]:,} pieces", end="", file=sys.stderr
+            )
 
     def encode(texts: list[str]) -> Any:
         return embed(texts, model, workers, progress)
 
-    line = window_vectors.update(index, library, derived, encode).line()
+    def on_save(done: int, missing: int) -> None:
+        saved[:] = [done, missing]
+
+    line = window_vectors.update(
+        index, library, derived, encode, save_every=SAVE_EVERY, saved=on_save
+    ).line()
     window_vectors.open_vectors(index, library, derived)  # maps them now, not at the bot's start
     return line
 

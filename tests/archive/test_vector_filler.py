@@ -160,3 +160,32 @@ def test_a_search_process_maps_the_vectors_the_bot_serves_with(
     assert worker.search(identity, done.embedded + 5, Query("five secrets")) is not None
     assert worker.snapshot.vectors == done.embedded and worker.missed_vectors == done.embedded + 5
     assert worker.snapshot.searcher is snapshot.searcher
+
+
+@pytest.mark.asyncio
+async def test_a_failing_map_is_one_warning_and_the_next_run_still_comes(
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert MODEL is not None
+    fill(folder, MODEL)  # everything embedded already: a run only looks (no model loaded)
+    calls: list[str] = []
+
+    async def embedded() -> None:
+        calls.append("mapped")
+        if len(calls) == 1:
+            raise OSError("disk gone")
+
+    filler = VectorFiller(folder, MODEL, embedded)
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.archive.vector_filler"):
+            filler.request()
+            await asyncio.wait_for(filler.wait(), 60)
+        assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+            "meaning vectors: mapping failed, OSError: disk gone"
+        ]
+        assert filler.last is not None and filler.last.embedded == 0
+        filler.request()
+        await asyncio.wait_for(filler.wait(), 60)
+        assert calls == ["mapped", "mapped"]
+    finally:
+        await filler.close()
