@@ -274,22 +274,33 @@ def _episode_keys(folder: Path, library: Library, episode: Episode) -> tuple[Key
     return found
 
 
+def _looked_up(keys: Keys, wanted: Keys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each wanted key's row among the stored `keys`, and whether it is stored at all (one
+    sort of the stored keys, one vectorized search)."""
+    if not len(keys):  # nothing stored
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    order = np.argsort(keys, kind="stable")
+    at = order[np.minimum(np.searchsorted(keys, wanted, sorter=order), len(keys) - 1)]
+    return at.astype(np.int64), keys[at] == wanted
+
+
+def _joined(episode_keys: list[tuple[Keys, Counts]]) -> tuple[Keys, Counts]:
+    """Every episode's piece keys, and pieces per segment, one after another."""
+    if not episode_keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate([k for k, _ in episode_keys]),
+        np.concatenate([c for _, c in episode_keys]),
+    )
+
+
 def _rows(
     index: SearchIndex, episode_keys: list[tuple[Keys, Counts]], keys: Keys
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Each segment's rows (of the pieces that have one), and where each segment's start."""
-    wanted = (
-        np.concatenate([k for k, _ in episode_keys]) if episode_keys else np.zeros(0, np.uint64)
-    )
-    counts = np.concatenate([c for _, c in episode_keys]) if episode_keys else np.zeros(0, np.int64)
-    if len(keys):
-        order = np.argsort(keys, kind="stable")
-        at = order[np.minimum(np.searchsorted(keys, wanted, sorter=order), len(keys) - 1)]
-        found = keys[at] == wanted
-        rows = at[found].astype(np.int64)
-    else:  # nothing stored: no segment owns a row
-        found = np.zeros(len(wanted), dtype=bool)
-        rows = np.zeros(0, dtype=np.int64)
+    wanted, counts = _joined(episode_keys)
+    at, found = _looked_up(keys, wanted)
+    rows = at[found]
     owner = np.repeat(np.arange(index.size), counts)
     kept = np.bincount(owner[found], minlength=index.size)
     starts = np.zeros(index.size + 1, dtype=np.int64)
@@ -322,12 +333,9 @@ def coverage(library: Library, derived: Derived) -> Coverage:
     folder = derived.folder / VECTORS
     stored = _stored(folder)
     known = stored[1] if stored else np.zeros(0, dtype=np.uint64)
-    total = embedded = 0
-    for episode in library:  # the keys only (stored per episode): no episode's text is read
-        keys, _ = _episode_keys(folder, library, episode)
-        total += len(keys)
-        embedded += int(np.isin(keys, known).sum())
-    return Coverage(embedded, total)
+    # the keys only (stored per episode): no episode's text is read
+    wanted, _ = _joined([_episode_keys(folder, library, episode) for episode in library])
+    return Coverage(int(_looked_up(known, wanted)[1].sum()), len(wanted))
 
 
 def update(
