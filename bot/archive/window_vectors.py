@@ -103,9 +103,25 @@ class Coverage:
         return self.pieces - self.embedded
 
     def line(self) -> str:
-        """One line for `check` and ingest's summary."""
+        """How many are embedded, in a line."""
         share = 100 * self.embedded // self.pieces if self.pieces else 100  # 100 only when all
         return f"meaning vectors: {self.embedded:,} of {self.pieces:,} pieces embedded ({share}%)"
+
+    def said(self, background: bool) -> str:
+        """The line, and who embeds the pieces left: the bot in the background, or (not
+        `background`: `[search] vectors = false`) only ingest. For `check` and ingest."""
+        if not self.missing:
+            return self.line()
+        left, took = f"the other {self.missing:,}", embedding_time(self.missing)
+        if not background:
+            return (
+                f"{self.line()}; [search] vectors = false, so only python -m bot ingest "
+                f"--vectors embeds {left} ({took})"
+            )
+        return (
+            f"{self.line()}; the bot embeds {left} in the background ({took}), or python -m "
+            "bot ingest --vectors does it now with every core"
+        )
 
 
 def _save(path: Path, write: Callable[[Path], None]) -> None:

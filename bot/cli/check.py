@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.archive.derived import Derived, load_library
-from bot.archive.window_vectors import coverage, embedding_time
+from bot.archive.window_vectors import coverage
 from bot.cli.options import config_option
 from bot.config import preflight
 from bot.config.settings import TOKEN_VARIABLE, Config, ConfigError
@@ -245,20 +245,8 @@ def check_vectors(config: Config) -> Finding | None:
     except EpisodeFileError:
         return None  # check_episodes says why
     have = coverage(library, Derived.beside(library.folder))
-    if not have.missing:
-        return Finding("ok", have.line())
-    left, took = f"the other {have.missing:,}", embedding_time(have.missing)
-    if not config.search.vectors:
-        return Finding(
-            "warning",
-            f"{have.line()}; [search] vectors = false, so only python -m bot ingest --vectors "
-            f"embeds {left} ({took})",
-        )
-    return Finding(
-        "ok",
-        f"{have.line()}; the bot embeds {left} in the background ({took}), or python -m bot "
-        "ingest --vectors does it now with every core",
-    )
+    level: Level = "warning" if have.missing and not config.search.vectors else "ok"
+    return Finding(level, have.said(background=config.search.vectors))
 
 
 def findings(given: Path | None, environ: Mapping[str, str]) -> list[Finding]:

@@ -165,21 +165,14 @@ def _derive(library: Library, vector_workers: int = 0) -> str:
     if vector_workers:
         lines.append(_vectors(index, library, derived, vector_workers))
     elif find_model() is not None:
-        lines.append(vectors_left(library, derived))
+        lines.append(_vectors_left(library, derived))
     return "\n".join(lines)
 
 
-def vectors_left(library: Library, derived: Derived) -> str:
-    """How many pieces have a meaning vector, and who embeds the others (ingest and check)."""
-    have = window_vectors.coverage(library, derived)
-    line = have.line().capitalize()
-    if not have.missing:
-        return f"{line}."
-    return (
-        f"{line}; the bot embeds the other {have.missing:,} in the background "
-        f"({window_vectors.embedding_time(have.missing)}), or python -m bot ingest --vectors "
-        "does it now with every core."
-    )
+def _vectors_left(library: Library, derived: Derived) -> str:
+    """How many pieces have a meaning vector, and who embeds the others."""
+    said = window_vectors.coverage(library, derived).said(background=True)
+    return f"{said[:1].upper()}{said[1:]}."
 
 
 def _vectors(index: SearchIndex, library: Library, derived: Derived, workers: int) -> str:
