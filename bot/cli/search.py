@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from bot.archive.derived import Derived, load_library
+from bot.archive.derived import load_library
 from bot.archive.search_index import open_index
-from bot.archive.window_vectors import open_vectors
+from bot.archive.snapshot import Snapshot, with_stored_vectors
 from bot.cli.options import DEFAULT_OUT, configured
 from bot.config.settings import SearchConfig
 from bot.errors import EpisodeFileError
@@ -93,12 +93,8 @@ def open_searcher(data: Path, meaning: bool = False) -> Searcher:
     model = load_meaning(meaning)
     if model.missing:
         print(f"warning: {model.status}", file=sys.stderr)
-    index = open_index(library)[0]
-    if model.encoder is None:
-        return Searcher(index)
-    return Searcher(
-        index, model.encoder, open_vectors(index, library, Derived.beside(library.folder))
-    )
+    searcher = Searcher(open_index(library)[0], model.encoder)
+    return with_stored_vectors(Snapshot(library, searcher)).searcher  # as the bot opens them
 
 
 def results_json(outcome: Outcome) -> list[dict[str, Any]]:
