@@ -24,7 +24,6 @@ import contextlib
 import fcntl
 import hashlib
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from bot.archive.child import SPAWN
 from bot.archive.derived import Derived
 from bot.atomic import write_through
 from bot.episodes.library import Library
@@ -167,8 +167,7 @@ def embed(
         return np.zeros((0, 0), dtype=np.float16)
     shares = [texts[i : i + SHARE] for i in range(0, len(texts), SHARE)]
     out: list[npt.NDArray[np.float16]] = []
-    context = multiprocessing.get_context("spawn")  # no copy of the caller's threads or locks
-    with context.Pool(workers, initializer=_start_worker, initargs=(model,)) as pool:
+    with SPAWN.Pool(workers, initializer=_start_worker, initargs=(model,)) as pool:
         for part in pool.imap(_embed_share, shares):
             out.append(part)
             if progress:
@@ -325,21 +324,24 @@ def _rows(
 
 
 def _missing(
-    folder: Path, library: Library, episodes: list[Episode], known: set[int]
+    folder: Path, library: Library, episodes: list[Episode], keys: Keys
 ) -> tuple[dict[int, str], int]:
-    """The pieces of `episodes` with no stored vector (key -> text, each text once), and how
-    many pieces they have."""
+    """The pieces of `episodes` with no vector among the stored `keys` (key -> text, each
+    text once), and how many pieces they have; only those episodes' text is read."""
+    episode_keys = [_episode_keys(folder, library, episode) for episode in episodes]
+    joined, _ = _joined(episode_keys)
+    found = _looked_up(keys, joined)[1]
     wanted: dict[int, str] = {}
-    total = 0
-    for episode in episodes:
-        episode_keys, _ = _episode_keys(folder, library, episode)
-        total += len(episode_keys)
-        if any(int(k) not in known for k in episode_keys.tolist()):
+    at = 0
+    for episode, (own, _) in zip(episodes, episode_keys, strict=True):
+        there = found[at : at + len(own)]
+        at += len(own)
+        if not there.all():
             texts = _episode_pieces(episode)[0]  # in the order of its keys
-            for text, key in zip(texts, episode_keys.tolist(), strict=True):
-                if key not in known:
+            for text, key, stored in zip(texts, own.tolist(), there.tolist(), strict=True):
+                if not stored:
                     wanted.setdefault(key, text)
-    return wanted, total
+    return wanted, len(joined)
 
 
 def coverage(library: Library, derived: Derived) -> Coverage:
@@ -380,7 +382,7 @@ def update(
         stored = _stored(folder)
         vectors, keys = stored if stored else (None, np.zeros(0, dtype=np.uint64))
         rows = len(vectors) if vectors is not None else 0
-        wanted, total = _missing(folder, library, list(index.episodes), set(keys.tolist()))
+        wanted, total = _missing(folder, library, list(index.episodes), keys)
         items = list(wanted.items())
         step = save_every or len(items) or 1
         if items and saved is not None:
