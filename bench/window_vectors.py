@@ -5,8 +5,9 @@ choose the moments the words miss? (#15's open lead; tuning sets only)
 
 Every segment of the corpus is cut into equal pieces of at most 32 words (one piece for most
 captions, several for a long paragraph), and all-MiniLM-L6-v2 (`bot.search.meaning`, the
-model podquote already runs) embeds each piece once. The vectors are cached in
-`bench/.cache/window-vectors/`, keyed by a hash of the piece's text: the first run embeds
+model podquote already runs) embeds each piece once. The vectors are stored where the bot
+keeps them (`vectors/` in the corpus' derived folder, `bot.archive.window_vectors`), keyed
+by a hash of the piece's text: the first run embeds
 175,297 pieces (4.4 M words: about 55 minutes on this 2-core machine with two worker
 processes); later runs only read them. A moment's closeness to a query is the best
 cosine of its pieces; a query costs one small encoding and one matrix product (5-10 ms for
@@ -54,7 +55,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import multiprocessing
 import pickle
 import sys
 import time
@@ -71,7 +71,10 @@ sys.path.insert(0, str(HERE))
 from corpus_library import corpus_library  # noqa: E402
 from search_relevance import is_hit, load_queries  # noqa: E402
 
+from bot.archive.derived import Derived  # noqa: E402
 from bot.archive.search_index import open_index  # noqa: E402
+from bot.archive.window_vectors import embed, open_vectors, update  # noqa: E402
+from bot.episodes.library import Library  # noqa: E402
 from bot.search import ranking  # noqa: E402
 from bot.search.fold import PHRASES, abbreviate, fold, tokens, word_finder, words  # noqa: E402
 from bot.search.index import SearchIndex  # noqa: E402
@@ -79,24 +82,10 @@ from bot.search.meaning import Encoder, find_model  # noqa: E402
 from bot.search.question import parse  # noqa: E402
 from bot.search.ranking import Match, Outcome, Searcher  # noqa: E402
 from bot.search.scripts import spelled  # noqa: E402
-from bot.search.windows import piece_key, pieces  # noqa: E402
 
 TUNING = ("tenth", "eleventh", "twelfth", "fourteenth", "sixteenth", "eighteenth")
-CACHE = HERE / ".cache" / "window-vectors"
-BATCH = 48  # pieces encoded together
 EXTRA = (5, 10, 20, 30)  # the corpus' best K by closeness, added to the words' candidates
 Array = npt.NDArray[np.float32]
-
-
-def _embed(job: tuple[int, list[str]]) -> Path:
-    """One worker's share of the missing pieces, saved as a part of the cache."""
-    number, texts = job
-    encoder = Encoder.load(find_model())  # type: ignore[arg-type]
-    vectors = [encoder.encode_many(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
-    part = CACHE / f"part-{time.time_ns()}-{number}.npz"
-    keys = np.array([piece_key(t) for t in texts], dtype=np.uint64)
-    np.savez(part, keys=keys, vecs=np.concatenate(vectors).astype(np.float16))
-    return part
 
 
 @dataclass
@@ -113,34 +102,24 @@ class Windows:
         return out
 
 
-def windows(index: SearchIndex, workers: int) -> Windows:
-    """The vectors of every piece of the index's segments (embedding the missing ones)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    texts = [pieces(index.segment(seg)[2].text) for seg in range(index.size)]
-    known: dict[int, npt.NDArray[np.float16]] = {}
-    for part in sorted(CACHE.glob("part-*.npz")):
-        with np.load(part) as z:
-            known.update(zip(z["keys"].tolist(), z["vecs"], strict=True))
-    missing = sorted({t for ts in texts for t in ts if piece_key(t) not in known})
-    if missing:
-        began = time.perf_counter()
-        print(f"embedding {len(missing):,} pieces with {workers} processes...", flush=True)
-        chunk = 2_000
-        jobs = [(i, missing[a : a + chunk]) for i, a in enumerate(range(0, len(missing), chunk))]
-        with multiprocessing.Pool(workers) as pool:
-            for done, part in enumerate(pool.imap_unordered(_embed, jobs), 1):
-                with np.load(part) as z:
-                    known.update(zip(z["keys"].tolist(), z["vecs"], strict=True))
-                print(
-                    f"  {done}/{len(jobs)} parts, {time.perf_counter() - began:.0f} s", flush=True
-                )
-    rows, starts, segments = [], [], []
-    for seg, ts in enumerate(texts):
-        if ts:
-            starts.append(len(rows))
-            segments.append(seg)
-            rows.extend(known[piece_key(t)] for t in ts)
-    return Windows(np.asarray(rows, dtype=np.float32), np.asarray(starts), np.asarray(segments))
+def windows(library: Library, index: SearchIndex, workers: int) -> Windows:
+    """The vectors of every piece of the index's segments, from the product's own store
+    beside the corpus' episodes (`bot.archive.window_vectors`; the missing ones embedded
+    first, as `ingest --vectors` does), grouped by segment."""
+    derived = Derived.beside(library.folder)
+    model = find_model()
+    assert model is not None
+
+    def encode(texts: list[str]) -> npt.NDArray[np.float16]:
+        print(f"embedding {len(texts):,} pieces with {workers} processes...", flush=True)
+        return embed(texts, model, workers)
+
+    print(update(index, library, derived, encode, save_every=20_000).line())
+    stored = open_vectors(index, library, derived)
+    assert stored is not None
+    owned = np.flatnonzero(np.diff(stored.starts) > 0)  # segments with text
+    vectors = np.asarray(stored.vectors[stored.rows], dtype=np.float32)
+    return Windows(vectors, stored.starts[owned], owned.astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -168,7 +147,7 @@ class Capture(Searcher):
 
     def __init__(self, index: SearchIndex, encoder: Encoder, windows: Windows) -> None:
         super().__init__(index, encoder)
-        self.windows = windows
+        self.corpus = windows  # not `windows`: the Searcher's own stays None (ranking as it was)
         self.got: tuple[list[Match], list[tuple[int, Match]], dict[int, float]] | None = None
 
     def search(self, query: str, *args: object, **kwargs: object) -> Outcome:  # type: ignore[override]
@@ -187,9 +166,9 @@ class Capture(Searcher):
             total = sum(t.idf for t in terms) or 1.0
             shares = [t.idf / total for t in terms]
             assert self.meaning is not None
-            close = self.windows.closeness(self.meaning.encode_many([question.said])[0])
-            best = self.windows.segments[np.argsort(-close)[: max(EXTRA)]].tolist()
-            closeness = dict(zip(self.windows.segments.tolist(), close.tolist(), strict=True))
+            close = self.corpus.closeness(self.meaning.encode_many([question.said])[0])
+            best = self.corpus.segments[np.argsort(-close)[: max(EXTRA)]].tolist()
+            closeness = dict(zip(self.corpus.segments.tolist(), close.tolist(), strict=True))
             gathered = [int(s) for s in self._gather(terms)]
 
             def scored(seg: int) -> Match:
@@ -323,9 +302,10 @@ def main() -> None:
     if args.keep and args.keep.exists():
         seen = pickle.loads(args.keep.read_bytes())
     else:
-        index = open_index(corpus_library())[0]
+        library = corpus_library()
+        index = open_index(library)[0]
         began = time.perf_counter()
-        found = windows(index, args.workers)
+        found = windows(library, index, args.workers)
         print(
             f"{len(found.vectors):,} pieces of {len(found.segments):,} segments "
             f"({time.perf_counter() - began:.0f} s to have them)"
